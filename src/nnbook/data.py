@@ -1,0 +1,363 @@
+"""Data sets of the book: MNIST through torchvision, and a stratified split.
+
+The MNIST files are read by :class:`torchvision.datasets.MNIST`; this module
+decides *where* they are, checks them before torchvision does, and turns
+every way of getting that wrong into one error that says where it looked
+and how to fix it.
+
+Where the data is looked for, in order:
+
+1. the ``root`` argument of :func:`load_mnist`;
+2. the ``NNBOOK_DATA`` environment variable;
+3. a per-user cache folder (``~/.cache/nnbook`` on Linux).
+
+Each is a folder in torchvision's layout, holding ``MNIST/raw/`` with the
+four uncompressed IDX files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:  # torch is imported only when data is really loaded
+    from torch.utils.data import Dataset, Subset
+
+__all__ = [
+    "MNIST_FILES",
+    "CorruptDataError",
+    "MissingDataError",
+    "MNISTSplits",
+    "check_idx_file",
+    "default_data_root",
+    "load_mnist",
+    "stratified_split",
+    "train_validation_split",
+]
+
+#: The four files torchvision reads, under ``<root>/MNIST/raw/``.
+MNIST_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+_FIX = (
+    "To fix it, point the NNBOOK_DATA environment variable (or the root "
+    "argument) at a folder that holds MNIST/raw/ with the files "
+    + ", ".join(MNIST_FILES)
+    + " (in this repository: NNBOOK_DATA=../shared/data), or call "
+    "load_mnist(download=True) on a machine with internet access to fetch "
+    "the full dataset."
+)
+
+# IDX "magic" numbers: two zero bytes, the element type (0x08 = unsigned
+# byte) and the number of dimensions.
+_IDX_UBYTE = 0x08
+
+
+class MissingDataError(FileNotFoundError):
+    """The data set is not where the loader looked for it."""
+
+
+class CorruptDataError(ValueError):
+    """A data file exists but is truncated or is not what it should be."""
+
+
+class MNISTSplits(NamedTuple):
+    """The official train and test sets, as torchvision datasets."""
+
+    train: Dataset
+    test: Dataset
+
+
+def default_data_root() -> tuple[Path, str]:
+    """Return the data root to use when none is given, and where it came from.
+
+    Returns
+    -------
+    root : pathlib.Path
+        ``$NNBOOK_DATA`` if that variable is set and not empty, else the
+        per-user cache folder ``nnbook`` (``$XDG_CACHE_HOME/nnbook`` or
+        ``~/.cache/nnbook`` on Linux, the platform's equivalent elsewhere).
+    source : str
+        A few words naming the origin, for error messages.
+    """
+    env = os.environ.get("NNBOOK_DATA", "")
+    if env:
+        return Path(env).expanduser(), "from the NNBOOK_DATA environment variable"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("nnbook")), "the default per-user cache folder"
+
+
+def check_idx_file(path: str | os.PathLike[str], ndim: int) -> tuple[int, ...]:
+    """Check that ``path`` is a complete IDX file of unsigned bytes.
+
+    An IDX file is a 4-byte magic number, one big-endian 32-bit size per
+    dimension, then the data. Checking the header against the file size
+    catches truncated downloads and wrong files before torchvision fails on
+    them with a less helpful message.
+
+    Parameters
+    ----------
+    path
+        The file to check.
+    ndim
+        The number of dimensions the file should have (3 for images,
+        1 for labels).
+
+    Returns
+    -------
+    tuple of int
+        The dimensions recorded in the header.
+
+    Raises
+    ------
+    MissingDataError
+        If the file does not exist.
+    CorruptDataError
+        If the header is not an IDX header of ``ndim`` unsigned-byte
+        dimensions, or the file is shorter or longer than the header says.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingDataError(f"IDX file not found: {path}. {_FIX}")
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        header = f.read(4 + 4 * ndim)
+    if len(header) < 4 + 4 * ndim:
+        raise CorruptDataError(
+            f"{path} is truncated: it has {size} bytes, fewer than an IDX "
+            f"header of {ndim} dimension(s). Delete it and fetch it again. {_FIX}"
+        )
+    magic = header[:4]
+    if magic[0] != 0 or magic[1] != 0 or magic[2] != _IDX_UBYTE or magic[3] != ndim:
+        raise CorruptDataError(
+            f"{path} is not an IDX file of unsigned bytes with {ndim} dimension(s): "
+            f"its magic number is {magic.hex()}, expected 0000{_IDX_UBYTE:02x}{ndim:02x}. "
+            f"Is it still gzip-compressed, or another file under this name? {_FIX}"
+        )
+    shape = tuple(int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = 4 + 4 * ndim + int(np.prod(shape))
+    if size != expected:
+        problem = "truncated" if size < expected else "longer than its header says"
+        raise CorruptDataError(
+            f"{path} is {problem}: its header promises {shape} values "
+            f"({expected} bytes in all) but the file has {size} bytes. "
+            f"Delete it and fetch it again. {_FIX}"
+        )
+    return shape
+
+
+def _check_mnist_raw(raw: Path, source: str) -> None:
+    """Check the four MNIST files in ``raw`` and their mutual consistency."""
+    missing = [name for name in MNIST_FILES if not (raw / name).is_file()]
+    if missing:
+        hints = []
+        root = raw.parent.parent
+        for candidate in (root / "raw", root):
+            if all((candidate / name).is_file() for name in MNIST_FILES):
+                hints.append(
+                    f"The files are in {candidate}, but the loader expects them in "
+                    f"<root>/MNIST/raw/: pass the folder that contains MNIST/ as root."
+                )
+        if all((raw / (name + ".gz")).is_file() for name in missing):
+            hints.append(
+                f"Only gzip-compressed copies ({missing[0]}.gz ...) are there: "
+                "decompress them with gunzip -k."
+            )
+        raise MissingDataError(
+            f"MNIST not found: looked in {raw} ({source}) for {', '.join(MNIST_FILES)}; "
+            f"missing: {', '.join(missing)}. {' '.join(hints)} {_FIX}".replace("  ", " ")
+        )
+    for split in ("train", "t10k"):
+        images = check_idx_file(raw / f"{split}-images-idx3-ubyte", ndim=3)
+        labels = check_idx_file(raw / f"{split}-labels-idx1-ubyte", ndim=1)
+        if images[1:] != (28, 28):
+            raise CorruptDataError(
+                f"{raw / f'{split}-images-idx3-ubyte'} holds images of size "
+                f"{images[1]}x{images[2]}, expected 28x28 for MNIST. {_FIX}"
+            )
+        if images[0] != labels[0]:
+            raise CorruptDataError(
+                f"{raw} holds {images[0]} {split} images but {labels[0]} labels; "
+                f"the two files do not belong together. {_FIX}"
+            )
+        values = np.fromfile(raw / f"{split}-labels-idx1-ubyte", dtype=np.uint8, offset=8)
+        if values.size and values.max() > 9:
+            raise CorruptDataError(
+                f"{raw / f'{split}-labels-idx1-ubyte'} contains the label "
+                f"{int(values.max())}; MNIST labels are 0 to 9. {_FIX}"
+            )
+
+
+def load_mnist(
+    root: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = False,
+    transform: Callable[[Any], Any] | None = None,
+) -> MNISTSplits:
+    """Load the MNIST train and test sets through torchvision.
+
+    Parameters
+    ----------
+    root
+        The folder that holds ``MNIST/raw/``. ``None`` means ``$NNBOOK_DATA``
+        if set, else the per-user cache folder (see :func:`default_data_root`).
+    download
+        If true and the files are missing, torchvision downloads the full
+        official dataset into ``root`` (this needs internet access). The
+        default never touches the network.
+    transform
+        Applied to each image, which torchvision gives as a PIL image.
+        ``None`` applies :class:`torchvision.transforms.ToTensor`, which gives
+        a ``float32`` tensor of shape ``(1, 28, 28)`` with values in [0, 1].
+
+    Returns
+    -------
+    MNISTSplits
+        A named tuple ``(train, test)`` of :class:`torchvision.datasets.MNIST`.
+        Each has ``.data`` (a ``uint8`` tensor of shape ``(N, 28, 28)``) and
+        ``.targets`` (an ``int64`` tensor of labels 0-9) for fast access.
+
+    Raises
+    ------
+    MissingDataError
+        If the files are not under ``root`` (and ``download`` is false or the
+        download failed). The message names the folder and the fix.
+    CorruptDataError
+        If a file is truncated or is not an MNIST IDX file.
+    """
+    if root is None:
+        root_path, source = default_data_root()
+    elif isinstance(root, (str, os.PathLike)):
+        root_path, source = Path(root).expanduser(), "the root argument"
+    else:
+        raise TypeError(f"root must be a path (str or os.PathLike) or None, got {type(root).__name__}")
+    raw = root_path / "MNIST" / "raw"
+
+    from torchvision import datasets, transforms
+
+    if download and not all((raw / name).is_file() for name in MNIST_FILES):
+        try:
+            datasets.MNIST(root_path, train=True, download=True)
+        except (RuntimeError, OSError) as error:
+            raise MissingDataError(
+                f"MNIST not found in {raw} ({source}) and the download failed "
+                f"({str(error).strip().splitlines()[0]}). {_FIX}"
+            ) from error
+    _check_mnist_raw(raw, source)
+
+    if transform is None:
+        transform = transforms.ToTensor()
+    train = datasets.MNIST(root_path, train=True, transform=transform)
+    test = datasets.MNIST(root_path, train=False, transform=transform)
+    return MNISTSplits(train, test)
+
+
+def stratified_split(
+    labels: Sequence[int] | np.ndarray,
+    validation_size: float | int,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split indices into training and validation sets with equal class shares.
+
+    Each class contributes to the validation set in proportion to its size,
+    so a rare digit is not left out by chance. Shares that do not divide
+    evenly are rounded by the largest-remainder rule, so the validation set
+    has exactly the requested size.
+
+    Parameters
+    ----------
+    labels
+        One integer class label per example.
+    validation_size
+        A fraction strictly between 0 and 1, or a number of examples
+        strictly between 0 and ``len(labels)``.
+    seed
+        Seed of the random choice within each class; the same seed gives the
+        same split.
+
+    Returns
+    -------
+    train_indices, validation_indices : numpy.ndarray
+        Sorted, disjoint integer arrays that together cover
+        ``range(len(labels))``.
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"labels must be a non-empty 1-D sequence, got shape {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+    n = y.size
+    if isinstance(validation_size, bool) or not isinstance(validation_size, (int, float, np.integer, np.floating)):
+        raise TypeError(f"validation_size must be a float fraction or an int count, got {validation_size!r}")
+    if isinstance(validation_size, (int, np.integer)):
+        if not 0 < validation_size < n:
+            raise ValueError(f"validation_size as a count must be between 1 and {n - 1}, got {validation_size}")
+        n_validation = int(validation_size)
+    else:
+        if not 0.0 < validation_size < 1.0:
+            raise ValueError(f"validation_size as a fraction must be in (0, 1), got {validation_size}")
+        n_validation = int(round(validation_size * n))
+        n_validation = min(max(n_validation, 1), n - 1)
+
+    classes, counts = np.unique(y, return_counts=True)
+    quota = counts * (n_validation / n)
+    per_class = np.floor(quota).astype(int)
+    # Largest remainder: hand the leftover places to the classes whose
+    # quota was rounded down the most (ties broken by class order).
+    leftover = n_validation - per_class.sum()
+    order = np.argsort(-(quota - per_class), kind="stable")
+    per_class[order[:leftover]] += 1
+
+    rng = np.random.default_rng(seed)
+    validation = []
+    for c, k in zip(classes, per_class):
+        members = np.flatnonzero(y == c)
+        validation.append(rng.choice(members, size=k, replace=False))
+    validation_indices = np.sort(np.concatenate(validation))
+    train_mask = np.ones(n, dtype=bool)
+    train_mask[validation_indices] = False
+    return np.flatnonzero(train_mask), validation_indices
+
+
+def train_validation_split(
+    dataset: Dataset,
+    validation_size: float | int = 0.1,
+    seed: int = 0,
+) -> tuple[Subset, Subset]:
+    """Split a labelled dataset into training and validation subsets.
+
+    This is step 1 of the training recipe: the validation set is carved out
+    of the training data, class by class, so that the test set is never
+    touched while tuning.
+
+    Parameters
+    ----------
+    dataset
+        A torch dataset with a ``targets`` attribute (as torchvision's
+        datasets have).
+    validation_size, seed
+        As in :func:`stratified_split`.
+
+    Returns
+    -------
+    train, validation : torch.utils.data.Subset
+    """
+    targets = getattr(dataset, "targets", None)
+    if targets is None:
+        raise TypeError(
+            f"dataset must have a 'targets' attribute with one label per example "
+            f"(as torchvision datasets do); {type(dataset).__name__} has none"
+        )
+    from torch.utils.data import Subset
+
+    train_indices, validation_indices = stratified_split(np.asarray(targets), validation_size, seed)
+    return Subset(dataset, train_indices.tolist()), Subset(dataset, validation_indices.tolist())

@@ -1,0 +1,59 @@
+"""Shared fixtures: paths of the repository and a writer of small MNIST files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write ``array`` (unsigned bytes) as an IDX file, the format of MNIST."""
+    array = np.asarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + array.tobytes())
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    """A data root holding a small, valid MNIST in torchvision's layout.
+
+    Returns the root and the arrays written, so tests can compare what the
+    loader gives back with what is on disk.
+    """
+    rng = np.random.default_rng(1)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, size=(30, 28, 28)),
+        "train-labels-idx1-ubyte": np.arange(30) % 10,
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, size=(12, 28, 28)),
+        "t10k-labels-idx1-ubyte": (np.arange(12) * 7) % 10,
+    }
+    raw = tmp_path / "MNIST" / "raw"
+    for name, array in arrays.items():
+        write_idx(raw / name, array)
+    return tmp_path, {k: np.asarray(v, dtype=np.uint8) for k, v in arrays.items()}
+
+
+@pytest.fixture
+def mnist_root() -> Path:
+    """The real data root (``$NNBOOK_DATA``), which `make test` sets."""
+    root = os.environ.get("NNBOOK_DATA")
+    if not root:
+        pytest.skip("NNBOOK_DATA is not set: run the tests with `make test`")
+    return Path(root)
+
+
+@pytest.fixture(scope="session")
+def html() -> Path:
+    """The built site; the site checks need `make book` to have run."""
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"No built site in {HTML}: run `make book` (or `make test`) first")
+    return HTML
