@@ -4,8 +4,8 @@ Jupyter Book's cache (jupyter-cache) re-executes a page only when the page's
 own code cells change. The chapters, though, call ``nnbook``: when its source
 changes, a cached page would keep showing numbers and figures from the old
 code. This script stamps the build with a hash of everything the pages'
-outputs depend on besides their own cells (the package source and the pinned
-requirements) and, when that hash changes, deletes the execution cache and
+outputs depend on besides their own cells (the package source, the pinned
+requirements and the book's Sphinx extension) and, when that hash changes, deletes the execution cache and
 Sphinx's saved environment so that every page is read and executed again.
 
 Usage (the Makefile runs both)::
@@ -24,8 +24,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-#: What the executed pages depend on, besides their own code cells.
-INPUTS = (ROOT / "src" / "nnbook", ROOT / "requirements.txt")
+#: What the built pages depend on, besides their own sources: the package
+#: the code cells call, the pinned requirements, and the book's local Sphinx
+#: extension (Sphinx does not notice when an extension's code changes).
+INPUTS = (ROOT / "src" / "nnbook", ROOT / "requirements.txt", ROOT / "tools" / "nnbook_sphinx.py")
 BUILD = ROOT / "_build"
 #: Deleted when the inputs change: the executed outputs, and Sphinx's record
 #: of which pages are up to date (without it Sphinx would not re-read them).
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.action == "check":
         if check():
-            print("book_cache: src/nnbook or requirements.txt changed (or first build): every page will be executed again")
+            print("book_cache: src/nnbook, requirements.txt or tools/nnbook_sphinx.py changed (or first build): every page will be executed again")
         else:
             print("book_cache: inputs unchanged, cached outputs are valid")
     else:

@@ -1,0 +1,288 @@
+"""nnbook.data: where MNIST is looked for, what happens when it is not there,
+and the stratified train/validation split."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import write_idx
+from nnbook.data import (
+    MNIST_FILES,
+    CorruptDataError,
+    MissingDataError,
+    check_idx_file,
+    default_data_root,
+    load_mnist,
+    stratified_split,
+    train_validation_split,
+)
+
+# --- loading what is on disk ----------------------------------------------
+
+
+def test_load_mnist_returns_the_files_contents(tiny_mnist) -> None:
+    root, arrays = tiny_mnist
+    train, test = load_mnist(root)
+    assert len(train) == 30 and len(test) == 12
+    np.testing.assert_array_equal(train.data.numpy(), arrays["train-images-idx3-ubyte"])
+    np.testing.assert_array_equal(train.targets.numpy(), arrays["train-labels-idx1-ubyte"])
+    np.testing.assert_array_equal(test.data.numpy(), arrays["t10k-images-idx3-ubyte"])
+    np.testing.assert_array_equal(test.targets.numpy(), arrays["t10k-labels-idx1-ubyte"])
+
+
+def test_default_transform_scales_pixels_to_unit_interval(tiny_mnist) -> None:
+    root, arrays = tiny_mnist
+    train, _ = load_mnist(root)
+    image, label = train[3]
+    assert image.dtype == torch.float32 and image.shape == (1, 28, 28)
+    np.testing.assert_allclose(image[0].numpy(), arrays["train-images-idx3-ubyte"][3] / 255, atol=1e-7)
+    assert label == arrays["train-labels-idx1-ubyte"][3]
+
+
+def test_custom_transform_is_applied(tiny_mnist) -> None:
+    root, arrays = tiny_mnist
+    train, _ = load_mnist(root, transform=lambda image: np.asarray(image).sum())
+    assert train[0][0] == arrays["train-images-idx3-ubyte"][0].sum()
+
+
+def test_root_comes_from_nnbook_data(tiny_mnist, monkeypatch) -> None:
+    root, _ = tiny_mnist
+    monkeypatch.setenv("NNBOOK_DATA", str(root))
+    train, _ = load_mnist()
+    assert Path(train.root) == root
+
+
+def test_default_root_is_a_per_user_cache(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("NNBOOK_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    root, source = default_data_root()
+    assert root == tmp_path / "nnbook"
+    assert "cache" in source
+    monkeypatch.setenv("NNBOOK_DATA", "")  # empty counts as unset
+    assert default_data_root()[0] == tmp_path / "nnbook"
+
+
+def test_default_root_error_names_the_cache_folder(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("NNBOOK_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(MissingDataError) as error:
+        load_mnist()
+    assert str(tmp_path / "nnbook" / "MNIST" / "raw") in str(error.value)
+    assert "per-user cache" in str(error.value)
+
+
+def test_real_data_loads(mnist_root: Path) -> None:
+    train, test = load_mnist(mnist_root)
+    for split, prefix in ((train, "train"), (test, "t10k")):
+        shape = check_idx_file(mnist_root / "MNIST" / "raw" / f"{prefix}-images-idx3-ubyte", ndim=3)
+        assert tuple(split.data.shape) == shape
+        assert split.data.dtype == torch.uint8
+        assert set(split.targets.unique().tolist()) == set(range(10))
+
+
+# --- missing, misplaced and corrupt data ------------------------------------
+
+
+def test_missing_data_names_folder_and_fix(tmp_path) -> None:
+    with pytest.raises(MissingDataError) as error:
+        load_mnist(tmp_path)
+    message = str(error.value)
+    assert str(tmp_path / "MNIST" / "raw") in message
+    assert "the root argument" in message
+    for name in MNIST_FILES:
+        assert name in message
+    assert "NNBOOK_DATA" in message and "download=True" in message
+
+
+def test_missing_data_is_a_file_not_found_error(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_mnist(tmp_path)
+
+
+def test_one_missing_file_is_named(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(MissingDataError, match=r"missing: t10k-labels-idx1-ubyte\."):
+        load_mnist(root)
+
+
+@pytest.mark.parametrize("too_deep", [("MNIST",), ("MNIST", "raw")])
+def test_wrong_root_says_which_folder_to_pass(tiny_mnist, too_deep) -> None:
+    root, _ = tiny_mnist
+    wrong = root.joinpath(*too_deep)
+    with pytest.raises(MissingDataError, match="pass the folder that contains MNIST/ as root") as error:
+        load_mnist(wrong)
+    assert f"The files are in {root / 'MNIST' / 'raw'}" in str(error.value)
+
+
+def test_only_gzip_copies_says_to_decompress(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    raw = root / "MNIST" / "raw"
+    for name in MNIST_FILES:
+        with (raw / name).open("rb") as f, gzip.open(raw / f"{name}.gz", "wb") as g:
+            shutil.copyfileobj(f, g)
+        (raw / name).unlink()
+    with pytest.raises(MissingDataError, match="gunzip"):
+        load_mnist(root)
+
+
+def test_truncated_file(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    path = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(CorruptDataError, match="is truncated") as error:
+        load_mnist(root)
+    assert str(path) in str(error.value)
+    assert "NNBOOK_DATA" in str(error.value)
+
+
+def test_file_shorter_than_its_header(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    path = root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    path.write_bytes(b"\x00\x00")
+    with pytest.raises(CorruptDataError, match="fewer than an IDX header"):
+        load_mnist(root)
+
+
+def test_file_longer_than_its_header(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    path = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
+    path.write_bytes(path.read_bytes() + b"\x00")
+    with pytest.raises(CorruptDataError, match="longer than its header says"):
+        load_mnist(root)
+
+
+def test_gzip_data_under_the_plain_name(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    path = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    path.write_bytes(gzip.compress(path.read_bytes()))
+    with pytest.raises(CorruptDataError, match="magic number is 1f8b") as error:
+        load_mnist(root)
+    assert "gzip" in str(error.value)
+
+
+def test_images_of_the_wrong_size(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    write_idx(root / "MNIST" / "raw" / "train-images-idx3-ubyte", np.zeros((30, 32, 32)))
+    with pytest.raises(CorruptDataError, match="32x32, expected 28x28"):
+        load_mnist(root)
+
+
+def test_image_and_label_counts_disagree(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    write_idx(root / "MNIST" / "raw" / "train-labels-idx1-ubyte", np.zeros(29))
+    with pytest.raises(CorruptDataError, match="30 train images but 29 labels"):
+        load_mnist(root)
+
+
+def test_label_out_of_range(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    write_idx(root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte", np.full(12, 11))
+    with pytest.raises(CorruptDataError, match="contains the label 11"):
+        load_mnist(root)
+
+
+def test_failed_download_gives_one_clear_error(tmp_path, monkeypatch) -> None:
+    from torchvision import datasets
+
+    # A closed port on this machine: the download fails at once, as it does
+    # offline, without reaching the internet.
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    with pytest.raises(MissingDataError, match="the download failed") as error:
+        load_mnist(tmp_path, download=True)
+    assert str(tmp_path / "MNIST" / "raw") in str(error.value)
+
+
+def test_download_is_skipped_when_files_exist(tiny_mnist, monkeypatch) -> None:
+    from torchvision import datasets
+
+    root, _ = tiny_mnist
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    train, _ = load_mnist(root, download=True)
+    assert len(train) == 30
+
+
+def test_root_of_the_wrong_type() -> None:
+    with pytest.raises(TypeError, match="root must be a path"):
+        load_mnist(42)  # type: ignore[arg-type]
+
+
+# --- the stratified split -----------------------------------------------------
+
+
+def _labels(seed: int = 0) -> np.ndarray:
+    # Unequal classes, as in MNIST: class c has 20 + 7c examples, shuffled.
+    labels = np.repeat(np.arange(10), 20 + 7 * np.arange(10))
+    return np.random.default_rng(seed).permutation(labels)
+
+
+def test_split_partitions_the_indices() -> None:
+    labels = _labels()
+    train, validation = stratified_split(labels, 0.2, seed=0)
+    assert np.all(np.diff(train) > 0) and np.all(np.diff(validation) > 0)
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, validation])), np.arange(labels.size))
+
+
+@pytest.mark.parametrize("size", [0.1, 0.2, 0.37, 1, 57, 400])
+def test_split_has_the_exact_size_and_class_shares(size) -> None:
+    labels = _labels()
+    n = labels.size
+    _, validation = stratified_split(labels, size, seed=3)
+    expected_total = size if isinstance(size, int) else round(size * n)
+    assert validation.size == expected_total
+    counts = np.bincount(labels, minlength=10)
+    quota = counts * expected_total / n
+    got = np.bincount(labels[validation], minlength=10)
+    # Largest remainder: each class gets its quota rounded down or up.
+    assert np.all(got >= np.floor(quota)) and np.all(got <= np.ceil(quota))
+
+
+def test_split_is_fixed_by_the_seed() -> None:
+    labels = _labels()
+    a = stratified_split(labels, 0.25, seed=7)[1]
+    b = stratified_split(labels, 0.25, seed=7)[1]
+    c = stratified_split(labels, 0.25, seed=8)[1]
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize(
+    ("labels", "size", "error", "match"),
+    [
+        (np.array([0, 1, 2]), 0.0, ValueError, r"fraction must be in \(0, 1\)"),
+        (np.array([0, 1, 2]), 1.0, ValueError, r"fraction must be in \(0, 1\)"),
+        (np.array([0, 1, 2]), 3, ValueError, "count must be between 1 and 2"),
+        (np.array([0, 1, 2]), 0, ValueError, "count must be between 1 and 2"),
+        (np.array([0, 1, 2]), "half", TypeError, "validation_size must be"),
+        (np.array([0, 1, 2]), True, TypeError, "validation_size must be"),
+        (np.array([0.5, 1.0]), 0.5, TypeError, "labels must be integers"),
+        (np.zeros((2, 2), dtype=int), 0.5, ValueError, "non-empty 1-D"),
+        (np.array([], dtype=int), 0.5, ValueError, "non-empty 1-D"),
+    ],
+)
+def test_split_rejects_bad_input(labels, size, error, match) -> None:
+    with pytest.raises(error, match=match):
+        stratified_split(labels, size)
+
+
+def test_train_validation_split_on_mnist(tiny_mnist) -> None:
+    root, arrays = tiny_mnist
+    train, _ = load_mnist(root)
+    fit_set, validation_set = train_validation_split(train, validation_size=10, seed=0)
+    assert len(fit_set) == 20 and len(validation_set) == 10
+    # Three of each digit in the tiny set: one of each goes to validation.
+    labels = arrays["train-labels-idx1-ubyte"]
+    assert sorted(labels[validation_set.indices].tolist()) == list(range(10))
+    image, label = validation_set[0]
+    assert label == labels[validation_set.indices[0]]
+
+
+def test_train_validation_split_needs_targets() -> None:
+    with pytest.raises(TypeError, match="'targets' attribute"):
+        train_validation_split([(0, 1), (1, 0)])  # type: ignore[arg-type]

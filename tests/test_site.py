@@ -1,0 +1,143 @@
+"""Checks of the built HTML site in _build/html (`make book` first).
+
+These read the files Sphinx wrote: every page of the table of contents is
+there, no executed cell left an error in a page, every internal link, anchor
+and image resolves, and nothing is loaded from a CDN.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from conftest import HTML, ROOT
+
+pytestmark = pytest.mark.site
+
+
+class _Page(HTMLParser):
+    """Collect ids, links, images, scripts and stylesheets of one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.images: list[str] = []
+        self.scripts: list[str] = []
+        self.stylesheets: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and "name" in a:
+            self.ids.add(a["name"])
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        elif tag == "img" and "src" in a:
+            self.images.append(a["src"])
+        elif tag == "script" and "src" in a:
+            self.scripts.append(a["src"])
+        elif tag == "link" and "stylesheet" in a.get("rel", "").split():
+            self.stylesheets.append(a["href"])
+
+
+@cache
+def parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def site_pages() -> list[Path]:
+    """The site's pages (not the theme's HTML templates copied into _static)."""
+    if not HTML.is_dir():
+        return []
+    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.relative_to(HTML).parts)
+
+
+def toc_files() -> list[str]:
+    """Every page named in _toc.yml (the root and all nested entries)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return files
+
+
+def is_external(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.scheme or parts.netloc) or url.startswith("//")
+
+
+@pytest.mark.parametrize("entry", toc_files())
+def test_every_toc_entry_has_a_page(html: Path, entry: str) -> None:
+    page = html / (str(Path(entry).with_suffix("")) + ".html")
+    assert page.is_file(), f"_toc.yml lists {entry} but {page} was not built"
+
+
+def test_site_has_only_toc_pages(html: Path) -> None:
+    """`only_build_toc_files` keeps stray Markdown (README, .venv) out of the site."""
+    built = {p.relative_to(html).with_suffix("").as_posix() for p in (html / "book").rglob("*.html")}
+    expected = {str(Path(f).with_suffix("")) for f in toc_files()}
+    assert built == expected
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+def test_no_error_output(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    for marker in ('class="output traceback', 'class="output error', "Traceback (most recent call last)"):
+        assert marker not in text, f"{page} contains an error output ({marker!r})"
+    # A glue role whose key was never glued would show up as raw text.
+    assert not re.search(r"\{glue:?\w*\}", text), f"{page} contains an unrendered glue role"
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+def test_internal_links_and_images_resolve(page: Path) -> None:
+    parsed = parse(page)
+    broken = []
+    for url in parsed.links + parsed.images + parsed.scripts + parsed.stylesheets:
+        if is_external(url) or url.startswith(("mailto:", "javascript:", "data:")):
+            continue
+        parts = urlsplit(url)
+        target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(f"{url} -> missing {target}")
+        elif parts.fragment and target.suffix == ".html":
+            if unquote(parts.fragment) not in parse(target).ids:
+                broken.append(f"{url} -> no id {parts.fragment!r} in {target.name}")
+    assert not broken, f"{page.relative_to(HTML)}: " + "; ".join(broken)
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+def test_nothing_loaded_from_a_cdn(page: Path) -> None:
+    parsed = parse(page)
+    external = [u for u in parsed.scripts + parsed.stylesheets if is_external(u)]
+    assert not external, f"{page.relative_to(HTML)} loads {external}"
+
+
+def test_mathjax_is_served_locally(html: Path) -> None:
+    intro = parse(html / "book" / "intro.html")
+    mathjax = [s for s in intro.scripts if "mathjax" in s.lower()]
+    assert mathjax, "the intro page (which has formulas) loads no MathJax"
+    for src in mathjax:
+        assert not is_external(src)
+        assert (html / "book" / urlsplit(src).path).resolve().is_file()

@@ -1,0 +1,43 @@
+"""A local Sphinx extension with the book's fixes to its toolchain.
+
+Some extensions (sphinx-thebe, sphinx-togglebutton) add inline ``<script>``
+blocks after the HTML builder is initialised, and Sphinx 7 then registers
+them twice: once on the builder and once again from its registry. A
+duplicated ``const THEBE_JS_URL = ...`` is a JavaScript error on every page,
+so each page keeps only the first copy of identical scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+
+def _script_key(script: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    # An inline script's filename is None from one registration path and ""
+    # from the other: both mean "no file".
+    filename = getattr(script, "filename", script) or ""
+    attributes = getattr(script, "attributes", {}) or {}
+    return str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items()))
+
+
+def drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Keep one copy of each script (same file or same inline body) per page."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    unique = []
+    for script in scripts:
+        key = _script_key(script)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # Late priority: run after the extensions that add scripts to the page.
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
