@@ -21,6 +21,7 @@ from nnbook.data import (
     load_mnist,
     stratified_split,
     train_validation_split,
+    train_validation_test_split,
 )
 
 # --- loading what is on disk ----------------------------------------------
@@ -269,6 +270,64 @@ def test_split_is_fixed_by_the_seed() -> None:
 def test_split_rejects_bad_input(labels, size, error, match) -> None:
     with pytest.raises(error, match=match):
         stratified_split(labels, size)
+
+
+@pytest.mark.parametrize("sizes", [(0.1, 0.2), (0.3, 0.3, 0.3), (50, 0.25), (1, 1)])
+def test_split_into_several_parts_is_a_partition(sizes) -> None:
+    labels = _labels(seed=2)
+    n = labels.size
+    parts = stratified_split(labels, *sizes, seed=5)
+    assert len(parts) == 1 + len(sizes)
+    # No index is in two parts, and every index is in one.
+    together = np.concatenate(parts)
+    assert together.size == n and np.unique(together).size == n
+    counts = np.bincount(labels, minlength=10)
+    for part, size in zip(parts[1:], sizes):
+        expected = size if isinstance(size, int) else round(size * n)
+        assert part.size == expected
+        got = np.bincount(labels[part], minlength=10)
+        quota = counts * expected / n
+        assert np.all(np.abs(got - quota) < 1 + 1e-9)
+
+
+def test_split_parts_leave_room_for_training() -> None:
+    with pytest.raises(ValueError, match="leave none for training"):
+        stratified_split(np.arange(10) % 2, 0.5, 0.5)
+    with pytest.raises(TypeError, match="at least one part size"):
+        stratified_split(np.arange(10) % 2)
+
+
+def test_split_with_a_tiny_class_stays_exact() -> None:
+    # One example of class 9: the parts' rounding must not take it twice.
+    labels = np.concatenate([np.zeros(50, dtype=int), [9]])
+    train, validation, test = stratified_split(labels, 20, 20, seed=0)
+    assert (train.size, validation.size, test.size) == (11, 20, 20)
+    assert np.unique(np.concatenate([train, validation, test])).size == labels.size
+    # Ties go to class 0 until it runs out; the fourth part must then take
+    # from class 1 instead of coming up short.
+    parts = stratified_split(np.array([0, 0, 0, 1, 1, 1]), 1, 1, 1, 1, 1, seed=0)
+    assert [p.size for p in parts] == [1, 1, 1, 1, 1, 1]
+    assert np.unique(np.concatenate(parts)).size == 6
+
+
+def test_three_way_split_of_a_dataset(tiny_mnist) -> None:
+    root, arrays = tiny_mnist
+    train, _ = load_mnist(root)
+    parts = train_validation_test_split(train, validation_size=10, test_size=10, seed=1)
+    assert [len(p) for p in parts] == [10, 10, 10]
+    labels = arrays["train-labels-idx1-ubyte"]
+    for part in parts:  # three of each digit: one in each part
+        assert sorted(labels[part.indices].tolist()) == list(range(10))
+    assert not set(parts[0].indices) & set(parts[1].indices)
+    assert not set(parts[1].indices) & set(parts[2].indices)
+    assert not set(parts[0].indices) & set(parts[2].indices)
+
+
+def test_three_way_split_names_the_bad_argument(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    train, _ = load_mnist(root)
+    with pytest.raises(ValueError, match=r"test_size as a fraction must be in \(0, 1\), got 1.5"):
+        train_validation_test_split(train, validation_size=0.1, test_size=1.5)
 
 
 def test_train_validation_split_on_mnist(tiny_mnist) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "load_mnist",
     "stratified_split",
     "train_validation_split",
+    "train_validation_test_split",
 ]
 
 #: The four files torchvision reads, under ``<root>/MNIST/raw/``.
@@ -261,71 +262,99 @@ def load_mnist(
     return MNISTSplits(train, test)
 
 
+def _part_size(size: float | int, n: int, name: str) -> int:
+    """Turn a fraction or a count into a number of examples out of ``n``."""
+    if isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a float fraction or an int count, got {size!r}")
+    if isinstance(size, (int, np.integer)):
+        if not 0 < size < n:
+            raise ValueError(f"{name} as a count must be between 1 and {n - 1}, got {size}")
+        return int(size)
+    if not 0.0 < size < 1.0:
+        raise ValueError(f"{name} as a fraction must be in (0, 1), got {size}")
+    return min(max(int(round(size * n)), 1), n - 1)
+
+
+def _allocate(counts: np.ndarray, total: int, capacity: np.ndarray) -> np.ndarray:
+    """Share ``total`` places among classes in proportion to ``counts``.
+
+    Each class first gets its quota rounded down; the places left over go to
+    the classes whose quota was rounded down the most (the largest-remainder
+    rule, ties broken by class order), never beyond a class's ``capacity``.
+    """
+    quota = counts * (total / counts.sum())
+    share = np.minimum(np.floor(quota).astype(int), capacity)
+    order = np.argsort(-(quota - share), kind="stable")
+    # The caller leaves enough room in all classes together, so this ends.
+    while (leftover := total - share.sum()) > 0:
+        open_classes = [c for c in order if share[c] < capacity[c]]
+        for c in open_classes[:leftover]:
+            share[c] += 1
+    return share
+
+
 def stratified_split(
     labels: Sequence[int] | np.ndarray,
-    validation_size: float | int,
+    *sizes: float | int,
     seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split indices into training and validation sets with equal class shares.
+) -> tuple[np.ndarray, ...]:
+    """Split indices into disjoint parts with the same class shares.
 
-    Each class contributes to the validation set in proportion to its size,
-    so a rare digit is not left out by chance. Shares that do not divide
-    evenly are rounded by the largest-remainder rule, so the validation set
-    has exactly the requested size.
+    Each class contributes to each held-out part in proportion to its size,
+    so a rare class is not left out by chance. Shares that do not divide
+    evenly are rounded by the largest-remainder rule, so every part has
+    exactly the requested size. Whatever is not held out is the first part,
+    the training set.
 
     Parameters
     ----------
     labels
         One integer class label per example.
-    validation_size
-        A fraction strictly between 0 and 1, or a number of examples
-        strictly between 0 and ``len(labels)``.
+    *sizes
+        The size of each held-out part (for example validation, then test):
+        a fraction strictly between 0 and 1, or a number of examples. Together
+        they must leave at least one example for training.
     seed
         Seed of the random choice within each class; the same seed gives the
         same split.
 
     Returns
     -------
-    train_indices, validation_indices : numpy.ndarray
-        Sorted, disjoint integer arrays that together cover
-        ``range(len(labels))``.
+    tuple of numpy.ndarray
+        ``1 + len(sizes)`` sorted, disjoint integer arrays that together cover
+        ``range(len(labels))``: the training indices, then one array per size.
+
+    Examples
+    --------
+    >>> train, validation = stratified_split(labels, 0.1)
+    >>> train, validation, test = stratified_split(labels, 0.1, 0.2, seed=1)
     """
     y = np.asarray(labels)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"labels must be a non-empty 1-D sequence, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+    if not sizes:
+        raise TypeError("stratified_split needs at least one part size, e.g. stratified_split(labels, 0.1)")
     n = y.size
-    if isinstance(validation_size, bool) or not isinstance(validation_size, (int, float, np.integer, np.floating)):
-        raise TypeError(f"validation_size must be a float fraction or an int count, got {validation_size!r}")
-    if isinstance(validation_size, (int, np.integer)):
-        if not 0 < validation_size < n:
-            raise ValueError(f"validation_size as a count must be between 1 and {n - 1}, got {validation_size}")
-        n_validation = int(validation_size)
-    else:
-        if not 0.0 < validation_size < 1.0:
-            raise ValueError(f"validation_size as a fraction must be in (0, 1), got {validation_size}")
-        n_validation = int(round(validation_size * n))
-        n_validation = min(max(n_validation, 1), n - 1)
+    totals = [_part_size(size, n, "validation_size" if len(sizes) == 1 else f"sizes[{i}]") for i, size in enumerate(sizes)]
+    if sum(totals) >= n:
+        raise ValueError(f"the parts take {sum(totals)} of {n} examples and leave none for training")
 
     classes, counts = np.unique(y, return_counts=True)
-    quota = counts * (n_validation / n)
-    per_class = np.floor(quota).astype(int)
-    # Largest remainder: hand the leftover places to the classes whose
-    # quota was rounded down the most (ties broken by class order).
-    leftover = n_validation - per_class.sum()
-    order = np.argsort(-(quota - per_class), kind="stable")
-    per_class[order[:leftover]] += 1
-
     rng = np.random.default_rng(seed)
-    validation = []
-    for c, k in zip(classes, per_class):
-        members = np.flatnonzero(y == c)
-        validation.append(rng.choice(members, size=k, replace=False))
-    validation_indices = np.sort(np.concatenate(validation))
-    train_mask = np.ones(n, dtype=bool)
-    train_mask[validation_indices] = False
-    return np.flatnonzero(train_mask), validation_indices
+    # Shuffle each class once; the parts are consecutive slices of it.
+    members = [rng.permutation(np.flatnonzero(y == c)) for c in classes]
+    taken = np.zeros(len(classes), dtype=int)
+    parts = []
+    for total in totals:
+        share = _allocate(counts, total, capacity=counts - taken)
+        parts.append(np.sort(np.concatenate([m[t : t + k] for m, t, k in zip(members, taken, share)])))
+        taken += share
+    held_out = np.zeros(n, dtype=bool)
+    for part in parts:
+        held_out[part] = True
+    return (np.flatnonzero(~held_out), *parts)
 
 
 def train_validation_split(
@@ -351,6 +380,43 @@ def train_validation_split(
     -------
     train, validation : torch.utils.data.Subset
     """
+    return _subsets(dataset, {"validation_size": validation_size}, seed)
+
+
+def train_validation_test_split(
+    dataset: Dataset,
+    validation_size: float | int = 0.1,
+    test_size: float | int = 0.2,
+    seed: int = 0,
+) -> tuple[Subset, Subset, Subset]:
+    """Split one labelled dataset into training, validation and test subsets.
+
+    The three parts are mutually exclusive and each keeps the class shares of
+    the whole. Use it for data that comes without an official test set; for
+    MNIST, keep the official test set and use :func:`train_validation_split`.
+
+    Parameters
+    ----------
+    dataset
+        A torch dataset with a ``targets`` attribute.
+    validation_size, test_size
+        Fractions or counts, as in :func:`stratified_split`.
+    seed
+        As in :func:`stratified_split`.
+
+    Returns
+    -------
+    train, validation, test : torch.utils.data.Subset
+    """
+    return _subsets(dataset, {"validation_size": validation_size, "test_size": test_size}, seed)
+
+
+def _subsets(dataset: Dataset, sizes: dict[str, float | int], seed: int) -> tuple[Subset, ...]:
+    """Wrap :func:`stratified_split` of ``dataset.targets`` into torch Subsets.
+
+    ``sizes`` maps each held-out part's parameter name to its size, so that an
+    error names the argument the caller passed.
+    """
     targets = getattr(dataset, "targets", None)
     if targets is None:
         raise TypeError(
@@ -359,5 +425,8 @@ def train_validation_split(
         )
     from torch.utils.data import Subset
 
-    train_indices, validation_indices = stratified_split(np.asarray(targets), validation_size, seed)
-    return Subset(dataset, train_indices.tolist()), Subset(dataset, validation_indices.tolist())
+    labels = np.asarray(targets)
+    for name, size in sizes.items():
+        _part_size(size, labels.size, name)
+    parts = stratified_split(labels, *sizes.values(), seed=seed)
+    return tuple(Subset(dataset, part.tolist()) for part in parts)
