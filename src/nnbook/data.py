@@ -36,6 +36,7 @@ __all__ = [
     "default_data_root",
     "load_mnist",
     "stratified_split",
+    "to_tensors",
     "train_validation_split",
     "train_validation_test_split",
 ]
@@ -430,3 +431,56 @@ def _subsets(dataset: Dataset, sizes: dict[str, float | int], seed: int) -> tupl
         _part_size(size, labels.size, name)
     parts = stratified_split(labels, *sizes.values(), seed=seed)
     return tuple(Subset(dataset, part.tolist()) for part in parts)
+
+
+def to_tensors(dataset: Dataset, flatten: bool = False) -> tuple[Any, Any]:
+    """Return all images and labels of ``dataset`` as two tensors.
+
+    Training on tensors held in memory is much faster than decoding one PIL
+    image per example, and MNIST fits in memory many times over.
+
+    Parameters
+    ----------
+    dataset
+        An MNIST dataset from :func:`load_mnist`, a ``Subset`` of one, or any
+        dataset of ``(image tensor, label)`` pairs. For MNIST (and subsets)
+        whose transform is ``ToTensor``, the pixels are read directly from
+        ``.data``, which gives the same values as ``ToTensor`` at once.
+    flatten
+        If true, each image becomes a row of ``H * W`` values.
+
+    Returns
+    -------
+    X : torch.Tensor
+        ``float32`` images, shape ``(N, 1, H, W)`` (or ``(N, H * W)``).
+    y : torch.Tensor
+        ``int64`` labels, shape ``(N,)``.
+    """
+    import torch
+    from torch.utils.data import Subset
+    from torchvision import transforms
+
+    base, indices = dataset, None
+    if isinstance(dataset, Subset):
+        base, indices = dataset.dataset, list(dataset.indices)
+    fast = (
+        isinstance(getattr(base, "data", None), torch.Tensor)
+        and base.data.dtype == torch.uint8
+        and isinstance(getattr(base, "transform", None), transforms.ToTensor)
+        and getattr(base, "target_transform", None) is None
+    )
+    if fast:
+        data, targets = base.data, torch.as_tensor(base.targets)
+        if indices is not None:
+            data, targets = data[indices], targets[indices]
+        X = data.to(torch.float32).div_(255).unsqueeze(1)
+        y = targets.to(torch.int64)
+    else:
+        if len(dataset) == 0:
+            raise ValueError("dataset is empty")
+        items = [dataset[i] for i in range(len(dataset))]
+        if not all(isinstance(x, torch.Tensor) for x, _ in items):
+            raise TypeError("dataset must yield (tensor, label) pairs; give MNIST a ToTensor transform")
+        X = torch.stack([x for x, _ in items]).to(torch.float32)
+        y = torch.as_tensor([int(label) for _, label in items], dtype=torch.int64)
+    return (X.flatten(1) if flatten else X), y

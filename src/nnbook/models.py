@@ -1,0 +1,146 @@
+"""PyTorch model builders: a multilayer perceptron and a small CNN.
+
+Both return a plain :class:`torch.nn.Sequential`, so everything PyTorch
+offers (``.parameters()``, ``.state_dict()``, indexing layers) works as usual.
+Weights are initialised for the chosen activation, from a seed, without
+touching PyTorch's global random state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["ACTIVATIONS", "count_parameters", "mlp", "small_cnn"]
+
+#: Activation names accepted by the builders, and the module each one makes.
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "gelu": nn.GELU,
+    "softplus": nn.Softplus,
+    "identity": nn.Identity,
+}
+
+
+def _activation(name: str) -> nn.Module:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+def _init(layer: nn.Linear | nn.Conv2d, activation: str, generator: torch.Generator) -> None:
+    """Initialise ``layer`` so that signals keep their scale through ``activation``.
+
+    He (Kaiming) initialisation suits the ReLU family, whose outputs are zero
+    for half of the inputs; Glorot (Xavier) initialisation suits activations
+    that are roughly linear around zero. Biases start at zero.
+    """
+    if activation in ("relu", "leaky_relu", "gelu", "softplus"):
+        nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu", generator=generator)
+    else:
+        gain = nn.init.calculate_gain("sigmoid" if activation == "sigmoid" else "tanh" if activation == "tanh" else "linear")
+        nn.init.xavier_uniform_(layer.weight, gain=gain, generator=generator)
+    nn.init.zeros_(layer.bias)
+
+
+def _check_sizes(sizes: Sequence[int], name: str, minimum: int) -> list[int]:
+    sizes = list(sizes)
+    if len(sizes) < minimum or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
+        raise ValueError(f"{name} must be at least {minimum} positive integers, got {sizes!r}")
+    return sizes
+
+
+def mlp(sizes: Sequence[int], activation: str = "relu", seed: int = 0) -> nn.Sequential:
+    """Build a fully connected network with the given layer sizes.
+
+    Parameters
+    ----------
+    sizes
+        Neurons per layer, input first and output last: ``[784, 30, 10]`` is
+        Nielsen's network for MNIST. ``[784, 10]`` is softmax regression.
+    activation
+        The non-linearity after every hidden layer (a name from
+        :data:`ACTIVATIONS`). The output layer has none: it returns logits,
+        which :class:`torch.nn.CrossEntropyLoss` expects.
+    seed
+        Seed of the initial weights.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``Flatten`` (so images of shape ``(N, 1, 28, 28)`` and flat inputs both
+        work), then ``Linear`` layers with the activation between them.
+    """
+    sizes = _check_sizes(sizes, "sizes", 2)
+    _activation(activation)  # reject a bad name even when there is no hidden layer
+    generator = torch.Generator().manual_seed(seed)
+    layers: list[nn.Module] = [nn.Flatten()]
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        linear = nn.Linear(n_in, n_out)
+        is_output = i == len(sizes) - 2
+        _init(linear, "identity" if is_output else activation, generator)
+        layers.append(linear)
+        if not is_output:
+            layers.append(_activation(activation))
+    return nn.Sequential(*layers)
+
+
+def small_cnn(
+    channels: Sequence[int] = (1, 16, 32),
+    n_classes: int = 10,
+    image_size: int = 28,
+    kernel_size: int = 5,
+    activation: str = "relu",
+    seed: int = 0,
+) -> nn.Sequential:
+    """Build a CNN of convolution–pooling blocks followed by a linear classifier.
+
+    Each block is a ``kernel_size`` convolution (padded so that it keeps the
+    image size), the activation, and 2×2 max pooling (which halves it).
+
+    Parameters
+    ----------
+    channels
+        Input channels, then the output channels of each block:
+        ``(1, 16, 32)`` gives two blocks for grey-scale images.
+    n_classes
+        Outputs of the classifier (logits).
+    image_size
+        Height and width of the (square) input images.
+    kernel_size
+        An odd kernel width.
+    activation
+        A name from :data:`ACTIVATIONS`.
+    seed
+        Seed of the initial weights.
+    """
+    channels = _check_sizes(channels, "channels", 2)
+    if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be an odd positive integer, got {kernel_size!r}")
+    blocks = len(channels) - 1
+    if image_size % (2**blocks) != 0:
+        raise ValueError(
+            f"image_size {image_size} must be divisible by 2**{blocks} = {2**blocks} "
+            f"so that {blocks} 2x2 poolings divide it evenly"
+        )
+    generator = torch.Generator().manual_seed(seed)
+    layers: list[nn.Module] = []
+    for c_in, c_out in zip(channels[:-1], channels[1:]):
+        conv = nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2)
+        _init(conv, activation, generator)
+        layers += [conv, _activation(activation), nn.MaxPool2d(2)]
+    side = image_size // 2**blocks
+    classifier = nn.Linear(channels[-1] * side * side, n_classes)
+    _init(classifier, "identity", generator)
+    layers += [nn.Flatten(), classifier]
+    return nn.Sequential(*layers)
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
+    """Return the number of (trainable) numbers in ``model``'s parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
