@@ -80,3 +80,58 @@ def test_grid_without_labels_has_no_titles() -> None:
 def test_image_grid_rejects_bad_input(kwargs, error, match) -> None:
     with pytest.raises(error, match=match):
         image_grid(**kwargs)
+
+
+# --- learning curves, confusion matrix, mistakes ------------------------------------
+
+
+def test_learning_curves_plot_every_epoch() -> None:
+    from nnbook.plot import learning_curves
+
+    history = {"train_loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6],
+               "train_accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.4, 0.7, 0.8]}
+    fig = learning_curves(history, title="run")
+    loss_ax, accuracy_ax = fig.axes
+    np.testing.assert_array_equal(loss_ax.lines[1].get_ydata(), [1.1, 0.7, 0.6])
+    np.testing.assert_array_equal(accuracy_ax.lines[0].get_xdata(), [1, 2, 3])
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["training", "validation"]
+    # Without validation or accuracy (regression), only the training loss is drawn.
+    fig = learning_curves({"train_loss": [2.0, 1.0], "train_accuracy": [float("nan")] * 2})
+    assert len(fig.axes[0].lines) == 1 and not fig.axes[1].lines
+    with pytest.raises(ValueError, match="non-empty 'train_loss'"):
+        learning_curves({"val_loss": [1.0]})
+
+
+def test_confusion_counts_by_hand() -> None:
+    from nnbook.plot import confusion_counts
+
+    counts = confusion_counts([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2])
+    np.testing.assert_array_equal(counts, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    assert confusion_counts(torch.tensor([1]), torch.tensor([1]), n_classes=4).shape == (4, 4)
+    with pytest.raises(ValueError, match="equal length"):
+        confusion_counts([0, 1], [0])
+    with pytest.raises(ValueError, match="below n_classes=2"):
+        confusion_counts([0, 2], [0, 1], n_classes=2)
+    with pytest.raises(TypeError, match="integer class labels"):
+        confusion_counts([0.5], [1.0])
+
+
+def test_confusion_matrix_figure_annotates_counts() -> None:
+    from nnbook.plot import confusion_matrix
+
+    fig = confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 0])
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.5, 0.5], [1 / 3, 2 / 3]])
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "1", "2"]
+
+
+def test_most_confident_mistakes() -> None:
+    from nnbook.plot import most_confident_mistakes
+
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.99, 0.01]])
+    labels = np.array([1, 1, 1, 0, 0])
+    # Wrong: 0 (conf 0.9), 2 (0.6), 3 (0.7); right: 1, 4.
+    np.testing.assert_array_equal(most_confident_mistakes(p, labels), [0, 3, 2])
+    np.testing.assert_array_equal(most_confident_mistakes(torch.tensor(p), torch.tensor(labels), k=1), [0])
+    with pytest.raises(ValueError, match=r"\(N, n_classes\)"):
+        most_confident_mistakes(p[0], labels)

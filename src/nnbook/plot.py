@@ -14,7 +14,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["BOOK_STYLE", "COLORS", "image_grid", "use_book_style"]
+__all__ = [
+    "BOOK_STYLE",
+    "COLORS",
+    "confusion_counts",
+    "confusion_matrix",
+    "image_grid",
+    "learning_curves",
+    "most_confident_mistakes",
+    "use_book_style",
+]
 
 #: The book's colour cycle (Okabe–Ito, readable by colour-blind readers).
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -54,9 +63,7 @@ def _as_images(images: Any) -> np.ndarray:
     Accepts NumPy arrays, PyTorch tensors and nested sequences, with or
     without a singleton channel axis (``(N, 1, H, W)``).
     """
-    if hasattr(images, "detach"):  # a torch tensor, without importing torch
-        images = images.detach().cpu().numpy()
-    array = np.asarray(images)
+    array = np.asarray(_numpy(images))
     if array.ndim == 4 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 3:
@@ -144,3 +151,142 @@ def image_grid(
 def _plain(value: Any) -> Any:
     """Turn 0-d tensors and NumPy scalars into plain Python values."""
     return value.item() if hasattr(value, "item") else value
+
+
+def learning_curves(history: Any, title: str | None = None) -> Figure:
+    """Plot loss and accuracy per epoch, for training and validation.
+
+    Parameters
+    ----------
+    history
+        A :class:`nnbook.train.History`, or a mapping with the lists
+        ``train_loss`` and optionally ``val_loss``, ``train_accuracy``,
+        ``val_accuracy``.
+    title
+        Optional title above both panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: loss (left) and accuracy (right), against the epoch.
+    """
+    data = history.as_dict() if hasattr(history, "as_dict") else dict(history)
+    if not data.get("train_loss"):
+        raise ValueError("history must contain a non-empty 'train_loss' list")
+    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, metric in ((ax_loss, "loss"), (ax_accuracy, "accuracy")):
+        for split, style in (("train", "-"), ("val", "--")):
+            values = np.asarray(data.get(f"{split}_{metric}") or [], dtype=float)
+            if values.size and not np.isnan(values).all():
+                epochs = np.arange(1, values.size + 1)
+                ax.plot(epochs, values, style, marker="o", markersize=3,
+                        label="training" if split == "train" else "validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        if ax.lines:
+            ax.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def confusion_counts(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
+    """Count how often each true class (row) was predicted as each class (column).
+
+    Parameters
+    ----------
+    y_true, y_pred
+        Integer class labels, one per example.
+    n_classes
+        Number of classes; default: one more than the largest label seen.
+
+    Returns
+    -------
+    numpy.ndarray
+        An ``(n_classes, n_classes)`` integer matrix whose diagonal holds the
+        correct predictions.
+    """
+    true = np.asarray(_numpy(y_true))
+    pred = np.asarray(_numpy(y_pred))
+    if true.ndim != 1 or true.shape != pred.shape:
+        raise ValueError(f"y_true and y_pred must be 1-D and of equal length, got shapes {true.shape} and {pred.shape}")
+    if not (np.issubdtype(true.dtype, np.integer) and np.issubdtype(pred.dtype, np.integer)):
+        raise TypeError("y_true and y_pred must be integer class labels")
+    if true.size and min(true.min(), pred.min()) < 0:
+        raise ValueError("class labels must not be negative")
+    if n_classes is None:
+        n_classes = int(max(true.max(initial=-1), pred.max(initial=-1))) + 1
+    elif true.size and max(true.max(), pred.max()) >= n_classes:
+        raise ValueError(f"labels must be below n_classes={n_classes}, got {max(true.max(), pred.max())}")
+    return np.bincount(true * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None, normalize: bool = True) -> Figure:
+    """Draw the confusion matrix of a classifier.
+
+    Parameters
+    ----------
+    y_true, y_pred, n_classes
+        As in :func:`confusion_counts`.
+    normalize
+        If true, each row is divided by the number of examples of its class,
+        so a cell reads "the fraction of class *i* predicted as *j*"; the cells
+        are still annotated with counts.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    counts = confusion_counts(y_true, y_pred, n_classes)
+    k = counts.shape[0]
+    shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
+    fig, ax = plt.subplots(figsize=(0.5 * k + 1.8, 0.5 * k + 1.2))
+    image = ax.imshow(shown, cmap="Blues", vmin=0)
+    ax.grid(False)
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    threshold = shown.max() / 2
+    for i in range(k):
+        for j in range(k):
+            if counts[i, j]:
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if shown[i, j] > threshold else "black")
+    fig.colorbar(image, ax=ax, label="fraction of the true class" if normalize else "count")
+    return fig
+
+
+def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.ndarray:
+    """Return the indices of the ``k`` wrong predictions made with most confidence.
+
+    Parameters
+    ----------
+    probabilities
+        Predicted class probabilities (or logits: the order is the same),
+        shape ``(N, n_classes)``.
+    labels
+        True class labels, shape ``(N,)``.
+    k
+        How many to return at most.
+
+    Returns
+    -------
+    numpy.ndarray
+        Indices into the N examples, most confident mistake first.
+    """
+    scores = np.asarray(_numpy(probabilities), dtype=float)
+    truth = np.asarray(_numpy(labels))
+    if scores.ndim != 2 or truth.shape != (scores.shape[0],):
+        raise ValueError(
+            f"probabilities must be (N, n_classes) and labels (N,), got {scores.shape} and {truth.shape}"
+        )
+    predicted = scores.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != truth)
+    confidence = scores[wrong, predicted[wrong]]
+    return wrong[np.argsort(-confidence, kind="stable")[:k]]
+
+
+def _numpy(value: Any) -> Any:
+    """Turn a torch tensor into a NumPy array without importing torch."""
+    return value.detach().cpu().numpy() if hasattr(value, "detach") else value
