@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 #: The public submodules, loaded on first access so that ``import nnbook``
 #: stays fast and does not pull in torch or matplotlib.
-SUBMODULES = ("data", "models", "plot", "train")
+SUBMODULES = ("data", "models", "plot", "splines", "train")
 
 __all__ = ["__version__", *SUBMODULES]
 
