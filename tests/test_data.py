@@ -345,3 +345,20 @@ def test_train_validation_split_on_mnist(tiny_mnist) -> None:
 def test_train_validation_split_needs_targets() -> None:
     with pytest.raises(TypeError, match="'targets' attribute"):
         train_validation_split([(0, 1), (1, 0)])  # type: ignore[arg-type]
+
+
+def test_nnbook_download_enables_the_download(tmp_path, monkeypatch) -> None:
+    from torchvision import datasets
+
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    monkeypatch.setenv("NNBOOK_DOWNLOAD", "1")
+    with pytest.raises(MissingDataError, match="the download failed"):
+        load_mnist(tmp_path)
+    # An explicit download=False wins over the environment.
+    with pytest.raises(MissingDataError) as error:
+        load_mnist(tmp_path, download=False)
+    assert "the download failed" not in str(error.value)
+    monkeypatch.setenv("NNBOOK_DOWNLOAD", "0")
+    with pytest.raises(MissingDataError) as error:
+        load_mnist(tmp_path)
+    assert "the download failed" not in str(error.value)

@@ -141,3 +141,26 @@ def test_mathjax_is_served_locally(html: Path) -> None:
     for src in mathjax:
         assert not is_external(src)
         assert (html / "book" / urlsplit(src).path).resolve().is_file()
+
+
+def test_api_page_lists_every_public_name(html: Path) -> None:
+    """Each module's __all__ is documented on the API page, and nothing is missing."""
+    import importlib
+
+    import nnbook
+
+    ids = parse(html / "book" / "api.html").ids
+    missing = []
+    for name in nnbook.SUBMODULES:
+        module = importlib.import_module(f"nnbook.{name}")
+        assert hasattr(module, "__all__"), f"nnbook.{name} has no __all__"
+        missing += [f"nnbook.{name}.{member}" for member in module.__all__ if f"nnbook.{name}.{member}" not in ids]
+    assert not missing, f"not on the API page: {missing}"
+
+
+def test_api_page_documents_signatures_and_types(html: Path) -> None:
+    text = (html / "book" / "api.html").read_text(encoding="utf-8")
+    anchor = text.index('id="nnbook.data.load_mnist"')
+    signature = text[anchor : text.index("</dt>", anchor)]
+    for part in ("root", "download", "transform", "MNISTSplits"):
+        assert part in signature, f"load_mnist's signature on the API page lacks {part!r}"

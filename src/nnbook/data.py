@@ -12,7 +12,8 @@ Where the data is looked for, in order:
 3. a per-user cache folder (``~/.cache/nnbook`` on Linux).
 
 Each is a folder in torchvision's layout, holding ``MNIST/raw/`` with the
-four uncompressed IDX files.
+four uncompressed IDX files. Nothing is downloaded unless you ask for it,
+with ``download=True`` or the environment variable ``NNBOOK_DOWNLOAD=1``.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ _FIX = (
     "argument) at a folder that holds MNIST/raw/ with the files "
     + ", ".join(MNIST_FILES)
     + " (in this repository: NNBOOK_DATA=../shared/data), or call "
-    "load_mnist(download=True) on a machine with internet access to fetch "
-    "the full dataset."
+    "load_mnist(download=True) (or set NNBOOK_DOWNLOAD=1) on a machine with "
+    "internet access to fetch the full dataset."
 )
 
 # IDX "magic" numbers: two zero bytes, the element type (0x08 = unsigned
@@ -202,7 +203,7 @@ def _check_mnist_raw(raw: Path, source: str) -> None:
 def load_mnist(
     root: str | os.PathLike[str] | None = None,
     *,
-    download: bool = False,
+    download: bool | None = None,
     transform: Callable[[Any], Any] | None = None,
 ) -> MNISTSplits:
     """Load the MNIST train and test sets through torchvision.
@@ -214,8 +215,10 @@ def load_mnist(
         if set, else the per-user cache folder (see :func:`default_data_root`).
     download
         If true and the files are missing, torchvision downloads the full
-        official dataset into ``root`` (this needs internet access). The
-        default never touches the network.
+        official dataset into ``root`` (this needs internet access). ``None``
+        (the default) means true only when the environment variable
+        ``NNBOOK_DOWNLOAD`` is ``1``, as the Binder and Colab notebooks set
+        it; otherwise the loader never touches the network.
     transform
         Applied to each image, which torchvision gives as a PIL image.
         ``None`` applies :class:`torchvision.transforms.ToTensor`, which gives
@@ -246,6 +249,8 @@ def load_mnist(
 
     from torchvision import datasets, transforms
 
+    if download is None:
+        download = os.environ.get("NNBOOK_DOWNLOAD", "") == "1"
     if download and not all((raw / name).is_file() for name in MNIST_FILES):
         try:
             datasets.MNIST(root_path, train=True, download=True)

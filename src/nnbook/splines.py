@@ -20,7 +20,7 @@ The pieces, from the bottom up:
 * :func:`sample_sine_data` draws the data and :func:`double_descent` runs the
   whole experiment over many training sets at once.
 * :func:`roughness` (integral of f''^2) and :func:`total_variation`
-  (integral of |f'|) measure how wiggly a fitted curve is.
+  (the integral of the absolute slope, ``|f'|``) measure how wiggly a fitted curve is.
 * :func:`gradient_descent_least_squares` shows that gradient descent started
   at zero lands on the minimum-norm solution.
 
