@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
+
+# The build tools in tools/ are scripts, not a package: make them importable.
+sys.path.insert(0, str(ROOT / "tools"))
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -57,3 +61,34 @@ def html() -> Path:
     if not (HTML / "index.html").is_file():
         pytest.fail(f"No built site in {HTML}: run `make book` (or `make test`) first")
     return HTML
+
+
+CHROMIUM = os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium")
+
+# Flags for a sandboxed machine without internet: no first-run work, and
+# none of Chromium's own background connections (updates, sync, safe browsing).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+            "(`make test` does, as root) or set NNBOOK_CHROMIUM"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

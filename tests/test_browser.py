@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,20 +19,6 @@ import pytest
 from conftest import HTML
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium")
-
-# Flags for a sandboxed machine without internet: no first-run work, and
-# none of Chromium's own background connections (updates, sync, safe browsing).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 #: Console errors that are not the site's fault. Each entry is a substring of
 #: the message, with the reason it is allowed.
@@ -60,21 +45,6 @@ def server(html: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-            "(`make test` does, as root) or set NNBOOK_CHROMIUM"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def load(browser, url: str):

@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 
 from conftest import HTML, ROOT
+from make_notebooks import toc_files
 
 pytestmark = pytest.mark.site
 
@@ -60,25 +60,6 @@ def site_pages() -> list[Path]:
     if not HTML.is_dir():
         return []
     return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.relative_to(HTML).parts)
-
-
-def toc_files() -> list[str]:
-    """Every page named in _toc.yml (the root and all nested entries)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return files
 
 
 def is_external(url: str) -> bool:

@@ -1,5 +1,10 @@
 """A local Sphinx extension with the book's fixes to its toolchain.
 
+Colab opens only ``.ipynb`` files, but sphinx-book-theme points the Colab
+button at the chapter's source (a MyST ``.md`` file) on the main branch. The
+workflow publishes generated notebooks (``tools/make_notebooks.py``) on the
+branch named by ``nnbook_notebooks_branch``; the button is pointed there.
+
 Some extensions (sphinx-thebe, sphinx-togglebutton) add inline ``<script>``
 blocks after the HTML builder is initialised, and Sphinx 7 then registers
 them twice: once on the builder and once again from its registry. A
@@ -37,7 +42,27 @@ def drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, contex
     context["script_files"] = unique
 
 
+def _buttons(items: list[dict[str, Any]]):
+    for item in items:
+        yield item
+        yield from _buttons(item.get("buttons", []))
+
+
+def point_colab_at_notebooks(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Make the Colab button open the generated ``.ipynb`` of this page."""
+    branch = app.config.html_theme_options.get("repository_branch", "main")
+    for button in _buttons(context.get("header_buttons", [])):
+        url = button.get("url", "")
+        if button.get("text") == "Colab" and "/blob/" in url:
+            prefix, path = url.split(f"/blob/{branch}/", 1)
+            notebook = path.rsplit(".", 1)[0] + ".ipynb"
+            button["url"] = f"{prefix}/blob/{app.config.nnbook_notebooks_branch}/{notebook}"
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    # Late priority: run after the extensions that add scripts to the page.
+    app.add_config_value("nnbook_notebooks_branch", "notebooks", "html")
+    # Late priority: run after the theme and the extensions that add buttons
+    # and scripts to the page.
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    app.connect("html-page-context", point_colab_at_notebooks, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
