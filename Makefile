@@ -19,8 +19,10 @@ ifeq ($(strip $(NNBOOK_DATA)),)
     export NNBOOK_DATA := $(abspath ../shared/data)
   endif
 endif
-# Determinism: the kernels inherit this, so two builds give the same output.
+# Determinism: the kernels inherit these, so two builds give the same output.
+# One BLAS thread also keeps NumPy from fighting PyTorch for the two cores.
 export PYTHONHASHSEED := 0
+export OPENBLAS_NUM_THREADS := 1
 
 .PHONY: help book test clean distclean
 

@@ -135,3 +135,36 @@ def test_most_confident_mistakes() -> None:
     np.testing.assert_array_equal(most_confident_mistakes(torch.tensor(p), torch.tensor(labels), k=1), [0])
     with pytest.raises(ValueError, match=r"\(N, n_classes\)"):
         most_confident_mistakes(p[0], labels)
+
+
+def test_decision_boundary_draws_the_half_contour() -> None:
+    from nnbook.plot import decision_boundary
+
+    X = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    y = np.array([0, 1, 1])
+    # Class 1 to the right of x0 = 0.25: the boundary is that vertical line.
+    ax = decision_boundary(lambda p: 1 / (1 + np.exp(-50 * (p[:, 0] - 0.25))), X, y, resolution=101)
+    from matplotlib.contour import ContourSet
+
+    (boundary,) = [c for c in ax.collections if isinstance(c, ContourSet) and list(c.levels) == [0.5]]
+    vertices = np.concatenate(boundary.allsegs[0])
+    np.testing.assert_allclose(vertices[:, 0], 0.25, atol=0.01)
+    assert np.ptp(vertices[:, 1]) > 1.5  # it spans the plot from bottom to top
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
+        decision_boundary(lambda p: p[:, 0], np.zeros((3, 3)), y)
+    with pytest.raises(ValueError, match="one probability per point"):
+        decision_boundary(lambda p: p, X, y)
+
+
+def test_network_diagram_shows_every_activation() -> None:
+    from nnbook.network import Network
+    from nnbook.plot import network_diagram
+
+    network = Network([2, 3, 1], seed=0)
+    ax = network_diagram(network, [0.5, -1.0])
+    activations = network.forward_layers(np.array([[0.5, -1.0]]))[1]
+    expected = [f"{v:.2f}" for layer in activations for v in np.asarray(layer)[0]]
+    assert [t.get_text() for t in ax.texts] == expected
+    assert len(ax.lines) == 2 * 3 + 3 * 1  # one line per weight
+    with pytest.raises(ValueError, match="one input of 2 values"):
+        network_diagram(network, [1.0, 2.0, 3.0])

@@ -16,7 +16,19 @@ __version__ = "0.1.0"
 
 #: The public submodules, loaded on first access so that ``import nnbook``
 #: stays fast and does not pull in torch or matplotlib.
-SUBMODULES = ("data", "models", "plot", "splines", "train")
+SUBMODULES = (
+    "activations",
+    "data",
+    "losses",
+    "models",
+    "network",
+    "neuron",
+    "optim",
+    "plot",
+    "splines",
+    "synthetic",
+    "train",
+)
 
 __all__ = ["__version__", *SUBMODULES]
 

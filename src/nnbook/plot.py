@@ -19,9 +19,11 @@ __all__ = [
     "COLORS",
     "confusion_counts",
     "confusion_matrix",
+    "decision_boundary",
     "image_grid",
     "learning_curves",
     "most_confident_mistakes",
+    "network_diagram",
     "use_book_style",
 ]
 
@@ -290,3 +292,108 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
 def _numpy(value: Any) -> Any:
     """Turn a torch tensor into a NumPy array without importing torch."""
     return value.detach().cpu().numpy() if hasattr(value, "detach") else value
+
+
+def decision_boundary(
+    predict: Any,
+    X: Any,
+    y: Any,
+    ax: Any = None,
+    resolution: int = 200,
+    padding: float = 0.5,
+) -> Any:
+    """Shade the plane by a binary classifier's output and draw its boundary.
+
+    Parameters
+    ----------
+    predict
+        A function from points of shape ``(m, 2)`` to the probability of
+        class 1, shape ``(m,)`` or ``(m, 1)``.
+    X, y
+        The labelled points to show: shape ``(n, 2)`` and labels 0 or 1.
+    ax
+        The axes to draw on; default: a new figure's.
+    resolution
+        Grid points along each axis.
+    padding
+        Margin around the points, in data units.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        With the shaded probability, the 0.5 contour in black, and the points.
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+
+    points = np.asarray(_numpy(X), dtype=float)
+    labels = np.asarray(_numpy(y))
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2), got {points.shape}")
+    if labels.shape != (points.shape[0],):
+        raise ValueError(f"y must have one label per point ({points.shape[0]}), got shape {labels.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    low, high = points.min(axis=0) - padding, points.max(axis=0) + padding
+    g0, g1 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    probability = np.asarray(_numpy(predict(np.column_stack([g0.ravel(), g1.ravel()]))), dtype=float)
+    if probability.size != g0.size:
+        raise ValueError(f"predict must return one probability per point, got shape {probability.shape}")
+    probability = probability.reshape(g0.shape)
+    colours = LinearSegmentedColormap.from_list("two classes", [COLORS[0], "white", COLORS[1]])
+    ax.contourf(g0, g1, probability, levels=np.linspace(0, 1, 11), cmap=colours, alpha=0.6)
+    ax.contour(g0, g1, probability, levels=[0.5], colors="black", linewidths=1.2)
+    for label, colour in ((0, COLORS[0]), (1, COLORS[1])):
+        ax.scatter(*points[labels == label].T, s=10, color=colour, edgecolors="white", linewidths=0.3)
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), aspect="equal")
+    ax.grid(False)
+    return ax
+
+
+def network_diagram(network: Any, x: Any, ax: Any = None, max_width: float = 4.0) -> Any:
+    """Draw a small network as it processes one input.
+
+    Each neuron is a circle shaded by its activation (the value is written in
+    it); each connection is blue for a positive weight and orange for a
+    negative one, as thick as the weight is large.
+
+    Parameters
+    ----------
+    network
+        An :class:`nnbook.network.Network` (anything with ``sizes``,
+        ``weights`` of shape ``(n_in, n_out)`` and ``forward_layers``).
+    x
+        One input, shape ``(sizes[0],)``.
+    ax
+        The axes to draw on; default: a new figure's.
+    max_width
+        Line width of the largest weight.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    sizes = list(network.sizes)
+    point = np.atleast_2d(np.asarray(_numpy(x), dtype=float))
+    if point.shape != (1, sizes[0]):
+        raise ValueError(f"x must be one input of {sizes[0]} values, got shape {np.shape(x)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 * len(sizes), 0.9 * max(sizes) + 0.6))
+    _, activations = network.forward_layers(point)
+    # Neuron 0 of each layer at the top, layers from left to right.
+    positions = [np.column_stack([np.full(n, layer), np.linspace((n - 1) / 2, -(n - 1) / 2, n)])
+                 for layer, n in enumerate(sizes)]
+    largest = max(float(np.abs(w).max()) for w in network.weights) or 1.0
+    for layer, w in enumerate(network.weights):
+        for i in range(w.shape[0]):
+            for j in range(w.shape[1]):
+                ax.plot(*np.transpose([positions[layer][i], positions[layer + 1][j]]), zorder=1,
+                        color=COLORS[0] if w[i, j] > 0 else COLORS[1],
+                        lw=max_width * abs(w[i, j]) / largest, alpha=0.7)
+    for where, values in zip(positions, activations):
+        for (px, py), value in zip(where, np.asarray(values)[0]):
+            ax.scatter(px, py, s=700, c=[[value]], cmap="Greys", vmin=0, vmax=1.3, edgecolors="black", zorder=2)
+            ax.text(px, py, f"{value:.2f}", ha="center", va="center", fontsize=8, zorder=3,
+                    color="white" if value > 0.6 else "black")
+    ax.set(xlim=(-0.4, len(sizes) - 0.6), ylim=(-max(sizes) / 2 - 0.2, max(sizes) / 2 + 0.2))
+    ax.set_axis_off()
+    return ax

@@ -1,0 +1,412 @@
+"""Activation functions and their derivatives, in NumPy.
+
+A neuron computes a weighted input ``z = w·x + b`` and passes it through an
+*activation function* ``f``; training needs the derivative ``f'(z)`` as
+well. This module holds the usual choices as pairs of plain functions
+(``sigmoid`` and ``sigmoid_prime``, ``relu`` and ``relu_prime`` ...), and
+bundles each pair into an :class:`Activation` so that a model can be told
+its activation by name:
+
+>>> from nnbook.activations import get_activation
+>>> act = get_activation("sigmoid")
+>>> float(act(0.0)), float(act.derivative(0.0))
+(0.5, 0.25)
+
+Every function works element-wise on arrays of any shape, and on scalars
+(returning a NumPy scalar, as NumPy's own functions do). Integer and boolean
+inputs are computed in ``float64``; ``float32`` inputs stay ``float32``.
+NaN in gives NaN out, as in NumPy.
+
+All of them are numerically safe for inputs of any size: ``sigmoid(-1000)``
+is 0 and ``sigmoid(1000)`` is 1 without an overflow warning, because no
+function ever evaluates ``exp`` of a large positive number. Results that are
+smaller than the smallest floating-point number are rounded to 0 silently
+(an *underflow*), which is the correct answer to the precision available.
+
+Conventions at the kinks, where a derivative does not exist, follow
+PyTorch: ``relu_prime(0) = 0``, ``leaky_relu_prime(0) = slope``. The step
+function's derivative is 0 everywhere, including at 0 where it is undefined
+(see :func:`step_prime`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Union
+
+import numpy as np
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "gelu",
+    "gelu_prime",
+    "get_activation",
+    "identity",
+    "identity_prime",
+    "leaky_relu",
+    "leaky_relu_activation",
+    "leaky_relu_prime",
+    "relu",
+    "relu_prime",
+    "sigmoid",
+    "sigmoid_prime",
+    "softplus",
+    "softplus_prime",
+    "step",
+    "step_prime",
+    "tanh",
+    "tanh_prime",
+]
+
+#: What the functions accept: a number or an array-like of numbers.
+ArrayLike = Union[float, int, np.ndarray, Any]
+
+#: The slope of the leaky ReLU for negative inputs when none is given
+#: (PyTorch's default).
+DEFAULT_LEAKY_SLOPE = 0.01
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+# Python's math.erfc on every element: exact to double precision. NumPy has
+# no erf and SciPy is not a dependency; an element-wise loop is fast enough
+# for the array sizes of the book.
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _as_float(z: ArrayLike) -> np.ndarray:
+    """Return ``z`` as a floating-point array (float32 stays float32)."""
+    array = np.asarray(z)
+    if array.dtype.kind == "f":
+        return array
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    raise TypeError(
+        f"an activation function needs real numbers (a float, int or bool array), "
+        f"got dtype {array.dtype}"
+    )
+
+
+def _result(array: np.ndarray) -> np.ndarray:
+    """Return a 0-d array as a NumPy scalar, like NumPy's own functions do."""
+    return array[()] if array.ndim == 0 else array
+
+
+# ---------------------------------------------------------------------------
+# The functions and their derivatives
+# ---------------------------------------------------------------------------
+
+
+def sigmoid(z: ArrayLike) -> np.ndarray:
+    """The logistic sigmoid, ``σ(z) = 1 / (1 + exp(-z))``.
+
+    It squashes any real number into (0, 1): large positive ``z`` give
+    nearly 1, large negative ``z`` nearly 0, and ``σ(0) = 1/2``.
+
+    To stay safe for large ``|z|`` it only ever computes ``e = exp(-|z|)``,
+    which lies in (0, 1]: ``σ(z) = 1 / (1 + e)`` for ``z >= 0`` and
+    ``σ(z) = e / (1 + e)`` for ``z < 0``. Both are the same function; the
+    second is the first multiplied by ``exp(z)/exp(z)``.
+    """
+    z = _as_float(z)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        out = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    return _result(out)
+
+
+def sigmoid_prime(z: ArrayLike) -> np.ndarray:
+    """The derivative of the sigmoid, ``σ'(z) = σ(z) (1 - σ(z))``.
+
+    It is at most 1/4 (at ``z = 0``) and falls off like ``exp(-|z|)``: a
+    saturated sigmoid passes almost no gradient back. Computed as
+    ``e / (1 + e)^2`` with ``e = exp(-|z|)``, which is symmetric in ``z`` and
+    keeps full relative accuracy for large ``|z|`` (where ``1 - σ(z)`` would
+    round to 0).
+    """
+    z = _as_float(z)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        out = (e / (1.0 + e) ** 2).astype(z.dtype, copy=False)
+    return _result(out)
+
+
+def tanh(z: ArrayLike) -> np.ndarray:
+    """The hyperbolic tangent, ``tanh(z) = 2 σ(2z) - 1``, with values in (-1, 1).
+
+    A sigmoid stretched to (-1, 1) and centred at 0, so that a layer of them
+    passes on outputs of both signs.
+    """
+    z = _as_float(z)
+    return _result(np.tanh(z))
+
+
+def tanh_prime(z: ArrayLike) -> np.ndarray:
+    """The derivative of tanh, ``1 - tanh(z)^2 = 1 / cosh(z)^2``.
+
+    At most 1 (at ``z = 0``); like the sigmoid's it vanishes for large
+    ``|z|``. Computed as ``4e / (1 + e)^2`` with ``e = exp(-2|z|)``, which
+    keeps full relative accuracy where ``1 - tanh(z)^2`` would round to 0.
+    """
+    z = _as_float(z)
+    with np.errstate(under="ignore", over="ignore"):
+        # 2|z| may overflow to inf for |z| > 8.9e307; exp(-inf) = 0 is right.
+        e = np.exp(-2.0 * np.abs(z))
+        out = (4.0 * e / (1.0 + e) ** 2).astype(z.dtype, copy=False)
+    return _result(out)
+
+
+def relu(z: ArrayLike) -> np.ndarray:
+    """The rectified linear unit, ``max(0, z)``."""
+    z = _as_float(z)
+    return _result(np.maximum(z, 0).astype(z.dtype, copy=False))
+
+
+def relu_prime(z: ArrayLike) -> np.ndarray:
+    """The derivative of ReLU: 1 for ``z > 0``, 0 for ``z <= 0``.
+
+    At ``z = 0`` the derivative does not exist; like PyTorch we use 0.
+    """
+    z = _as_float(z)
+    return _result((z > 0).astype(z.dtype))
+
+
+def _check_slope(slope: float) -> float:
+    """Return the leaky ReLU's slope as a float, or raise if it is not a finite number."""
+    if isinstance(slope, bool) or not isinstance(slope, (int, float, np.integer, np.floating)):
+        raise TypeError(f"slope must be a real number, got {type(slope).__name__}")
+    if not math.isfinite(slope):
+        raise ValueError(f"slope must be finite, got {slope}")
+    return float(slope)
+
+
+def leaky_relu(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.ndarray:
+    """The leaky ReLU: ``z`` for ``z > 0`` and ``slope * z`` otherwise.
+
+    The small slope for negative inputs keeps a little gradient flowing
+    where a ReLU would pass none. ``slope = 0`` gives the ReLU, ``slope = 1``
+    the identity.
+    """
+    slope = _check_slope(slope)
+    z = _as_float(z)
+    with np.errstate(under="ignore"):  # slope * z for tiny z
+        out = np.where(z > 0, z, slope * z).astype(z.dtype, copy=False)
+    return _result(out)
+
+
+def leaky_relu_prime(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.ndarray:
+    """The derivative of the leaky ReLU: 1 for ``z > 0``, ``slope`` for ``z <= 0``.
+
+    At ``z = 0`` the derivative does not exist; like PyTorch we use ``slope``.
+    """
+    slope = _check_slope(slope)
+    z = _as_float(z)
+    return _result(np.where(z > 0, 1.0, slope).astype(z.dtype))
+
+
+def softplus(z: ArrayLike) -> np.ndarray:
+    """The softplus, ``log(1 + exp(z))``: a smooth ReLU.
+
+    Computed as ``logaddexp(0, z)``, which never forms ``exp`` of a large
+    number: ``softplus(1000)`` is 1000, not infinity.
+    """
+    z = _as_float(z)
+    with np.errstate(under="ignore"):
+        out = np.logaddexp(np.zeros((), dtype=z.dtype), z)
+    return _result(out)
+
+
+def softplus_prime(z: ArrayLike) -> np.ndarray:
+    """The derivative of the softplus, which is the sigmoid ``σ(z)``."""
+    return sigmoid(z)
+
+
+def _gaussian_cdf(z: np.ndarray) -> np.ndarray:
+    """The standard normal distribution function ``Φ(z)``, in float64.
+
+    Written with ``erfc`` of ``-z/√2`` rather than ``1 + erf(z/√2)``, so that
+    the tiny values far in the left tail are not lost to cancellation.
+    """
+    return 0.5 * np.asarray(_erfc(-z / _SQRT2), dtype=np.float64)
+
+
+def gelu(z: ArrayLike) -> np.ndarray:
+    """The Gaussian error linear unit, ``z Φ(z)``, in its exact form.
+
+    ``Φ`` is the standard normal distribution function. GELU weighs its input
+    by the probability that a standard normal variable is smaller: close to
+    ``z`` for large ``z``, close to 0 for very negative ``z``, and smooth
+    everywhere. This is the exact form (PyTorch's ``approximate='none'``),
+    not the tanh approximation.
+    """
+    z = _as_float(z)
+    z64 = z.astype(np.float64)
+    with np.errstate(under="ignore"):
+        out = (z64 * _gaussian_cdf(z64)).astype(z.dtype)
+    return _result(out)
+
+
+def gelu_prime(z: ArrayLike) -> np.ndarray:
+    """The derivative of GELU, ``Φ(z) + z φ(z)`` with ``φ`` the normal density.
+
+    It dips below 0 for negative ``z`` (its minimum, about -0.13, is at
+    ``z = -√2``) and rises above 1 for positive ``z`` (its maximum, about
+    1.13, is at ``z = √2``).
+    """
+    z = _as_float(z)
+    z64 = z.astype(np.float64)
+    # φ(z) is 0 to double precision for |z| > 40; clipping keeps z² finite.
+    clipped = np.clip(z64, -40.0, 40.0)
+    with np.errstate(under="ignore"):
+        density = _INV_SQRT_2PI * np.exp(-0.5 * clipped**2)
+        out = (_gaussian_cdf(z64) + clipped * density).astype(z.dtype)
+    return _result(out)
+
+
+def step(z: ArrayLike) -> np.ndarray:
+    """The step (Heaviside) function of the perceptron: 1 for ``z > 0``, else 0.
+
+    ``step(0)`` is 0: a perceptron fires only when its weighted input is
+    strictly above its threshold.
+    """
+    z = _as_float(z)
+    return _result((z > 0).astype(z.dtype))
+
+
+def step_prime(z: ArrayLike) -> np.ndarray:
+    """The derivative of the step function: 0 everywhere.
+
+    Away from 0 the step is flat, so its derivative is 0. At 0 it jumps and
+    has no derivative at all; we return 0 there too. Either way a gradient
+    passed back through a step is 0, so gradient descent learns nothing
+    through it: this is why networks of perceptrons are not trained by
+    back-propagation, and why the smooth sigmoid replaced the step.
+    """
+    z = _as_float(z)
+    return _result(np.zeros_like(z))
+
+
+def identity(z: ArrayLike) -> np.ndarray:
+    """The identity, ``f(z) = z``: a neuron with no activation function at all."""
+    z = _as_float(z)
+    return _result(z.copy())
+
+
+def identity_prime(z: ArrayLike) -> np.ndarray:
+    """The derivative of the identity: 1 everywhere."""
+    z = _as_float(z)
+    return _result(np.ones_like(z))
+
+
+# ---------------------------------------------------------------------------
+# Activations as objects, and the registry
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function together with its derivative.
+
+    Calling the object applies ``f``; :meth:`derivative` applies ``df``.
+
+    Parameters
+    ----------
+    name
+        A short name, such as ``"sigmoid"``; the key in :data:`ACTIVATIONS`.
+    f
+        The function, applied element-wise to an array.
+    df
+        Its derivative, applied element-wise to the same input ``z`` (not to
+        ``f(z)``).
+    formula
+        The function in LaTeX, for figure titles and tables.
+    """
+
+    name: str
+    f: Callable[[ArrayLike], np.ndarray] = field(repr=False)
+    df: Callable[[ArrayLike], np.ndarray] = field(repr=False)
+    formula: str = field(default="", repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty string, got {self.name!r}")
+        for attribute in ("f", "df"):
+            if not callable(getattr(self, attribute)):
+                raise TypeError(
+                    f"{attribute} must be a function, got {type(getattr(self, attribute)).__name__}"
+                )
+
+    def __call__(self, z: ArrayLike) -> np.ndarray:
+        """Return ``f(z)``."""
+        return self.f(z)
+
+    def derivative(self, z: ArrayLike) -> np.ndarray:
+        """Return ``f'(z)``, the derivative at the weighted input ``z``."""
+        return self.df(z)
+
+
+def leaky_relu_activation(slope: float = DEFAULT_LEAKY_SLOPE) -> Activation:
+    """Return the leaky ReLU with the given negative ``slope`` as an :class:`Activation`.
+
+    The registry's ``"leaky_relu"`` has slope 0.01; use this for another.
+    """
+    slope = _check_slope(slope)
+    name = "leaky_relu" if slope == DEFAULT_LEAKY_SLOPE else f"leaky_relu(slope={slope:g})"
+    return Activation(
+        name,
+        partial(leaky_relu, slope=slope),
+        partial(leaky_relu_prime, slope=slope),
+        rf"$\max(z, {slope:g}\,z)$",
+    )
+
+
+#: The activation functions known by name.
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", sigmoid, sigmoid_prime, r"$\sigma(z) = 1/(1+e^{-z})$"),
+        Activation("tanh", tanh, tanh_prime, r"$\tanh(z)$"),
+        Activation("relu", relu, relu_prime, r"$\max(0, z)$"),
+        leaky_relu_activation(DEFAULT_LEAKY_SLOPE),
+        Activation("softplus", softplus, softplus_prime, r"$\log(1+e^{z})$"),
+        Activation("gelu", gelu, gelu_prime, r"$z\,\Phi(z)$"),
+        Activation("step", step, step_prime, r"$[z > 0]$"),
+        Activation("identity", identity, identity_prime, r"$z$"),
+    )
+}
+
+
+def get_activation(activation: str | Activation) -> Activation:
+    """Return the :class:`Activation` named ``activation`` (or ``activation`` itself).
+
+    Parameters
+    ----------
+    activation
+        A name from :data:`ACTIVATIONS` (``"sigmoid"``, ``"tanh"``, ``"relu"``,
+        ``"leaky_relu"``, ``"softplus"``, ``"gelu"``, ``"step"``,
+        ``"identity"``; case does not matter), or an :class:`Activation`,
+        which is returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        If the name is not known; the message lists the known names.
+    TypeError
+        If ``activation`` is neither a string nor an :class:`Activation`.
+    """
+    if isinstance(activation, Activation):
+        return activation
+    if not isinstance(activation, str):
+        raise TypeError(
+            f"activation must be a name (str) or an Activation, got {type(activation).__name__}"
+        )
+    key = activation.strip().lower()
+    if key not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {activation!r}; known activations: {', '.join(ACTIVATIONS)}"
+        )
+    return ACTIVATIONS[key]
