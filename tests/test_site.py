@@ -145,3 +145,13 @@ def test_api_page_documents_signatures_and_types(html: Path) -> None:
     signature = text[anchor : text.index("</dt>", anchor)]
     for part in ("root", "download", "transform", "MNISTSplits"):
         assert part in signature, f"load_mnist's signature on the API page lacks {part!r}"
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+def test_pages_show_the_package_version(page: Path) -> None:
+    import nnbook
+
+    text = page.read_text(encoding="utf-8")
+    if 'http-equiv="Refresh"' in text:
+        pytest.skip("a redirect, not a page of the book")
+    assert f"Built with nnbook {nnbook.__version__}," in text

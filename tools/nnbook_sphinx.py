@@ -5,6 +5,9 @@ button at the chapter's source (a MyST ``.md`` file) on the main branch. The
 workflow publishes generated notebooks (``tools/make_notebooks.py``) on the
 branch named by ``nnbook_notebooks_branch``; the button is pointed there.
 
+Every page's footer names the version of ``nnbook`` the book was built with,
+read from the installed package.
+
 Some extensions (sphinx-thebe, sphinx-togglebutton) add inline ``<script>``
 blocks after the HTML builder is initialised, and Sphinx 7 then registers
 them twice: once on the builder and once again from its registry. A
@@ -59,7 +62,19 @@ def point_colab_at_notebooks(app: Sphinx, pagename: str, templatename: str, cont
             button["url"] = f"{prefix}/blob/{app.config.nnbook_notebooks_branch}/{notebook}"
 
 
+def add_version_footer(app: Sphinx) -> None:
+    """Put the installed nnbook's version in every page's footer."""
+    import nnbook
+
+    options = app.config.html_theme_options
+    options["extra_footer"] = (
+        f'<p class="nnbook-version">Built with nnbook {nnbook.__version__}, '
+        "the package whose code every chapter runs.</p>"
+    )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", add_version_footer)
     app.add_config_value("nnbook_notebooks_branch", "notebooks", "html")
     # Late priority: run after the theme and the extensions that add buttons
     # and scripts to the page.
