@@ -42,9 +42,11 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
+
+from nnbook._checks import Seed, as_generator, check_int, check_real
 
 __all__ = [
     "DivergenceWarning",
@@ -58,8 +60,6 @@ __all__ = [
     "quadratic",
 ]
 
-#: What ``seed`` arguments accept.
-Seed = Union[int, np.random.Generator]
 
 #: A gradient: parameters in, the gradient of the loss (same shape) out.
 Grad = Callable[[np.ndarray], Any]
@@ -157,24 +157,9 @@ class Trajectory:
 # ---------------------------------------------------------------------------
 
 
-def _as_generator(seed: Seed) -> np.random.Generator:
-    """Return a random generator for ``seed`` (an int or a Generator)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
-
-
-def _check_real(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
 def _check_eta(eta: object) -> float:
     """The learning rate must be a positive, finite number."""
-    eta = _check_real(eta, "eta")
+    eta = check_real(eta, "eta")
     if not (eta > 0 and math.isfinite(eta)):
         raise ValueError(f"eta (the learning rate) must be a positive finite number, got {eta}")
     return eta
@@ -182,20 +167,11 @@ def _check_eta(eta: object) -> float:
 
 def _check_gamma(gamma: object) -> float:
     """The momentum coefficient must lie in [0, 1)."""
-    gamma = _check_real(gamma, "gamma")
+    gamma = check_real(gamma, "gamma")
     if not 0.0 <= gamma < 1.0:
         # At gamma = 1 nothing damps the velocity: the ball never settles.
         raise ValueError(f"gamma (the momentum coefficient) must be in [0, 1), got {gamma}")
     return gamma
-
-
-def _check_int(value: object, name: str, minimum: int) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_w0(w0: object) -> np.ndarray:
@@ -221,7 +197,7 @@ def _check_callable(f: object, name: str, allow_none: bool = False) -> None:
 
 
 def _check_max_growth(max_growth: object) -> float:
-    max_growth = _check_real(max_growth, "max_growth")
+    max_growth = check_real(max_growth, "max_growth")
     if not max_growth > 0:
         raise ValueError(f"max_growth must be a positive number, got {max_growth}")
     return max_growth
@@ -370,8 +346,8 @@ def _run(
     _check_callable(loss, "loss", allow_none=True)
     w = _check_w0(w0)
     eta, gamma = _check_eta(eta), _check_gamma(gamma)
-    steps = _check_int(steps, "steps", 0)
-    record_every = _check_int(record_every, "record_every", 1)
+    steps = check_int(steps, "steps", 0)
+    record_every = check_int(record_every, "record_every", 1)
     hyper = {"eta": eta, "gamma": gamma} if name == "momentum" else {"eta": eta}
     rec = _Recorder(name, w, loss, record_every, _check_max_growth(max_growth), warn, hyper, stacklevel=5)
     if not rec.record(0, w, last=steps == 0):
@@ -503,14 +479,14 @@ def minibatch_indices(n_samples: int, batch_size: int, seed: Seed = 0) -> list[n
     list of numpy.ndarray
         ``ceil(n / m)`` integer arrays that together hold every index once.
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
+    n_samples = check_int(n_samples, "n_samples", 1)
     batch_size = _check_batch_size(batch_size, n_samples)
-    order = _as_generator(seed).permutation(n_samples)
+    order = as_generator(seed).permutation(n_samples)
     return [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
 
 
 def _check_batch_size(batch_size: object, n_samples: int) -> int:
-    batch_size = _check_int(batch_size, "batch_size", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
     if batch_size > n_samples:
         raise ValueError(
             f"batch_size must be at most n_samples = {n_samples} (that is full-batch "
@@ -577,12 +553,12 @@ def minibatch_sgd(
     _check_callable(grad_batch, "grad_batch")
     _check_callable(loss, "loss", allow_none=True)
     w = _check_w0(w0)
-    n_samples = _check_int(n_samples, "n_samples", 1)
+    n_samples = check_int(n_samples, "n_samples", 1)
     eta, gamma = _check_eta(eta), _check_gamma(gamma)
     batch_size = _check_batch_size(batch_size, n_samples)
-    epochs = _check_int(epochs, "epochs", 0)
-    record_every = _check_int(record_every, "record_every", 1)
-    rng = _as_generator(seed)
+    epochs = check_int(epochs, "epochs", 0)
+    record_every = check_int(record_every, "record_every", 1)
+    rng = as_generator(seed)
     hyper = {"eta": eta, "batch_size": batch_size, "gamma": gamma}
     rec = _Recorder(
         "mini-batch SGD", w, loss, record_every, _check_max_growth(max_growth), warn, hyper, track_seen=True
@@ -649,12 +625,12 @@ def gradient_noise(
     """
     _check_callable(grad_batch, "grad_batch")
     w = _check_w0(w)
-    n_samples = _check_int(n_samples, "n_samples", 1)
+    n_samples = check_int(n_samples, "n_samples", 1)
     sizes = [_check_batch_size(m, n_samples) for m in batch_sizes]
     if not sizes:
         raise ValueError("batch_sizes must hold at least one batch size")
-    draws = _check_int(draws, "draws", 2)
-    rng = _as_generator(seed)
+    draws = check_int(draws, "draws", 2)
+    rng = as_generator(seed)
     full = np.asarray(grad_batch(w, np.arange(n_samples)), dtype=np.float64)
     rms = np.empty(len(sizes))
     for i, m in enumerate(sizes):
@@ -750,7 +726,7 @@ class Quadratic:
         if w0.shape != (self.dim,):
             raise ValueError(f"w0 must have shape ({self.dim},), got shape {w0.shape}")
         eta = _check_eta(eta)
-        k = _check_int(k, "k", 0)
+        k = check_int(k, "k", 0)
         step = np.eye(self.dim) - eta * self.A
         return self.minimizer + np.linalg.matrix_power(step, k) @ (w0 - self.minimizer)
 
@@ -799,7 +775,7 @@ def quadratic(
         raise ValueError(f"b must have shape ({d},) to match A of shape {A_array.shape}, got shape {b_array.shape}")
     if not np.isfinite(b_array).all():
         raise ValueError("b contains NaN or infinite values")
-    c = _check_real(c, "c")
+    c = check_real(c, "c")
     A_array.setflags(write=False)
     b_array.setflags(write=False)
     return Quadratic(A_array, b_array, c)

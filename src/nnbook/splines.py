@@ -50,6 +50,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnbook._checks import Seed, as_generator, check_int
+
 __all__ = [
     "DoubleDescentResult",
     "NaturalSplineBasis",
@@ -67,8 +69,6 @@ __all__ = [
     "truncated_power_basis",
 ]
 
-#: What ``seed`` arguments accept.
-Seed = int | np.random.Generator
 
 #: Cubic splines: the order (degree + 1) of the B-splines.
 _ORDER = 4
@@ -77,26 +77,6 @@ _ORDER = 4
 # ---------------------------------------------------------------------------
 # Input checks (the public boundary)
 # ---------------------------------------------------------------------------
-
-
-def _as_generator(seed: Seed) -> np.random.Generator:
-    """Return a random generator for ``seed`` (an int or a Generator)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__}"
-        )
-    return np.random.default_rng(int(seed))
-
-
-def _check_int(value: object, name: str, minimum: int) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_df(df: object) -> int:
@@ -555,7 +535,7 @@ def gradient_descent_least_squares(
     X, y = _check_design(X, y)
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n, p), got shape {X.shape}")
-    steps = _check_int(steps, "steps", 0)
+    steps = check_int(steps, "steps", 0)
     p = X.shape[1]
     if w0 is None:
         w = np.zeros(p)
@@ -745,13 +725,13 @@ def sample_sine_data(
     x, y : numpy.ndarray
         Shape ``(n,)`` each, or ``(n_sets, n)``.
     """
-    n = _check_int(n, "n", 1)
+    n = check_int(n, "n", 1)
     if not (np.isfinite(sigma) and sigma >= 0):
         raise ValueError(f"sigma must be a non-negative number, got {sigma!r}")
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"need finite low < high, got low={low!r}, high={high!r}")
-    shape: tuple[int, ...] = (n,) if n_sets is None else (_check_int(n_sets, "n_sets", 1), n)
-    rng = _as_generator(seed)
+    shape: tuple[int, ...] = (n,) if n_sets is None else (check_int(n_sets, "n_sets", 1), n)
+    rng = as_generator(seed)
     x = rng.uniform(low, high, size=shape)
     y = np.sin(x) + sigma * rng.standard_normal(shape)
     return x, y
@@ -840,10 +820,10 @@ def double_descent(
             f"dfs must be a non-empty 1-D sequence of integers, got shape {dfs_array.shape}"
         )
     dfs_list = [_check_df(d) for d in dfs_array.tolist()]
-    n_train = _check_int(n_train, "n_train", 2)
-    n_test = _check_int(n_test, "n_test", 1)
-    n_repeats = _check_int(n_repeats, "n_repeats", 1)
-    rng = _as_generator(seed)
+    n_train = check_int(n_train, "n_train", 2)
+    n_test = check_int(n_test, "n_test", 1)
+    n_repeats = check_int(n_repeats, "n_repeats", 1)
+    rng = as_generator(seed)
     x, y = sample_sine_data(n_train, sigma, rng, n_sets=n_repeats)
     x_test, y_test = sample_sine_data(n_test, sigma, rng, n_sets=n_repeats)
 

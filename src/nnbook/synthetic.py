@@ -15,23 +15,13 @@ or a :class:`numpy.random.Generator`.
 from __future__ import annotations
 
 import math
-from typing import Union
 
 import numpy as np
 
+from nnbook._checks import Seed, as_generator
+
 __all__ = ["two_moons", "xor_blobs"]
 
-#: What ``seed`` arguments accept.
-Seed = Union[int, np.random.Generator]
-
-
-def _as_generator(seed: Seed) -> np.random.Generator:
-    """Return a random generator for ``seed`` (an int or a Generator)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
 
 
 def _check_n(n: object, minimum: int) -> int:
@@ -80,7 +70,7 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndar
     """
     n = _check_n(n, 2)
     noise = _check_noise(noise)
-    rng = _as_generator(seed)
+    rng = as_generator(seed)
     n0 = n // 2
     n1 = n - n0
     t0 = np.linspace(0.0, np.pi, n0)
@@ -125,7 +115,7 @@ def xor_blobs(n: int = 200, noise: float = 0.3, seed: Seed = 0) -> tuple[np.ndar
     """
     n = _check_n(n, 4)
     noise = _check_noise(noise)
-    rng = _as_generator(seed)
+    rng = as_generator(seed)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     which = np.arange(n) % 4
     X = corners[which] + noise * rng.standard_normal((n, 2))
