@@ -1,6 +1,9 @@
-"""nnbook.network: the forward pass against torch.nn.Sequential, shapes and errors."""
+"""nnbook.network: the forward pass against torch.nn.Sequential, back-propagation
+against torch.autograd and central differences, SGD, shapes and errors."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -8,7 +11,17 @@ import torch
 from torch import nn
 
 from nnbook.activations import get_activation, leaky_relu_activation
-from nnbook.network import ForwardPass, Network, collapse_linear
+from nnbook.network import (
+    SOFTMAX,
+    ForwardPass,
+    Gradients,
+    Network,
+    TrainingHistory,
+    collapse_linear,
+    gradient_check,
+    numerical_gradient,
+)
+from nnbook.optim import DivergenceWarning
 
 #: The torch module of each activation.
 TORCH_MODULES = {
@@ -308,3 +321,463 @@ def test_collapse_refuses_non_linear_networks() -> None:
         collapse_linear(Network([2, 3, 1], "identity", output_activation="sigmoid"))
     with pytest.raises(TypeError, match="network must be a Network"):
         collapse_linear("net")  # type: ignore[arg-type]
+
+
+# --- back-propagation against torch.autograd ---------------------------------------------------
+
+#: (sizes, hidden activation, output activation, loss): several depths, widths,
+#: activations and every loss with the output layers it supports.
+BACKPROP_CASES = [
+    ((4, 3), "sigmoid", "softmax", "cross_entropy"),
+    ((4, 7, 3), "sigmoid", "sigmoid", "cross_entropy"),
+    ((4, 7, 5, 3), "tanh", "softmax", "cross_entropy"),
+    ((3, 16, 16, 16, 2), "relu", "sigmoid", "cross_entropy"),
+    ((5, 8, 1), "leaky_relu", "sigmoid", "cross_entropy"),
+    ((4, 7, 5, 3), "sigmoid", "sigmoid", "quadratic"),
+    ((4, 9, 3), "relu", "identity", "quadratic"),
+    ((2, 12, 12, 12, 12, 4), "gelu", "tanh", "quadratic"),
+    ((4, 6, 3), "softplus", "softmax", "quadratic"),
+    ((6, 30, 10), "identity", "identity", "quadratic"),
+]
+
+
+def _torch_loss_and_gradients(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[float, list, list]:
+    """The loss of the same weights written with torch, and torch.autograd's gradients.
+
+    The losses are written from their definitions with torch's own functions,
+    independently of nnbook: the mean over the examples of the cross-entropy
+    (categorical for a softmax, binary and summed over the outputs for
+    sigmoids) or of 1/2 ||a - y||^2.
+    """
+    dtype = torch.float64 if net.dtype == np.float64 else torch.float32
+    ws = [torch.tensor(w, dtype=dtype, requires_grad=True) for w in net.weights]
+    bs = [torch.tensor(b, dtype=dtype, requires_grad=True) for b in net.biases]
+    a = torch.from_numpy(X.astype(net.dtype))
+    Y_t = torch.from_numpy(Y.astype(net.dtype))
+    n = len(X)
+    for l, (w, b) in enumerate(zip(ws, bs)):
+        z = a @ w + b
+        if l < len(ws) - 1:
+            a = TORCH_MODULES[net.activation.name]()(z)
+    out = net.output_activation.name
+    if net.loss_name == "cross_entropy" and out == "softmax":
+        loss = torch.nn.functional.cross_entropy(z, Y_t)
+    elif net.loss_name == "cross_entropy":
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(z, Y_t, reduction="sum") / n
+    else:
+        a = torch.softmax(z, dim=1) if out == "softmax" else TORCH_MODULES[out]()(z)
+        loss = 0.5 * ((a - Y_t) ** 2).sum() / n
+    loss.backward()
+    return loss.item(), [w.grad.numpy() for w in ws], [b.grad.numpy() for b in bs]
+
+
+def _problem(net: Network, n: int = 32, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A batch, integer labels and their one-hot targets (0/1 for a single output)."""
+    rng = np.random.default_rng(seed)
+    X = 1.5 * rng.standard_normal((n, net.sizes[0]))
+    k = net.sizes[-1]
+    labels = rng.integers(0, max(k, 2), n)
+    Y = labels[:, None].astype(float) if k == 1 else np.eye(k)[labels]
+    return X, labels, Y
+
+
+@pytest.mark.parametrize(("sizes", "activation", "output", "loss"), BACKPROP_CASES)
+def test_backprop_matches_torch_autograd_in_float64(sizes, activation, output, loss) -> None:
+    net = Network(sizes, activation, output_activation=output, loss=loss, seed=5)
+    X, labels, Y = _problem(net)
+    if loss == "quadratic" and output in ("identity", "tanh"):
+        Y = np.random.default_rng(2).standard_normal(Y.shape)  # real-valued targets
+        labels = Y
+    expected_loss, expected_w, expected_b = _torch_loss_and_gradients(net, X, Y)
+    nabla_w, nabla_b = net.backprop(X, labels)
+    assert abs(net.loss(X, labels) - expected_loss) < 1e-12 * max(1.0, expected_loss)
+    assert [g.shape for g in nabla_w] == [w.shape for w in net.weights]
+    assert [g.shape for g in nabla_b] == [b.shape for b in net.biases]
+    for ours, theirs in zip(nabla_w + nabla_b, expected_w + expected_b):
+        assert ours.dtype == np.float64
+        assert np.max(np.abs(ours - theirs)) < 1e-12
+
+
+@pytest.mark.parametrize(("sizes", "activation", "output", "loss"), BACKPROP_CASES[:6])
+def test_backprop_matches_torch_autograd_in_float32(sizes, activation, output, loss) -> None:
+    net = Network(sizes, activation, output_activation=output, loss=loss, seed=5, dtype=np.float32)
+    X, labels, Y = _problem(net)
+    _, expected_w, expected_b = _torch_loss_and_gradients(net, X, Y)
+    nabla_w, nabla_b = net.backprop(X.astype(np.float32), labels)
+    for ours, theirs in zip(nabla_w + nabla_b, expected_w + expected_b):
+        assert ours.dtype == np.float32
+        assert np.max(np.abs(ours - theirs)) < 1e-6
+
+
+def test_one_hot_targets_and_labels_give_the_same_gradients() -> None:
+    net = Network([4, 5, 3], output_activation="softmax", seed=0)
+    X, labels, Y = _problem(net)
+    by_labels, by_targets = net.backprop(X, labels), net.backprop(X, Y)
+    np.testing.assert_array_equal(by_labels.flat(), by_targets.flat())
+
+
+def test_the_loss_agrees_with_nnbook_losses() -> None:
+    from nnbook import losses
+
+    for output, loss in (("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"), ("sigmoid", "quadratic")):
+        net = Network([4, 6, 3], "tanh", output_activation=output, loss=loss, seed=1)
+        X, labels, Y = _problem(net)
+        z = net.forward_layers(X).zs[-1]
+        expected = {
+            ("softmax", "cross_entropy"): losses.cross_entropy(z, labels),
+            ("sigmoid", "cross_entropy"): losses.binary_cross_entropy_with_logits(z, Y, "sum") / len(X),
+            ("sigmoid", "quadratic"): 3 / 2 * losses.mse(net.forward(X), Y),  # mean over 3 outputs
+        }[output, loss]
+        assert abs(net.loss(X, labels) - expected) < 1e-12
+
+
+def test_gradients_flatten_in_parameter_order() -> None:
+    net = Network([2, 3, 1], seed=0)
+    X, labels, _ = _problem(net, 4)
+    nabla_w, nabla_b = grads = net.backprop(X, labels)
+    flat = grads.flat()
+    assert flat.shape == (net.num_parameters,)
+    np.testing.assert_array_equal(flat[:6], nabla_w[0].ravel())
+    np.testing.assert_array_equal(flat[6:9], nabla_b[0])
+    np.testing.assert_array_equal(flat[9:12], nabla_w[1].ravel())
+
+
+# --- the gradient check -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sizes", "activation", "output", "loss"), BACKPROP_CASES)
+def test_gradient_check_passes(sizes, activation, output, loss) -> None:
+    net = Network(sizes, activation, output_activation=output, loss=loss, seed=7)
+    X, labels, _ = _problem(net, 8)
+    before = [w.copy() for w in net.weights + net.biases]
+    assert gradient_check(net, X, labels) < 1e-7
+    for p, q in zip(before, net.weights + net.biases):
+        np.testing.assert_array_equal(p, q)  # the parameters are put back exactly
+
+
+def test_gradient_check_of_a_float32_network_runs_in_float64() -> None:
+    net = Network([3, 5, 2], "tanh", output_activation="softmax", seed=0, dtype=np.float32)
+    X, labels, _ = _problem(net, 6)
+    assert gradient_check(net, X, labels) < 1e-7
+    assert net.dtype == np.float32
+
+
+class _ForgetsTheSlope(Network):
+    """Back-propagation with a classic mistake: BP2 without the factor f'(z)."""
+
+    def _backprop(self, X, Y):
+        activations = self._forward_layers(X).activations
+        n = len(X)
+        delta = activations[-1] - Y
+        nabla_w, nabla_b = [None] * len(self.weights), [None] * len(self.weights)
+        for l in range(len(self.weights) - 1, -1, -1):
+            nabla_b[l] = delta.sum(axis=0) / n
+            nabla_w[l] = activations[l].T @ delta / n
+            delta = delta @ self.weights[l].T
+        return Gradients(nabla_w, nabla_b)
+
+
+def test_gradient_check_catches_a_wrong_gradient() -> None:
+    net = _ForgetsTheSlope([3, 5, 2], output_activation="softmax", seed=0)
+    X, labels, _ = _problem(net, 6)
+    assert gradient_check(net, X, labels) > 0.1
+
+
+def test_numerical_gradient_costs_two_forward_passes_per_parameter(monkeypatch) -> None:
+    net = Network([3, 4, 2], seed=0)
+    X, labels, _ = _problem(net, 5)
+    calls = []
+    original = Network._loss
+    monkeypatch.setattr(Network, "_loss", lambda self, X, Y: calls.append(1) or original(self, X, Y))
+    numeric = numerical_gradient(net, X, labels, eps=1e-6)
+    assert len(calls) == 2 * net.num_parameters
+    monkeypatch.undo()
+    assert np.max(np.abs(numeric.flat() - net.backprop(X, labels).flat())) < 1e-8
+
+
+def test_gradient_check_errors() -> None:
+    net = Network([2, 1], seed=0)
+    with pytest.raises(TypeError, match="network must be a Network"):
+        gradient_check("net", np.zeros((1, 2)), [0])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="eps must be a positive finite number, got 0"):
+        numerical_gradient(net, np.zeros((1, 2)), [0], eps=0)
+
+
+# --- the loss and the targets -------------------------------------------------------------------
+
+
+def test_default_loss_follows_the_output_layer() -> None:
+    assert Network([2, 3, 2]).loss_name == "cross_entropy"
+    assert Network([2, 3, 2], output_activation="softmax").loss_name == "cross_entropy"
+    assert Network([2, 3, 2], "relu").loss_name == "quadratic"
+    assert Network([2, 3, 2], output_activation="identity").loss_name == "quadratic"
+    net = Network.from_parameters([np.ones((2, 1))], [np.zeros(1)], loss="quadratic")
+    assert net.loss_name == "quadratic"
+    assert repr(net) == "Network(sizes=(2, 1), activation='sigmoid', loss='quadratic', dtype=float64)"
+
+
+def test_softmax_output() -> None:
+    net = Network([3, 4, 5], "tanh", output_activation="softmax", seed=0)
+    out = net.forward(_batch(6, 3))
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-14)
+    assert (out > 0).all()
+    big = Network.from_parameters([np.full((1, 2), 1e4)], [np.array([0.0, 1.0])], output_activation="softmax")
+    assert np.isfinite(big.forward(np.array([[1e3]]))).all()  # no overflow
+    assert SOFTMAX.name == "softmax" and net.output_activation is SOFTMAX
+    with pytest.raises(TypeError, match="the softmax has no element-wise derivative"):
+        SOFTMAX.derivative(np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"activation": "softmax"}, "softmax is not element-wise .* pass output_activation='softmax'"),
+        ({"loss": "mse"}, "loss must be one of 'cross_entropy', 'quadratic', got 'mse'"),
+        ({"output_activation": "relu", "loss": "cross_entropy"}, r"needs outputs in \(0, 1\).*got 'relu'"),
+    ],
+)
+def test_bad_loss_or_softmax(kwargs, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Network([2, 3, 2], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "output", "y", "error", "match"),
+    [
+        ((2, 3), "softmax", [0, 1], ValueError, "X has 4 rows, y has 2 labels"),
+        ((2, 3), "softmax", [0, 1, 2, 3], ValueError, r"class labels must be in 0..2 .* got the label 3"),
+        ((2, 1), "sigmoid", [0, 1, 2, 1], ValueError, r"class labels must be in 0..1 .* got the label 2"),
+        ((2, 3), "softmax", [-1, 0, 1, 2], ValueError, "got the label -1"),
+        ((2, 3), "softmax", [0.0, 1.0, 2.0, 1.0], ValueError, r"integer class labels of shape \(4,\) or targets of shape \(4, 3\), got float64 values of shape \(4,\)"),
+        ((2, 3), "softmax", np.zeros((4, 2)), ValueError, r"targets of shape \(4, 3\)"),
+        ((2, 3), "softmax", np.full((4, 3), 0.5), ValueError, "probability distributions"),
+        ((2, 3), "sigmoid", np.full((4, 3), 2.0), ValueError, r"must lie in \[0, 1\]"),
+        ((2, 3), "identity", np.full((4, 3), np.nan), ValueError, "y must not contain NaN"),
+        ((2, 3), "softmax", np.array(["a", "b", "c", "d"]), TypeError, "y must hold real numbers"),
+    ],
+)
+def test_bad_targets(sizes, output, y, error, match: str) -> None:
+    net = Network(sizes, output_activation=output, seed=0)
+    with pytest.raises(error, match=match):
+        net.backprop(np.zeros((4, 2)), y)
+    with pytest.raises(error, match=match):
+        net.loss(np.zeros((4, 2)), y)
+
+
+def test_backprop_checks_the_input_shape() -> None:
+    net = Network([4, 3, 2], seed=0)
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 4\)"):
+        net.backprop(np.zeros((5, 3)), np.zeros(5, dtype=int))
+    with pytest.raises(ValueError, match=r"pass X.reshape\(1, -1\)"):
+        net.sgd_step(np.zeros(4), [1], eta=0.1)
+
+
+# --- SGD -------------------------------------------------------------------------------------------
+
+
+def test_sgd_step_is_the_update_rule() -> None:
+    net = Network([4, 6, 3], "tanh", output_activation="softmax", seed=0)
+    X, labels, _ = _problem(net, 10)
+    before_w, before_b = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
+    nabla_w, nabla_b = net.backprop(X, labels)
+    used = net.sgd_step(X, labels, eta=0.3)
+    for l in range(2):
+        np.testing.assert_array_equal(used.nabla_w[l], nabla_w[l])
+        np.testing.assert_allclose(net.weights[l], before_w[l] - 0.3 * nabla_w[l], rtol=0, atol=1e-15)
+        np.testing.assert_allclose(net.biases[l], before_b[l] - 0.3 * nabla_b[l], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_sgd_step_with_a_weight_penalty(penalty: str) -> None:
+    net = Network([4, 6, 3], output_activation="softmax", seed=0)
+    X, labels, _ = _problem(net, 10)
+    before_w, before_b = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
+    nabla_w, nabla_b = net.backprop(X, labels)
+    lmbda, n, eta = 5.0, 1000, 0.5
+    net.sgd_step(X, labels, eta, lmbda=lmbda, n=n, penalty=penalty)
+    for l in range(2):
+        shrink = before_w[l] if penalty == "l2" else np.sign(before_w[l])
+        expected = before_w[l] - eta * (nabla_w[l] + lmbda / n * shrink)
+        np.testing.assert_allclose(net.weights[l], expected, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(net.biases[l], before_b[l] - eta * nabla_b[l], rtol=0, atol=1e-15)  # biases: no penalty
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_penalised_loss_and_its_gradient_match_torch(penalty: str) -> None:
+    net = Network([3, 5, 2], "tanh", output_activation="softmax", seed=2)
+    X, labels, _ = _problem(net, 7)
+    lmbda, n = 3.0, 50
+    ws = [torch.tensor(w, requires_grad=True) for w in net.weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in net.biases]
+    z = torch.tanh(torch.from_numpy(X) @ ws[0] + bs[0]) @ ws[1] + bs[1]
+    size = sum((w**2).sum() / 2 if penalty == "l2" else w.abs().sum() for w in ws)
+    loss = torch.nn.functional.cross_entropy(z, torch.from_numpy(labels)) + lmbda / n * size
+    loss.backward()
+    assert abs(net.loss(X, labels, lmbda=lmbda, n=n, penalty=penalty) - loss.item()) < 1e-12
+    used = net.sgd_step(X, labels, 1e-3, lmbda=lmbda, n=n, penalty=penalty)
+    for ours, w in zip(used.nabla_w, ws):
+        assert np.max(np.abs(ours - w.grad.numpy())) < 1e-12
+
+
+def test_a_penalty_function_plugs_in() -> None:
+    calls = []
+
+    def half_l2(weights, lmbda, n):
+        calls.append((len(weights), lmbda, n))
+        return lmbda / (4 * n) * sum(float((w**2).sum()) for w in weights), [lmbda / (2 * n) * w for w in weights]
+
+    net = Network([4, 6, 3], output_activation="softmax", seed=0)
+    X, labels, _ = _problem(net, 10)
+    twin = Network([4, 6, 3], output_activation="softmax", seed=0)
+    net.sgd_step(X, labels, 0.5, lmbda=2.0, n=100, penalty=half_l2)
+    twin.sgd_step(X, labels, 0.5, lmbda=1.0, n=100, penalty="l2")
+    assert calls == [(2, 2.0, 100)]
+    for w, v in zip(net.weights, twin.weights):
+        np.testing.assert_allclose(w, v, rtol=0, atol=1e-15)
+    assert abs(net.loss(X, labels, lmbda=2.0, n=100, penalty=half_l2) - twin.loss(X, labels, lmbda=1.0, n=100)) < 1e-14
+
+
+def test_a_pair_of_penalty_functions_plugs_in() -> None:
+    def value(weights, lmbda, n):
+        return lmbda / n * sum(float(np.abs(w).sum()) for w in weights)
+
+    def gradients(weights, lmbda, n):
+        return [lmbda / n * np.sign(w) for w in weights]
+
+    net, twin = Network([4, 6, 3], seed=0), Network([4, 6, 3], seed=0)
+    X, labels, _ = _problem(net, 10)
+    assert net.loss(X, labels, lmbda=2.0, penalty=(value, gradients)) == twin.loss(X, labels, lmbda=2.0, penalty="l1")
+    net.sgd_step(X, labels, 0.5, lmbda=2.0, n=30, penalty=(value, gradients))
+    twin.sgd_step(X, labels, 0.5, lmbda=2.0, n=30, penalty="l1")
+    for w, v in zip(net.weights, twin.weights):
+        np.testing.assert_array_equal(w, v)
+
+
+def test_a_penalty_function_with_wrong_shapes_is_refused() -> None:
+    net = Network([4, 6, 3], seed=0)
+    X, labels, _ = _problem(net, 4)
+    with pytest.raises(ValueError, match="one gradient per weight matrix"):
+        net.sgd_step(X, labels, 0.1, lmbda=1.0, penalty=lambda w, lmbda, n: (0.0, [np.zeros(3)]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"eta": 0.0}, ValueError, r"eta \(the learning rate\) must be a positive finite number, got 0.0"),
+        ({"eta": "0.1"}, TypeError, "eta .* must be a real number"),
+        ({"eta": 0.1, "lmbda": -1.0}, ValueError, r"lmbda \(the strength of the penalty\) must be a finite number >= 0"),
+        ({"eta": 0.1, "lmbda": 1.0, "penalty": "l3"}, ValueError, "penalty must be one of 'l2', 'l1' or a function"),
+        ({"eta": 0.1, "penalty": 2}, TypeError, "penalty must be a name, a function or a pair of functions .* got int"),
+        ({"eta": 0.1, "penalty": (len,)}, TypeError, "penalty must be a name, a function or a pair of functions .* got tuple"),
+        ({"eta": 0.1, "n": 0}, ValueError, "n must be an integer >= 1, got 0"),
+    ],
+)
+def test_bad_sgd_arguments(kwargs, error, match: str) -> None:
+    net = Network([4, 3, 2], seed=0)
+    X, labels, _ = _problem(net, 4)
+    with pytest.raises(error, match=match):
+        net.sgd_step(X, labels, **kwargs)
+
+
+def _moons() -> tuple[np.ndarray, np.ndarray]:
+    from nnbook.synthetic import two_moons
+
+    return two_moons(200, noise=0.1, seed=0)
+
+
+def test_training_reduces_the_loss_and_learns_the_moons() -> None:
+    X, y = _moons()
+    net = Network([2, 16, 1], "tanh", output_activation="sigmoid", seed=0)
+    start = net.loss(X, y)
+    history = net.train_sgd(X, y, epochs=60, batch_size=10, eta=0.5, seed=0)
+    assert isinstance(history, TrainingHistory) and history.epochs == 60 and not history.diverged
+    assert history.train_loss[-1] < start / 4
+    assert history.train_loss[-1] == pytest.approx(net.loss(X, y), rel=1e-12)
+    assert history.train_accuracy[-1] == net.accuracy(X, y) > 0.95
+    assert history.val_loss == [] and set(history.as_dict()) == {
+        "train_loss", "train_accuracy", "val_loss", "val_accuracy", "diverged"
+    }
+
+
+def test_training_is_mini_batch_sgd() -> None:
+    """One epoch of train_sgd is one sgd_step per batch of nnbook.optim.minibatch_indices."""
+    from nnbook.optim import minibatch_indices
+
+    X, y = _moons()
+    net, twin = Network([2, 5, 2], seed=1), Network([2, 5, 2], seed=1)
+    net.train_sgd(X, y, epochs=1, batch_size=30, eta=0.7, seed=3, lmbda=0.5, monitor=False)
+    for idx in minibatch_indices(len(X), 30, 3):
+        twin.sgd_step(X[idx], y[idx], 0.7, lmbda=0.5, n=len(X))
+    for w, v in zip(net.weights + net.biases, twin.weights + twin.biases):
+        np.testing.assert_array_equal(w, v)
+
+
+def test_training_with_validation_data_and_seeds() -> None:
+    X, y = _moons()
+    runs = []
+    for _ in range(2):
+        net = Network([2, 8, 2], "relu", output_activation="softmax", seed=4)
+        history = net.train_sgd(X[:150], y[:150], 3, 15, 0.2, seed=9, validation_data=(X[150:], y[150:]))
+        runs.append((net, history))
+    (a, ha), (b, hb) = runs
+    np.testing.assert_array_equal(a.weights[0], b.weights[0])
+    assert ha.val_loss == hb.val_loss and len(ha.val_accuracy) == 3
+    assert ha.val_loss[-1] == pytest.approx(a.loss(X[150:], y[150:]), rel=1e-12)
+    assert ha.val_accuracy[-1] == a.accuracy(X[150:], y[150:])
+
+
+def test_zero_epochs_change_nothing() -> None:
+    X, y = _moons()
+    net = Network([2, 3, 1], seed=0)
+    before = net.weights[0].copy()
+    assert net.train_sgd(X, y, 0, 10, 1.0).epochs == 0
+    np.testing.assert_array_equal(net.weights[0], before)
+
+
+def test_regression_targets_have_no_accuracy() -> None:
+    X = np.linspace(-1, 1, 40)[:, None]
+    net = Network([1, 8, 1], "tanh", output_activation="identity", seed=0)
+    history = net.train_sgd(X, np.sin(3 * X), 5, 8, 0.1)
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert all(math.isnan(a) for a in history.train_accuracy)
+
+
+def test_divergence_stops_training_with_a_warning() -> None:
+    X = np.linspace(-1, 1, 40)[:, None] * 100
+    net = Network([1, 8, 8, 1], "identity", seed=0)
+    with pytest.warns(DivergenceWarning, match="training diverged in epoch 1"):
+        history = net.train_sgd(X, 100 * X, 5, 8, 10.0)
+    assert history.diverged and history.epochs == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((-1, 10, 0.1), {}, ValueError, "epochs must be an integer >= 0, got -1"),
+        ((1, 0, 0.1), {}, ValueError, "batch_size must be an integer >= 1, got 0"),
+        ((1, 201, 0.1), {}, ValueError, "batch_size must be at most the number of training examples, 200, got 201"),
+        ((1, 10, -0.1), {}, ValueError, r"eta \(the learning rate\) must be a positive finite number"),
+        ((1.5, 10, 0.1), {}, TypeError, "epochs must be an integer, got float"),
+        ((1, 10, 0.1), {"validation_data": [1, 2, 3]}, TypeError, r"validation_data must be a pair \(X_val, y_val\)"),
+        ((1, 10, 0.1), {"seed": "x"}, TypeError, "seed must be an int or a numpy.random.Generator"),
+    ],
+)
+def test_bad_training_arguments(args, kwargs, error, match: str) -> None:
+    X, y = _moons()
+    with pytest.raises(error, match=match):
+        Network([2, 3, 2], seed=0).train_sgd(X, y, *args, **kwargs)
+
+
+# --- predictions ---------------------------------------------------------------------------------
+
+
+def test_predict_and_accuracy() -> None:
+    net = Network.from_parameters([np.eye(3)], [np.zeros(3)], "identity", output_activation="softmax")
+    X = np.array([[3.0, 1.0, 0.0], [0.0, 0.0, 2.0], [0.0, 5.0, 1.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(net.predict(X), [0, 2, 1, 0])
+    assert net.accuracy(X, [0, 2, 1, 1]) == 0.75
+    assert net.accuracy(X, np.eye(3)[[0, 2, 1, 1]]) == 0.75  # one-hot rows work too
+    single = Network.from_parameters([[[1.0]]], [[0.0]], "identity", output_activation="sigmoid")
+    np.testing.assert_array_equal(single.predict(np.array([[-2.0], [0.5], [3.0]])), [0, 1, 1])
+    with pytest.raises(ValueError, match="accuracy needs class labels"):
+        Network([2, 2], output_activation="identity").accuracy(np.zeros((2, 2)), np.full((2, 2), 0.3))

@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 #: stays fast and does not pull in torch or matplotlib.
 SUBMODULES = (
     "activations",
+    "autograd",
     "data",
     "losses",
     "models",
