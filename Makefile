@@ -24,11 +24,12 @@ endif
 export PYTHONHASHSEED := 0
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: help book test clean distclean
+.PHONY: help book test bench clean distclean
 
 help:
 	@echo "make book   set up .venv, then build the book into _build/html"
 	@echo "make test   set up .venv, build the book, run the whole test suite"
+	@echo "make bench  run every benchmark (side by side ratios) into benchmarks/results.json"
 	@echo "make clean  delete the build (_build); distclean also .venv and _vendor"
 
 $(INSTALLED): requirements.txt pyproject.toml
@@ -68,6 +69,9 @@ book: $(INSTALLED) $(MATHJAX)
 
 test: book $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+bench: $(INSTALLED) $(MATHJAX)
+	cd benchmarks && ../$(BIN)/python run.py
 
 clean:
 	rm -rf _build
