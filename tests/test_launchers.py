@@ -139,7 +139,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.browser
-def test_binder_opens_a_chapter_as_a_running_notebook(jupyterlab: str, browser) -> None:
+def test_binder_opens_a_chapter_as_a_running_notebook(jupyterlab: str, browser, mnist_root: Path) -> None:
     chapter = "book/mnist_data.md"  # its first code cell loads the data
     # The path the Binder button opens, after Binder's own prefix.
     query = parse_qs(urlsplit(f"https://binder/?urlpath=lab/tree/{chapter}").query)

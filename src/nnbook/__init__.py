@@ -27,9 +27,11 @@ SUBMODULES = (
     "neuron",
     "optim",
     "plot",
+    "regularization",
     "splines",
     "synthetic",
     "train",
+    "widgets",
 )
 
 __all__ = ["__version__", *SUBMODULES]

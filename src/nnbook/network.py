@@ -88,6 +88,7 @@ from typing import Any, NamedTuple, Union
 
 import numpy as np
 
+from nnbook import regularization
 from nnbook.activations import Activation, get_activation
 from nnbook.optim import DivergenceWarning, minibatch_indices
 
@@ -155,20 +156,21 @@ def _softmax_derivative(z: Any) -> np.ndarray:
 SOFTMAX = Activation("softmax", _softmax, _softmax_derivative, r"$e^{z_j} / \sum_k e^{z_k}$")
 
 
-def _l2_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> tuple[float, list[np.ndarray]]:
-    """``λ/(2n) sum w^2`` over every weight, and its gradient ``(λ/n) w``."""
-    value = lmbda / (2 * n) * sum(float(np.sum(w * w)) for w in weights)
-    return value, [(lmbda / n) * w for w in weights]
+def _named_penalty(kind: str) -> WeightPenalty:
+    """The penalty ``kind`` of :mod:`nnbook.regularization`, as ``(value, gradients)``."""
 
+    def value_and_gradients(weights: Sequence[np.ndarray], lmbda: float, n: int) -> tuple[float, list[np.ndarray]]:
+        return (regularization.penalty(list(weights), lmbda, n, kind),
+                regularization.penalty_grad(list(weights), lmbda, n, kind))
 
-def _l1_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> tuple[float, list[np.ndarray]]:
-    """``λ/n sum |w|`` over every weight, and its gradient ``(λ/n) sign(w)``."""
-    value = lmbda / n * sum(float(np.sum(np.abs(w))) for w in weights)
-    return value, [(lmbda / n) * np.sign(w) for w in weights]
+    value_and_gradients.__name__ = f"{kind}_penalty"
+    return value_and_gradients
 
 
 #: The built-in penalties on the weights, by name (see the module's description).
-PENALTIES: dict[str, WeightPenalty] = {"l2": _l2_penalty, "l1": _l1_penalty}
+#: L2 is ``λ/(2n) Σ w²`` with gradient ``(λ/n) w``; L1 is ``λ/n Σ |w|`` with
+#: gradient ``(λ/n) sign(w)``: one implementation, in nnbook.regularization.
+PENALTIES: dict[str, WeightPenalty] = {"l2": _named_penalty("l2"), "l1": _named_penalty("l1")}
 
 
 class Gradients(NamedTuple):

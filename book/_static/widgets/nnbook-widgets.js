@@ -1,0 +1,772 @@
+/* nnbook widgets: interactive figures that work in the static site.
+ *
+ * Vanilla JavaScript (ES2017), no dependencies, no network requests. A
+ * chapter embeds a widget as an element
+ *
+ *     <div class="nnbook-widget" data-nnbook-widget="KIND" data-...="..." hidden></div>
+ *
+ * written by a hidden code cell from the chapter's own Python objects (the
+ * data-* attributes hold JSON, except data-title, data-caption and
+ * data-loss, which are plain text). The element stays hidden, and the chapter's
+ * static figure is all a reader without JavaScript (or a printout) gets,
+ * until this script has built the widget inside it.
+ *
+ * The numbers are computed in double precision with the formulas of nnbook's
+ * Python, in the same order of operations. A chapter may also pass values
+ * it computed with nnbook (data-check, data-expected): the widget checks
+ * itself against them and logs a console error on a mismatch, which the
+ * browser tests catch, so the page and the Python cannot drift apart.
+ *
+ * Kinds: "sigmoid-neuron", "gradient-descent", "conv-stepper".
+ *
+ * Test hooks: window.nnbookWidgets.sigmoidNeuron (gradientDescent,
+ * convStepper) is the first widget of that kind on the page; every widget is
+ * also in window.nnbookWidgets.all and on its element as .nnbookWidget. Each
+ * has state(), which returns the exact numbers the widget shows. Output
+ * elements carry their unrounded value in data-value.
+ */
+(() => {
+  "use strict";
+
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const BLUE = "#0072B2";
+  const VERMILLION = "#D55E00";
+  const GREEN = "#009E73";
+  const MINUS = "\u2212";
+
+  // ---------------------------------------------------------------------
+  // Small helpers
+  // ---------------------------------------------------------------------
+
+  let counter = 0;
+  const uniqueId = (prefix) => `nnbook-${prefix}-${++counter}`;
+
+  function setAttributes(node, attributes) {
+    for (const [key, value] of Object.entries(attributes)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    return node;
+  }
+
+  function append(node, children) {
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  /** An HTML element. */
+  const h = (tag, attributes = {}, ...children) =>
+    append(setAttributes(document.createElement(tag), attributes), children);
+
+  /** An SVG element. */
+  const s = (tag, attributes = {}, ...children) =>
+    append(setAttributes(document.createElementNS(SVG_NS, tag), attributes), children);
+
+  /** A data-* attribute of the widget's element, parsed as JSON. */
+  function data(root, name, fallback) {
+    const raw = root.dataset[name];
+    if (raw === undefined) {
+      if (fallback === undefined) {
+        const attribute = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        throw new Error(`the element has no data-${attribute} attribute`);
+      }
+      return fallback;
+    }
+    return JSON.parse(raw);
+  }
+
+  /** A number for the reader: fixed decimals, a real minus sign, never "-0.00". */
+  function fmt(x, digits) {
+    if (Number.isNaN(x)) return "NaN";
+    if (!Number.isFinite(x)) return x < 0 ? `${MINUS}\u221e` : "\u221e";
+    let text = Math.abs(x) >= 1e4 ? x.toExponential(2) : x.toFixed(digits);
+    if (/^-0\.?0*$/.test(text)) text = text.slice(1);
+    return text.replace("-", MINUS);
+  }
+
+  /** A number in a short form like Python's "{:g}" (for slider and tick labels). */
+  const short = (x) =>
+    (Math.abs(x) >= 1e5 ? Number(x.toPrecision(3)).toExponential().replace("e+", "e") : String(Number(x.toPrecision(6)))).replace("-", MINUS);
+
+  /** Keep SVG coordinates finite and of sane size (NaN in an attribute is a console error). */
+  const clamp = (value, low, high) => (Number.isNaN(value) ? low : Math.min(high, Math.max(low, value)));
+  const coordinate = (value) => clamp(value, -1e5, 1e5).toFixed(2);
+
+  /** A linear map from [d0, d1] to [r0, r1]. */
+  const scale = (d0, d1, r0, r1) => (v) => r0 + ((v - d0) / (d1 - d0)) * (r1 - r0);
+
+  /** Set an <output>'s text and its unrounded value. */
+  function show(output, value, text) {
+    output.textContent = text;
+    output.dataset.value = String(value);
+  }
+
+  /** A labelled range input with its value shown next to it. */
+  function slider({ label, min, max, step, value, format, describe, onInput, toValue = (v) => v }) {
+    const id = uniqueId("slider");
+    const input = h("input", { type: "range", id, min, max, step });
+    input.value = String(value);
+    const output = h("output", { for: id, class: "nnbook-value" });
+    const update = () => {
+      const v = Number(input.value);
+      output.textContent = format(v);
+      output.dataset.value = String(toValue(v));
+      input.setAttribute("aria-valuetext", describe ? describe(v) : format(v));
+    };
+    input.addEventListener("input", () => {
+      update();
+      onInput(toValue(Number(input.value)));
+    });
+    update();
+    if (Number(input.value) !== Number(value)) {
+      // The page would show another number than the chapter computed with.
+      const name = label instanceof Node ? label.textContent : label;
+      console.error(`nnbook widget: ${name} starts at ${value}, which the slider (step ${step}) cannot show`);
+    }
+    return { input, output, label: h("label", { for: id }, label), update };
+  }
+
+  /** Axes with ticks in a plot area; returns the group. */
+  function axes({ x, y, xTicks, yTicks, xLabel, yLabel, box, xFormat = short, yFormat = short }) {
+    const [left, top, right, bottom] = box;
+    const g = s("g", { class: "nnbook-axes" });
+    g.append(s("line", { x1: left, y1: bottom, x2: right, y2: bottom }));
+    g.append(s("line", { x1: left, y1: top, x2: left, y2: bottom }));
+    for (const t of xTicks) {
+      g.append(s("line", { x1: coordinate(x(t)), y1: bottom, x2: coordinate(x(t)), y2: bottom + 4 }));
+      g.append(s("text", { x: coordinate(x(t)), y: bottom + 16, "text-anchor": "middle" }, xFormat(t)));
+    }
+    for (const t of yTicks) {
+      g.append(s("line", { x1: left - 4, y1: coordinate(y(t)), x2: left, y2: coordinate(y(t)) }));
+      g.append(s("text", { x: left - 7, y: coordinate(y(t) + 4), "text-anchor": "end" }, yFormat(t)));
+    }
+    if (xLabel) g.append(s("text", { x: (left + right) / 2, y: bottom + 30, "text-anchor": "middle", class: "nnbook-axis-label" }, xLabel));
+    if (yLabel) {
+      g.append(s("text", {
+        x: 0, y: 0, "text-anchor": "middle", class: "nnbook-axis-label",
+        transform: `translate(12 ${(top + bottom) / 2}) rotate(-90)`,
+      }, yLabel));
+    }
+    return g;
+  }
+
+  /** Ticks at multiples of a round step, about `count` of them. */
+  function ticks(low, high, count = 5) {
+    const raw = (high - low) / count;
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((v) => v >= raw);
+    const out = [];
+    for (let t = Math.ceil(low / step) * step; t <= high + 1e-9 * step; t += step) out.push(Number(t.toPrecision(12)));
+    return out;
+  }
+
+  const points = (xs, ys) => xs.map((v, i) => `${coordinate(v)},${coordinate(ys[i])}`).join(" ");
+
+  function plotBox(svg, box) {
+    const id = uniqueId("clip");
+    const [left, top, right, bottom] = box;
+    svg.append(s("defs", {}, s("clipPath", { id }, s("rect", { x: left, y: top, width: right - left, height: bottom - top }))));
+    return `url(#${id})`;
+  }
+
+  // ---------------------------------------------------------------------
+  // 1. The sigmoid neuron (book/neurons.md)
+  // ---------------------------------------------------------------------
+
+  /** σ(z) exactly as nnbook.activations.sigmoid computes it: only ever exp(-|z|). */
+  function sigmoid(z) {
+    const e = Math.exp(-Math.abs(z));
+    return z >= 0 ? 1 / (1 + e) : e / (1 + e);
+  }
+
+  /** z = w·x + b, as nnbook.neuron.weighted_input: the dot product, then the bias. */
+  function weightedInput(x, w, b) {
+    let dot = 0;
+    for (let j = 0; j < w.length; j++) dot += x[j] * w[j];
+    return dot + b;
+  }
+
+  function sigmoidNeuron(root) {
+    const factors = data(root, "factors");
+    const labels = data(root, "labels", factors.map((f) => f.replace(/_/g, " ")));
+    const w = data(root, "weights").map(Number);
+    const x = data(root, "x").map(Number);
+    let b = Number(data(root, "bias"));
+    const [wMin, wMax, wStep] = data(root, "weightRange", [-6, 6, 0.1]);
+    const [bMin, bMax, bStep] = data(root, "biasRange", [-6, 6, 0.1]);
+    const [xMin, xMax, xStep] = data(root, "xRange", [0, 1, 0.05]);
+    const [zLow, zHigh] = data(root, "zRange", [-10, 10]);
+    if (w.length !== factors.length || x.length !== factors.length || labels.length !== factors.length) {
+      throw new Error(`${factors.length} factors need as many weights, values and labels`);
+    }
+
+    // Check the formula against the values the chapter computed with nnbook.
+    for (const c of data(root, "check", [])) {
+      const a = sigmoid(weightedInput(c.x, c.w, c.b));
+      if (!(Math.abs(a - c.a) <= 1e-12)) {
+        console.error(`nnbook widget: σ(w·x + b) for x = ${JSON.stringify(c.x)} is ${a} here but ${c.a} in nnbook`);
+      }
+    }
+
+    const outputs = {};
+    const newOutput = (name) => (outputs[name] = h("output", { class: "nnbook-value", "data-name": name }));
+
+    // Controls: one row per factor (its value and its weight), then the bias.
+    const rows = factors.map((factor, j) => {
+      const xs = slider({
+        label: h("span", {}, labels[j], h("span", { class: "nnbook-symbol" }, ` x${subscript(j + 1)}`)),
+        min: xMin, max: xMax, step: xStep, value: x[j], format: (v) => fmt(v, 2),
+        describe: (v) => `${labels[j]}: ${fmt(v, 2)}`,
+        onInput: (v) => { x[j] = v; update(); },
+      });
+      const ws = slider({
+        label: h("span", { class: "nnbook-visually-hidden" }, `weight of ${labels[j]}`),
+        min: wMin, max: wMax, step: wStep, value: w[j], format: (v) => fmt(v, 1),
+        describe: (v) => `weight of ${labels[j]}: ${fmt(v, 1)}`,
+        onInput: (v) => { w[j] = v; update(); },
+      });
+      xs.input.dataset.name = `x-${factor}`;
+      ws.input.dataset.name = `w-${factor}`;
+      return h("tr", {},
+        h("th", { scope: "row" }, xs.label),
+        h("td", {}, xs.input, xs.output),
+        h("td", {}, ws.label, ws.input, ws.output),
+        h("td", { class: "nnbook-num" }, newOutput(`contribution-${factor}`)));
+    });
+    const bs = slider({
+      label: "bias b", min: bMin, max: bMax, step: bStep, value: b, format: (v) => fmt(v, 1),
+      describe: (v) => `bias: ${fmt(v, 1)}`,
+      onInput: (v) => { b = v; update(); },
+    });
+    bs.input.dataset.name = "bias";
+    rows.push(h("tr", { class: "nnbook-bias-row" },
+      h("th", { scope: "row" }, bs.label), h("td", {}, "\u2014"),
+      h("td", {}, bs.input, bs.output), h("td", { class: "nnbook-num" }, newOutput("contribution-bias"))));
+
+    const table = h("table", { class: "nnbook-neuron-controls" },
+      h("thead", {}, h("tr", {},
+        h("th", { scope: "col" }, "factor"), h("th", { scope: "col" }, "value x"),
+        h("th", { scope: "col" }, "weight w"), h("th", { scope: "col" }, "w\u00b7x"))),
+      h("tbody", {}, rows));
+
+    // The plot of σ, with the step function for comparison.
+    const W = 360, H = 230;
+    const box = [46, 12, W - 12, H - 42];
+    const zx = scale(zLow, zHigh, box[0], box[2]);
+    const ay = scale(0, 1, box[3], box[1]);
+    const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "nnbook-plot", role: "img" });
+    const clip = plotBox(svg, box);
+    svg.append(axes({ x: zx, y: ay, xTicks: ticks(zLow, zHigh, 4), yTicks: [0, 0.5, 1], xLabel: "z = w\u00b7x + b", yLabel: "output", box }));
+    const grid = Array.from({ length: 241 }, (_, i) => zLow + ((zHigh - zLow) * i) / 240);
+    svg.append(s("polyline", { points: points([box[0], zx(0), zx(0), box[2]], [ay(0), ay(0), ay(1), ay(1)]), class: "nnbook-step-curve", "clip-path": clip }));
+    svg.append(s("polyline", { points: points(grid.map(zx), grid.map((z) => ay(sigmoid(z)))), class: "nnbook-curve", stroke: BLUE, "clip-path": clip }));
+    const guideV = s("line", { class: "nnbook-guide" });
+    const guideH = s("line", { class: "nnbook-guide" });
+    const marker = s("circle", { r: 6, fill: VERMILLION, class: "nnbook-marker" });
+    const offChart = s("text", { class: "nnbook-offchart", fill: VERMILLION, "text-anchor": "middle" });
+    svg.append(guideV, guideH, marker, offChart);
+    svg.append(s("text", { x: box[0] + 6, y: box[1] + 14, class: "nnbook-legend", fill: BLUE }, "\u03c3(z), sigmoid neuron"));
+    svg.append(s("text", { x: box[0] + 6, y: box[1] + 28, class: "nnbook-legend nnbook-muted" }, "- - step, perceptron"));
+
+    const bar = h("span", { class: "nnbook-bar-fill" });
+    const result = h("div", { class: "nnbook-neuron-result", "aria-live": "polite" },
+      h("p", {}, "z = w\u00b7x + b = ", newOutput("z")),
+      h("p", { class: "nnbook-big" }, "a = \u03c3(z) = ", newOutput("a")),
+      h("p", {}, h("span", { class: "nnbook-bar", "aria-hidden": "true" }, bar)),
+      h("p", {}, "perceptron (step): ", newOutput("perceptron")));
+
+    let state = null;
+    function update() {
+      const z = weightedInput(x, w, b);
+      const a = sigmoid(z);
+      const perceptron = z > 0 ? 1 : 0;
+      factors.forEach((factor, j) => {
+        const c = x[j] * w[j] + 0; // + 0 turns the -0 of a negative weight times 0 into 0
+        show(outputs[`contribution-${factor}`], c, fmt(c, 2));
+      });
+      show(outputs["contribution-bias"], b, fmt(b, 2));
+      show(outputs.z, z, fmt(z, 2));
+      show(outputs.a, a, fmt(a, 4));
+      show(outputs.perceptron, perceptron, perceptron ? "1, go" : "0, stay at home");
+      bar.style.width = `${(100 * a).toFixed(2)}%`;
+      const cx = zx(clamp(z, zLow, zHigh));
+      const cy = ay(a);
+      setAttributes(marker, { cx: coordinate(cx), cy: coordinate(cy) });
+      setAttributes(guideV, { x1: coordinate(cx), x2: coordinate(cx), y1: box[3], y2: coordinate(cy) });
+      setAttributes(guideH, { x1: box[0], x2: coordinate(cx), y1: coordinate(cy), y2: coordinate(cy) });
+      const outside = z < zLow || z > zHigh;
+      offChart.textContent = outside ? `z = ${fmt(z, 1)} ${z > 0 ? "\u2192" : "\u2190"}` : "";
+      setAttributes(offChart, { x: coordinate(clamp(cx, box[0] + 30, box[2] - 30)), y: coordinate(cy + (a > 0.5 ? 22 : -12)) });
+      svg.setAttribute("aria-label", `Plot of the sigmoid: at z = ${fmt(z, 2)} the output is ${fmt(a, 4)}`);
+      state = { factors: factors.slice(), x: x.slice(), w: w.slice(), b, z, a, perceptron };
+    }
+
+    root.append(
+      h("p", { class: "nnbook-widget-title" }, root.dataset.title || "Try it: a sigmoid neuron"),
+      root.dataset.caption ? h("p", { class: "nnbook-widget-caption" }, root.dataset.caption) : null,
+      h("div", { class: "nnbook-scroll" }, table),
+      h("div", { class: "nnbook-widget-body" }, result, svg));
+    update();
+    return { state: () => JSON.parse(JSON.stringify(state)) };
+  }
+
+  const subscript = (n) => String(n).replace(/\d/g, (d) => "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089"[d]);
+
+  // ---------------------------------------------------------------------
+  // 2. Gradient descent with momentum on a 1-D loss (book/gradient_descent.md)
+  // ---------------------------------------------------------------------
+
+  /** Losses a chapter can name in data-loss, with the parameters in data-loss-params. */
+  const LOSSES = {
+    // The notched bowl of the gradient-descent chapter (`notched` and
+    // `notched_grad` there), term by term in the same order. Squares are
+    // products, as NumPy computes them.
+    notch: {
+      loss(w, p) {
+        const d = w - p.at;
+        return 0.5 * p.k * (w * w) - p.depth * Math.exp(-(d * d) / (2 * (p.width * p.width)));
+      },
+      grad(w, p) {
+        const d = w - p.at;
+        return p.k * w + ((p.depth * d) / (p.width * p.width)) * Math.exp(-(d * d) / (2 * (p.width * p.width)));
+      },
+    },
+  };
+
+  /**
+   * The update of nnbook.optim.momentum (gradient_descent when gamma = 0),
+   * v' = -eta * grad + gamma * v, w' = w + v', and its divergence rules: the
+   * run stops when the gradient, w or the loss is not finite, when w has
+   * moved more than maxGrowth * (1 + |w0|) from w0, or when the loss exceeds
+   * C(w0) + maxGrowth * (1 + |C(w0)|).
+   */
+  class Descent {
+    constructor(f, w0, eta, gamma, maxGrowth) {
+      Object.assign(this, { f, w0, eta, gamma, maxGrowth });
+      this.w = [w0];
+      this.loss = [f.loss(w0)];
+      this.v = 0;
+      this.wLimit = maxGrowth * (1 + Math.abs(w0));
+      this.lossLimit = this.loss[0] + maxGrowth * (1 + Math.abs(this.loss[0]));
+      this.divergedAt = null;
+      this.reason = "";
+    }
+
+    get steps() { return this.w.length - 1; }
+    get current() { return this.w[this.w.length - 1]; }
+
+    /** One update; false if the run has diverged (now or before). */
+    step() {
+      if (this.divergedAt !== null) return false;
+      const k = this.steps + 1;
+      const g = this.f.grad(this.current);
+      if (!Number.isFinite(g)) return this.stop(k - 1, "the gradient is not finite");
+      this.v = -this.eta * g + this.gamma * this.v;
+      const w = this.current + this.v;
+      this.w.push(w);
+      if (!Number.isFinite(w)) {
+        this.loss.push(NaN);
+        return this.stop(k, "a parameter is not finite");
+      }
+      if (Math.abs(w - this.w0) > this.wLimit) {
+        this.loss.push(NaN);
+        return this.stop(k, `the parameters moved ${fmt(Math.abs(w - this.w0), 3)} away from w\u2080`);
+      }
+      const loss = this.f.loss(w);
+      this.loss.push(loss);
+      if (!Number.isFinite(loss)) return this.stop(k, `the loss is ${loss}`);
+      if (loss > this.lossLimit) return this.stop(k, `the loss grew from ${fmt(this.loss[0], 3)} to ${fmt(loss, 3)}`);
+      return true;
+    }
+
+    stop(k, reason) {
+      this.divergedAt = k;
+      this.reason = reason;
+      return false;
+    }
+  }
+
+  function gradientDescent(root) {
+    const kind = root.dataset.loss;
+    if (!(kind in LOSSES)) throw new Error(`unknown loss ${JSON.stringify(kind)} (known: ${Object.keys(LOSSES).join(", ")})`);
+    const params = data(root, "lossParams");
+    const f = { loss: (w) => LOSSES[kind].loss(w, params), grad: (w) => LOSSES[kind].grad(w, params) };
+    const w0 = Number(data(root, "w0"));
+    const etas = data(root, "etas").map(Number);
+    let eta = Number(data(root, "eta"));
+    let gamma = Number(data(root, "gamma", 0));
+    const [gMin, gMax, gStep] = data(root, "gammaRange", [0, 0.99, 0.01]);
+    const maxSteps = Number(data(root, "maxSteps", 400));
+    const maxGrowth = Number(data(root, "maxGrowth", 1e6));
+    const minima = data(root, "minima", []).map(Number);
+    const [wLow, wHigh] = data(root, "wRange", [-5, 5]);
+    const settleTol = 1e-7;
+    if (!etas.includes(eta)) throw new Error(`the learning rate ${eta} is not one of data-etas`);
+
+    // Check the loss and the update against iterates nnbook.optim computed.
+    for (const c of data(root, "check", [])) {
+      const run = new Descent(f, c.w0 === undefined ? w0 : c.w0, c.eta, c.gamma, maxGrowth);
+      while (run.steps < c.w.length - 1 && run.step());
+      c.w.forEach((expected, i) => {
+        const got = run.w[i];
+        if (!(Math.abs(got - expected) <= 1e-9 * (1 + Math.abs(expected)))) {
+          console.error(`nnbook widget: iterate ${i} for eta = ${c.eta}, gamma = ${c.gamma} is ${got} here but ${expected} in nnbook.optim`);
+        }
+      });
+    }
+
+    // The landscape, the ball and its trail.
+    const W = 520, H = 260;
+    const box = [48, 12, W - 14, H - 42];
+    const grid = Array.from({ length: 401 }, (_, i) => wLow + ((wHigh - wLow) * i) / 400);
+    const values = grid.map(f.loss);
+    const cLow = Math.min(...values), cHigh = Math.max(...values);
+    const pad = 0.06 * (cHigh - cLow);
+    const wx = scale(wLow, wHigh, box[0], box[2]);
+    const cy = scale(cLow - pad, cHigh + pad, box[3], box[1]);
+    const land = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "nnbook-plot nnbook-gd-landscape", role: "img" });
+    const clip = plotBox(land, box);
+    land.append(axes({ x: wx, y: cy, xTicks: ticks(wLow, wHigh, 6), yTicks: ticks(cLow - pad, cHigh + pad, 4), xLabel: "w", yLabel: "C(w)", box }));
+    land.append(s("polyline", { points: points(grid.map(wx), values.map(cy)), class: "nnbook-curve nnbook-muted-curve", "clip-path": clip }));
+    const lowest = minima.length ? minima.reduce((m, v) => (f.loss(v) < f.loss(m) ? v : m)) : null;
+    for (const m of minima) {
+      const label = m === lowest ? "minimum" : "notch";
+      land.append(s("circle", { cx: coordinate(wx(m)), cy: coordinate(cy(f.loss(m))), r: 3.5, fill: GREEN }),
+        s("text", { x: coordinate(wx(m)), y: coordinate(cy(f.loss(m)) - 14), "text-anchor": "middle", class: "nnbook-legend", fill: GREEN }, label));
+    }
+    const start = s("rect", { width: 9, height: 9, x: coordinate(wx(w0) - 4.5), y: coordinate(cy(f.loss(w0)) - 4.5), class: "nnbook-start" });
+    const trail = s("polyline", { class: "nnbook-trail", stroke: BLUE, "clip-path": clip });
+    const dots = s("g", { fill: BLUE, "clip-path": clip, class: "nnbook-dots" });
+    const ball = s("circle", { r: 8, fill: BLUE, class: "nnbook-ball" });
+    const offChart = s("text", { class: "nnbook-offchart", fill: VERMILLION, "text-anchor": "middle" });
+    land.append(trail, dots, start, ball, offChart);
+
+    // w against the step, as in the chapter's right-hand panel.
+    const PH = 150;
+    const pbox = [48, 10, W - 14, PH - 36];
+    const path = s("svg", { viewBox: `0 0 ${W} ${PH}`, class: "nnbook-plot nnbook-gd-path", role: "img" });
+    const pclip = plotBox(path, pbox);
+    const pathAxes = s("g");
+    const pathLine = s("polyline", { class: "nnbook-trail", stroke: BLUE, "clip-path": pclip });
+    path.append(pathAxes, pathLine);
+
+    // Controls.
+    const etaSlider = slider({
+      label: "learning rate \u03b7", min: 0, max: etas.length - 1, step: 1, value: etas.indexOf(eta),
+      format: (i) => short(etas[i]), describe: (i) => `learning rate ${short(etas[i])}`,
+      toValue: (i) => etas[i], onInput: (v) => { eta = v; reset(); },
+    });
+    etaSlider.input.dataset.name = "eta";
+    etaSlider.output.dataset.name = "eta";
+    const gammaSlider = slider({
+      label: "momentum \u03b3", min: gMin, max: gMax, step: gStep, value: gamma,
+      format: (v) => fmt(v, 2), describe: (v) => `momentum ${fmt(v, 2)}`,
+      onInput: (v) => { gamma = v; reset(); },
+    });
+    gammaSlider.input.dataset.name = "gamma";
+    gammaSlider.output.dataset.name = "gamma";
+
+    const stepButton = h("button", { type: "button", "data-name": "step" }, "Step");
+    const runButton = h("button", { type: "button", "data-name": "run" }, "Run");
+    const resetButton = h("button", { type: "button", "data-name": "reset" }, "Reset");
+    const outputs = {};
+    for (const name of ["k", "w", "loss"]) outputs[name] = h("output", { class: "nnbook-value", "data-name": name });
+    const status = h("p", { class: "nnbook-status", role: "status", "aria-live": "polite" });
+
+    let run = null;
+    let timer = null;
+    let settled = false;
+
+    function reset() {
+      pause();
+      run = new Descent(f, w0, eta, gamma, maxGrowth);
+      settled = false;
+      draw();
+    }
+
+    function pause() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      runButton.textContent = "Run";
+      runButton.setAttribute("aria-pressed", "false");
+    }
+
+    function finished() {
+      return run.divergedAt !== null || settled || run.steps >= maxSteps;
+    }
+
+    function stepOnce() {
+      if (finished()) return false;
+      const before = run.current;
+      run.step();
+      const w = run.current;
+      if (run.divergedAt === null && Math.abs(w - before) < settleTol && Math.abs(f.grad(w)) < settleTol) settled = true;
+      return true;
+    }
+
+    function tick() {
+      stepOnce();
+      draw();
+      if (finished()) { pause(); return; }
+      // Slow at first, so that the first steps can be followed; then faster.
+      const k = run.steps;
+      timer = setTimeout(tick, k < 10 ? 260 : k < 40 ? 90 : 25);
+    }
+
+    stepButton.addEventListener("click", () => { pause(); stepOnce(); draw(); });
+    runButton.addEventListener("click", () => {
+      if (timer !== null) { pause(); return; }
+      if (finished()) reset();
+      runButton.textContent = "Pause";
+      runButton.setAttribute("aria-pressed", "true");
+      tick();
+    });
+    resetButton.addEventListener("click", reset);
+
+    function where(w) {
+      let best = null;
+      for (const m of minima) if (Math.abs(w - m) < 1e-3 && (best === null || Math.abs(w - m) < Math.abs(w - best))) best = m;
+      return best;
+    }
+
+    function draw() {
+      const ws = run.w;
+      const k = run.steps;
+      const w = run.current;
+      const finite = ws.filter(Number.isFinite);
+      trail.setAttribute("points", points(finite.map(wx), finite.map((v) => cy(f.loss(v)))));
+      dots.replaceChildren(...finite.slice(-60).map((v) => s("circle", { r: 2.5, cx: coordinate(wx(v)), cy: coordinate(cy(f.loss(v))) })));
+      const shown = Number.isFinite(w) ? w : ws[ws.length - 2];
+      const outside = !(shown >= wLow && shown <= wHigh);
+      const bx = wx(clamp(shown, wLow, wHigh));
+      const by = outside ? box[1] + 10 : cy(f.loss(shown));
+      setAttributes(ball, { cx: coordinate(bx), cy: coordinate(clamp(by, box[1], box[3])) });
+      ball.classList.toggle("nnbook-ball-outside", outside);
+      ball.setAttribute("fill", run.divergedAt !== null ? VERMILLION : BLUE);
+      offChart.textContent = outside ? `${shown > 0 ? "" : "\u2190 "}w = ${fmt(w, 2)}${shown > 0 ? " \u2192" : ""}` : "";
+      setAttributes(offChart, { x: coordinate(clamp(bx, box[0] + 60, box[2] - 60)), y: box[1] + 34 });
+
+      // w against the step. The axis grows with the iterates, so that a
+      // diverging run is seen growing, not cut off.
+      const kMax = Math.max(40, Math.ceil(k / 40) * 40);
+      const sx = scale(0, kMax, pbox[0], pbox[2]);
+      const yLow = Math.min(wLow, ...finite), yHigh = Math.max(wHigh, ...finite);
+      const sy = scale(yLow, yHigh, pbox[3], pbox[1]);
+      pathAxes.replaceChildren(axes({ x: sx, y: sy, xTicks: ticks(0, kMax, 4), yTicks: ticks(yLow, yHigh, 4), xLabel: "step", yLabel: "w", box: pbox }),
+        ...minima.map((m) => s("line", { x1: pbox[0], x2: pbox[2], y1: coordinate(sy(m)), y2: coordinate(sy(m)), class: "nnbook-guide", stroke: GREEN })));
+      const steps = ws.map((_, i) => i).filter((i) => Number.isFinite(ws[i]));
+      pathLine.setAttribute("points", points(steps.map(sx), steps.map((i) => sy(ws[i]))));
+
+      show(outputs.k, k, String(k));
+      show(outputs.w, w, fmt(w, 4));
+      show(outputs.loss, run.loss[k], fmt(run.loss[k], 4));
+      stepButton.disabled = finished();
+      status.classList.toggle("nnbook-diverged", run.divergedAt !== null);
+      status.dataset.state = run.divergedAt !== null ? "diverged" : settled ? "settled" : k >= maxSteps ? "stopped" : k ? "moving" : "start";
+      if (run.divergedAt !== null) {
+        status.textContent = `Diverged at step ${run.divergedAt}: ${run.reason}. The run is stopped there, as nnbook.optim stops it. Try a smaller learning rate.`;
+      } else if (settled) {
+        const m = where(w);
+        status.textContent = m === null ? `Settled after ${k} steps at w = ${fmt(w, 4)}.`
+          : m === lowest ? `Settled at the minimum after ${k} steps.`
+            : `Stuck in the notch after ${k} steps: the slope is zero there, but the loss is ${fmt(run.loss[k], 2)}, not the minimum's ${fmt(f.loss(lowest), 2)}.`;
+      } else if (k >= maxSteps) {
+        status.textContent = `Stopped after ${k} steps without settling.`;
+      } else {
+        status.textContent = k ? "" : `The ball starts at w = ${short(w0)}. Press Step or Run.`;
+      }
+      land.setAttribute("aria-label", `The loss C(w) with the ball at w = ${fmt(w, 4)} after ${k} steps`);
+      path.setAttribute("aria-label", `w against the step, ${k} steps so far`);
+    }
+
+    root.append(
+      h("p", { class: "nnbook-widget-title" }, root.dataset.title || "Try it: gradient descent with momentum"),
+      root.dataset.caption ? h("p", { class: "nnbook-widget-caption" }, root.dataset.caption) : null,
+      land, path,
+      h("div", { class: "nnbook-widget-controls nnbook-gd-controls" },
+        h("div", { class: "nnbook-slider" }, etaSlider.label, etaSlider.input, etaSlider.output),
+        h("div", { class: "nnbook-slider" }, gammaSlider.label, gammaSlider.input, gammaSlider.output),
+        h("div", { class: "nnbook-buttons" }, stepButton, runButton, resetButton)),
+      h("p", { class: "nnbook-readout" }, "step ", outputs.k, ": w = ", outputs.w, ", C(w) = ", outputs.loss),
+      status);
+    reset();
+
+    return {
+      state: () => ({
+        eta, gamma, w0, maxSteps,
+        step: run.steps,
+        w: run.w.slice(),
+        loss: run.loss.slice(),
+        diverged: run.divergedAt !== null,
+        divergedAt: run.divergedAt,
+        reason: run.reason,
+        settled,
+        running: timer !== null,
+      }),
+    };
+  }
+
+  // ---------------------------------------------------------------------
+  // 3. The convolution stepper (the CNN chapter)
+  // ---------------------------------------------------------------------
+
+  function convStepper(root) {
+    const image = data(root, "image").map((row) => row.map(Number));
+    const kernel = data(root, "kernel").map((row) => row.map(Number));
+    const stride = Number(data(root, "stride", 1));
+    const [imageName, kernelName, outputName] = data(root, "gridNames", ["image", "kernel", "output"]);
+    const H = image.length, Wd = image[0].length, kH = kernel.length, kW = kernel[0].length;
+    if (!image.every((r) => r.length === Wd) || !kernel.every((r) => r.length === kW)) throw new Error("image and kernel must be rectangular");
+    if (kH > H || kW > Wd) throw new Error(`the kernel (${kH}x${kW}) is larger than the image (${H}x${Wd})`);
+    const outH = Math.floor((H - kH) / stride) + 1, outW = Math.floor((Wd - kW) / stride) + 1;
+
+    /** out[i][j] = sum over p, q of image[s*i + p][s*j + q] * kernel[p][q], as nnbook.conv.correlate2d. */
+    function cell(i, j) {
+      let sum = 0;
+      for (let p = 0; p < kH; p++) for (let q = 0; q < kW; q++) sum += image[stride * i + p][stride * j + q] * kernel[p][q];
+      return sum;
+    }
+
+    const expected = data(root, "expected", null);
+    if (expected) {
+      for (let i = 0; i < outH; i++) {
+        for (let j = 0; j < outW; j++) {
+          const got = cell(i, j), want = expected[i] && expected[i][j];
+          if (!(Math.abs(got - want) <= 1e-9 * (1 + Math.abs(want)))) {
+            console.error(`nnbook widget: output (${i}, ${j}) is ${got} here but ${want} in nnbook.conv`);
+          }
+        }
+      }
+    }
+
+    const number = (v) => (Number.isInteger(v) ? String(v) : fmt(v, 2)).replace("-", MINUS);
+    const table = (rows, name, caption) => {
+      const cells = [];
+      const t = h("table", { class: `nnbook-conv-grid nnbook-conv-${name}`, "data-name": name },
+        h("caption", {}, caption),
+        h("tbody", {}, rows.map((row, i) => h("tr", {}, row.map((v, j) => {
+          const td = h("td", { "data-row": i, "data-col": j }, v === null ? "" : number(v));
+          if (v !== null) td.dataset.value = String(v);
+          (cells[i] = cells[i] || [])[j] = td;
+          return td;
+        })))));
+      return { table: t, cells };
+    };
+    const img = table(image, "image", imageName);
+    const ker = table(kernel, "kernel", kernelName);
+    const out = table(Array.from({ length: outH }, () => Array(outW).fill(null)), "output", outputName);
+    for (const row of ker.cells) for (const td of row) td.classList.add(Number(td.dataset.value) > 0 ? "nnbook-pos" : Number(td.dataset.value) < 0 ? "nnbook-neg" : "nnbook-zero");
+
+    const sum = h("p", { class: "nnbook-conv-sum", "aria-live": "polite" });
+    const stepButton = h("button", { type: "button", "data-name": "step" }, "Step");
+    const allButton = h("button", { type: "button", "data-name": "all" }, "Fill all");
+    const resetButton = h("button", { type: "button", "data-name": "reset" }, "Reset");
+
+    const total = outH * outW;
+    let position = -1; // the last output cell filled, in reading order
+    const output = () => Array.from({ length: outH }, () => Array(outW).fill(null));
+    let values = output();
+
+    function moveTo(index) {
+      position = index;
+      const i = Math.floor(index / outW), j = index % outW;
+      const v = cell(i, j);
+      values[i][j] = v;
+      const td = out.cells[i][j];
+      td.textContent = number(v);
+      td.dataset.value = String(v);
+      td.classList.add("nnbook-filled");
+      draw();
+    }
+
+    function draw() {
+      for (const row of img.cells) for (const td of row) { td.classList.remove("nnbook-window"); delete td.dataset.weight; }
+      for (const row of out.cells) for (const td of row) td.classList.remove("nnbook-current");
+      if (position < 0) {
+        sum.textContent = `Press Step to slide the ${kH}\u00d7${kW} ${kernelName} over the ${imageName}, one position at a time.`;
+      } else {
+        const i = Math.floor(position / outW), j = position % outW;
+        const terms = [];
+        for (let p = 0; p < kH; p++) {
+          for (let q = 0; q < kW; q++) {
+            const td = img.cells[stride * i + p][stride * j + q];
+            td.classList.add("nnbook-window");
+            td.dataset.weight = `\u00d7${number(kernel[p][q])}`;
+            const k = kernel[p][q];
+            terms.push(`${number(image[stride * i + p][stride * j + q])}\u00b7${k < 0 ? `(${number(k)})` : number(k)}`);
+          }
+        }
+        out.cells[i][j].classList.add("nnbook-current");
+        sum.textContent = `Row ${i + 1}, column ${j + 1}: ${terms.join(" + ")} = ${number(values[i][j])}`;
+      }
+      stepButton.disabled = allButton.disabled = position >= total - 1;
+      root.dataset.position = String(position);
+    }
+
+    stepButton.addEventListener("click", () => { if (position < total - 1) moveTo(position + 1); });
+    allButton.addEventListener("click", () => { while (position < total - 1) moveTo(position + 1); });
+    resetButton.addEventListener("click", () => {
+      position = -1;
+      values = output();
+      for (const row of out.cells) for (const td of row) { td.textContent = ""; delete td.dataset.value; td.classList.remove("nnbook-filled"); }
+      draw();
+    });
+
+    root.append(
+      h("p", { class: "nnbook-widget-title" }, root.dataset.title || "Try it: a convolution, one step at a time"),
+      root.dataset.caption ? h("p", { class: "nnbook-widget-caption" }, root.dataset.caption) : null,
+      h("div", { class: "nnbook-conv-grids" }, img.table, h("span", { class: "nnbook-conv-op", "aria-hidden": "true" }, "\u22c6"), ker.table,
+        h("span", { class: "nnbook-conv-op", "aria-hidden": "true" }, "="), out.table),
+      h("div", { class: "nnbook-buttons" }, stepButton, allButton, resetButton),
+      sum);
+    draw();
+
+    return {
+      state: () => ({
+        position, stride,
+        image: image.map((r) => r.slice()),
+        kernel: kernel.map((r) => r.slice()),
+        output: values.map((r) => r.slice()),
+      }),
+    };
+  }
+
+  // ---------------------------------------------------------------------
+  // Start-up
+  // ---------------------------------------------------------------------
+
+  const KINDS = { "sigmoid-neuron": sigmoidNeuron, "gradient-descent": gradientDescent, "conv-stepper": convStepper };
+  const camel = (kind) => kind.replace(/-(\w)/g, (_, c) => c.toUpperCase());
+  const registry = (window.nnbookWidgets = window.nnbookWidgets || { all: [] });
+
+  function init() {
+    for (const root of document.querySelectorAll("[data-nnbook-widget]")) {
+      if (root.nnbookWidget) continue;
+      const kind = root.dataset.nnbookWidget;
+      try {
+        if (!(kind in KINDS)) throw new Error(`unknown kind (known: ${Object.keys(KINDS).join(", ")})`);
+        const widget = KINDS[kind](root);
+        widget.kind = kind;
+        widget.element = root;
+        root.nnbookWidget = widget;
+        registry.all.push(widget);
+        if (!registry[camel(kind)]) registry[camel(kind)] = widget;
+        root.classList.add("nnbook-widget", `nnbook-${kind}`);
+        root.hidden = false;
+        root.dataset.ready = "true";
+      } catch (error) {
+        // The widget stays hidden and the chapter's static figure stands in.
+        console.error(`nnbook widget "${kind}" could not start: ${error.message}`);
+      }
+    }
+  }
+
+  registry.init = init;
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

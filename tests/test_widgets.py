@@ -1,0 +1,460 @@
+"""The interactive figures of the built site, in headless Chromium.
+
+The widgets (book/_static/widgets/nnbook-widgets.js) are built by the page's
+JavaScript from elements that the chapters' hidden cells write from their
+Python objects. Here each one is driven like a reader would (sliders,
+buttons, the keyboard), and the numbers it shows are compared with what
+`nnbook` computes for the same settings: the neuron's output with
+`nnbook.neuron`, the first iterates of gradient descent with `nnbook.optim`
+(and where it diverges), the convolution with `nnbook.conv`. Every page is
+served from 127.0.0.1; no request may leave it and nothing may be logged as
+a console error (the widgets log one when their numbers disagree with the
+values the chapter computed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+from nnbook import optim
+from nnbook.neuron import PartyDecision, perceptron, sigmoid_neuron
+
+pytestmark = pytest.mark.browser
+
+NEURON_PAGE = "book/neurons.html"
+GD_PAGE = "book/gradient_descent.html"
+CONV_PAGE = "book/cnn.html"
+
+#: The lecture's worked example of a convolution (the CNN chapter's).
+LECTURE_IMAGE = [[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]]
+LECTURE_KERNEL = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
+
+#: Console errors that are not the site's fault (as in test_browser.py).
+CONSOLE_ALLOW = {"favicon.ico": "browser's own favicon request"}
+
+NEURON = '[data-nnbook-widget="sigmoid-neuron"]'
+GD = '[data-nnbook-widget="gradient-descent"]'
+CONV = '[data-nnbook-widget="conv-stepper"]'
+
+
+# --- serving the site and opening a page ------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(html: Path) -> Iterator[str]:
+    """Serve the built site on a free port of 127.0.0.1."""
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@dataclasses.dataclass
+class Visit:
+    """An open page, with the requests that tried to leave 127.0.0.1 and the console errors."""
+
+    page: object
+    outside: list[str]
+    errors: list[str]
+
+    def state(self, name: str) -> dict:
+        return self.page.evaluate(f"() => window.nnbookWidgets.{name}.state()")
+
+    def assert_clean(self) -> None:
+        assert not self.outside, f"requests left 127.0.0.1: {self.outside}"
+        unexpected = [e for e in self.errors if not any(allowed in e for allowed in CONSOLE_ALLOW)]
+        assert not unexpected, f"console errors: {unexpected}"
+
+
+@pytest.fixture
+def visit(browser, server: str, html: Path):
+    """Open a page of the site whose widget (a CSS selector) must be ready."""
+    contexts = []
+
+    def open_page(name: str, widget: str, **context_options) -> Visit:
+        if not (html / name).is_file():
+            pytest.fail(f"{name} is not in the built site {html}")
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        page = context.new_page()
+        visit = Visit(page, [], [])
+
+        def route(route):
+            url = route.request.url
+            if url.startswith("data:") or urlsplit(url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                visit.outside.append(url)
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: visit.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        if context_options.get("java_script_enabled", True):
+            assert page.locator(widget).count() == 1, f"{name} has no single widget {widget}"
+            page.wait_for_selector(f'{widget}[data-ready="true"]', timeout=10_000)
+        return visit
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def set_slider(visit: Visit, selector: str, value: object) -> None:
+    """Move a range input to ``value`` as a reader's drag would (an input event)."""
+    text = str(value)
+    got = visit.page.eval_on_selector(
+        selector,
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); return el.value; }",
+        text,
+    )
+    assert float(got) == float(text), f"{selector} went to {got}, not {text}"
+
+
+def shown(visit: Visit, selector: str) -> str:
+    """The text of an element, with the typographic minus sign read as '-'."""
+    return visit.page.locator(selector).inner_text().replace("\u2212", "-")
+
+
+def data_attribute(visit: Visit, widget: str, name: str):
+    return json.loads(visit.page.get_attribute(widget, f"data-{name}"))
+
+
+# --- the sigmoid neuron -----------------------------------------------------------------
+
+
+def set_neuron(visit: Visit, party: PartyDecision, weights, bias, x) -> None:
+    for factor, w, xj in zip(party.factors, weights, x):
+        set_slider(visit, f'{NEURON} input[data-name="w-{factor}"]', w)
+        set_slider(visit, f'{NEURON} input[data-name="x-{factor}"]', xj)
+    set_slider(visit, f'{NEURON} input[data-name="bias"]', bias)
+
+
+def test_neuron_widget_starts_from_the_chapters_party(visit) -> None:
+    v = visit(NEURON_PAGE, NEURON)
+    party = PartyDecision()
+    assert tuple(data_attribute(v, NEURON, "factors")) == party.factors
+    assert tuple(data_attribute(v, NEURON, "weights")) == party.weights
+    assert data_attribute(v, NEURON, "bias") == party.bias
+    state = v.state("sigmoidNeuron")
+    assert state["w"] == list(party.weights) and state["b"] == party.bias
+    assert state["a"] == pytest.approx(float(party.output(state["x"])), abs=1e-15)
+    assert v.page.locator(NEURON).is_visible()
+    v.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("weights", "bias", "x"),
+    [
+        ((3.7, -1.2, 2.5), -0.8, (0.3, 0.9, 0.6)),
+        ((2.0, 4.0, -3.0), -2.5, (1.0, 1.0, 0.0)),  # the chapter's best evening
+        ((0.1, 11.9, -7.3), 4.4, (0.05, 0.95, 1.0)),
+        ((12.0, 12.0, 12.0), 12.0, (1.0, 1.0, 1.0)),  # z = 48: far off the chart, a = 1 to 16 digits
+        ((-12.0, -12.0, -12.0), -12.0, (1.0, 1.0, 1.0)),  # z = -48: a is tiny but not 0
+        ((0.0, 0.0, 0.0), 0.0, (0.5, 0.5, 0.5)),  # z = 0 exactly: a = 1/2, the perceptron says 0
+    ],
+    ids=["arbitrary", "best-evening", "mixed", "z=48", "z=-48", "z=0"],
+)
+def test_neuron_output_equals_nnbook(visit, weights, bias, x) -> None:
+    v = visit(NEURON_PAGE, NEURON)
+    party = dataclasses.replace(PartyDecision(), weights=weights, threshold=-bias)
+    set_neuron(v, party, weights, bias, x)
+    state = v.state("sigmoidNeuron")
+    assert state["w"] == list(weights) and state["b"] == bias and state["x"] == list(x)
+
+    a = float(party.output(list(x)))
+    z = float(party.weighted_input(list(x)))
+    assert a == float(sigmoid_neuron(list(x), list(weights), bias))
+    assert state["z"] == pytest.approx(z, rel=1e-12, abs=1e-12)
+    assert state["a"] == pytest.approx(a, rel=1e-12, abs=1e-300)
+    assert state["perceptron"] == int(perceptron(list(x), list(weights), bias)) == int(party.perceptron(list(x)))
+    # What the reader sees, and the unrounded values behind it.
+    assert shown(v, f'{NEURON} output[data-name="a"]') == f"{a:.4f}"
+    assert shown(v, f'{NEURON} output[data-name="z"]') == f"{z:.2f}".replace("-0.00", "0.00")
+    assert float(v.page.get_attribute(f'{NEURON} output[data-name="a"]', "data-value")) == state["a"]
+    contributions = party.contributions(list(x))
+    for factor in party.factors:
+        value = float(v.page.get_attribute(f'{NEURON} output[data-name="contribution-{factor}"]', "data-value"))
+        assert value == pytest.approx(contributions[factor], abs=1e-15)
+    v.assert_clean()
+
+
+def test_neuron_sliders_are_labelled_and_keyboard_usable(visit) -> None:
+    v = visit(NEURON_PAGE, NEURON)
+    labels = v.page.eval_on_selector_all(
+        f"{NEURON} input", "els => els.map(el => [el.type, [...el.labels].map(l => l.textContent.trim()).join(' ')])"
+    )
+    assert len(labels) == 7  # three values, three weights, the bias
+    for kind, label in labels:
+        assert kind == "range" and label, f"an unlabelled input: {labels}"
+    before = v.state("sigmoidNeuron")
+    bias = v.page.locator(f'{NEURON} input[data-name="bias"]')
+    bias.focus()
+    v.page.keyboard.press("ArrowRight")
+    v.page.keyboard.press("ArrowRight")
+    state = v.state("sigmoidNeuron")
+    assert state["b"] == pytest.approx(before["b"] + 0.2, abs=1e-12)
+    assert state["a"] == pytest.approx(float(sigmoid_neuron(state["x"], state["w"], state["b"])), rel=1e-12)
+    assert bias.get_attribute("aria-valuetext").startswith("bias")
+    v.assert_clean()
+
+
+# --- gradient descent on the notched loss -----------------------------------------------
+
+
+def notch(params: dict):
+    """The chapter's notched bowl and its gradient, with its parameters as on the page."""
+    k, depth, at, width = (params[name] for name in ("k", "depth", "at", "width"))
+
+    def loss(w):
+        w = np.asarray(w, dtype=float)[0]
+        return float(0.5 * k * w**2 - depth * np.exp(-((w - at) ** 2) / (2 * width**2)))
+
+    def grad(w):
+        w = np.asarray(w, dtype=float)
+        return k * w + depth * (w - at) / width**2 * np.exp(-((w - at) ** 2) / (2 * width**2))
+
+    return loss, grad
+
+
+def gd_settings(v: Visit) -> dict:
+    """What the page says about the loss and the run, from the chapter's Python."""
+    names = ("loss-params", "w0", "eta", "etas", "max-steps", "max-growth", "check")
+    settings = {name: data_attribute(v, GD, name) for name in names}
+    assert v.page.get_attribute(GD, "data-loss") == "notch"
+    return settings
+
+
+def python_run(settings: dict, eta: float, gamma: float, steps: int) -> optim.Trajectory:
+    loss, grad = notch(settings["loss-params"])
+    kwargs = {"max_growth": settings["max-growth"], "warn": False}
+    if gamma == 0:
+        return optim.gradient_descent(grad, settings["w0"], eta, steps, loss, **kwargs)
+    return optim.momentum(grad, settings["w0"], eta, gamma, steps, loss, **kwargs)
+
+
+def set_gd(v: Visit, settings: dict, eta: float, gamma: float) -> None:
+    set_slider(v, f'{GD} input[data-name="eta"]', settings["etas"].index(eta))
+    set_slider(v, f'{GD} input[data-name="gamma"]', gamma)
+    state = v.state("gradientDescent")
+    assert (state["eta"], state["gamma"], state["step"]) == (eta, gamma, 0)
+
+
+def test_gd_widget_runs_on_the_chapters_loss(visit) -> None:
+    """The loss written here, with the page's parameters, gives the chapter's own runs."""
+    v = visit(GD_PAGE, GD)
+    settings = gd_settings(v)
+    assert settings["max-growth"] == optim.MAX_GROWTH
+    assert len(settings["check"]) >= 3
+    for check in settings["check"]:
+        run = python_run(settings, check["eta"], check["gamma"], len(check["w"]) - 1)
+        np.testing.assert_array_equal(run.w[:, 0], check["w"])
+    state = v.state("gradientDescent")
+    assert state["w"] == [settings["w0"]] and state["eta"] == settings["eta"]
+    v.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("eta", "gamma"),
+    [(0.2, 0.0), (0.2, 0.7), (0.5, 0.9), (2, 0.35), (0.05, 0.99), (11, 0.0)],
+)
+def test_gd_first_ten_iterates_equal_nnbook_optim(visit, eta: float, gamma: float) -> None:
+    v = visit(GD_PAGE, GD)
+    settings = gd_settings(v)
+    set_gd(v, settings, eta, gamma)
+    step = v.page.locator(f'{GD} button[data-name="step"]')
+    for _ in range(10):
+        step.click()
+    state = v.state("gradientDescent")
+    expected = python_run(settings, eta, gamma, 10)
+    assert state["step"] == 10 and not expected.diverged
+    np.testing.assert_allclose(state["w"], expected.w[:, 0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(state["loss"], expected.loss, rtol=1e-12, atol=1e-14)
+    assert shown(v, f'{GD} output[data-name="k"]') == "10"
+    assert shown(v, f'{GD} output[data-name="w"]') == f"{expected.w[-1, 0]:.4f}"
+    assert float(v.page.get_attribute(f'{GD} output[data-name="w"]', "data-value")) == state["w"][-1]
+    v.assert_clean()
+
+
+@pytest.mark.parametrize("which", ["largest", "just above 2/k"])
+def test_gd_divergence_is_shown_where_nnbook_optim_sees_it(visit, which: str) -> None:
+    v = visit(GD_PAGE, GD)
+    settings = gd_settings(v)
+    k = settings["loss-params"]["k"]
+    eta = max(settings["etas"]) if which == "largest" else min(e for e in settings["etas"] if e > 2 / k)
+    set_gd(v, settings, eta, 0.0)
+    v.page.locator(f'{GD} button[data-name="run"]').click()
+    v.page.wait_for_function("() => window.nnbookWidgets.gradientDescent.state().diverged", timeout=30_000)
+    state = v.state("gradientDescent")
+    expected = python_run(settings, eta, 0.0, settings["max-steps"])
+    assert expected.diverged
+    assert state["divergedAt"] == expected.diverged_at
+    np.testing.assert_allclose(state["w"], expected.w[:, 0], rtol=1e-9)
+    status = v.page.locator(f"{GD} .nnbook-status")
+    assert status.is_visible() and status.get_attribute("data-state") == "diverged"
+    assert f"Diverged at step {expected.diverged_at}" in status.inner_text()
+    # Shown, not hidden: the ball is drawn (at the edge, with its w) and the step button stops.
+    assert v.page.locator(f"{GD} .nnbook-ball").is_visible()
+    assert "w =" in v.page.locator(f"{GD} .nnbook-offchart").text_content()
+    assert v.page.locator(f'{GD} button[data-name="step"]').is_disabled()
+    v.assert_clean()
+
+
+@pytest.mark.parametrize(("gamma", "where"), [(0.0, "notch"), (0.7, "minimum")])
+def test_gd_run_settles_where_nnbook_optim_does(visit, gamma: float, where: str) -> None:
+    v = visit(GD_PAGE, GD)
+    settings = gd_settings(v)
+    set_gd(v, settings, settings["eta"], gamma)
+    v.page.locator(f'{GD} button[data-name="run"]').click()
+    v.page.wait_for_function("() => !window.nnbookWidgets.gradientDescent.state().running", timeout=60_000)
+    state = v.state("gradientDescent")
+    assert state["settled"] and not state["diverged"]
+    expected = python_run(settings, settings["eta"], gamma, state["step"])
+    np.testing.assert_allclose(state["w"], expected.w[:, 0], rtol=1e-9, atol=1e-12)
+    assert where in v.page.locator(f"{GD} .nnbook-status").inner_text()
+    v.assert_clean()
+
+
+def test_gd_controls_are_labelled_and_keyboard_usable(visit) -> None:
+    v = visit(GD_PAGE, GD)
+    settings = gd_settings(v)
+    for name in ("eta", "gamma"):
+        label = v.page.eval_on_selector(
+            f'{GD} input[data-name="{name}"]', "el => [...el.labels].map(l => l.textContent).join(' ')"
+        )
+        assert label.strip(), f"the {name} slider has no label"
+    gamma = v.page.locator(f'{GD} input[data-name="gamma"]')
+    gamma.focus()
+    v.page.keyboard.press("ArrowRight")
+    assert v.state("gradientDescent")["gamma"] == 0.01
+    eta = v.page.locator(f'{GD} input[data-name="eta"]')
+    eta.focus()
+    v.page.keyboard.press("ArrowRight")
+    index = settings["etas"].index(settings["eta"])
+    assert v.state("gradientDescent")["eta"] == settings["etas"][index + 1]
+    v.page.locator(f'{GD} button[data-name="step"]').focus()
+    v.page.keyboard.press("Enter")
+    v.page.keyboard.press("Space")
+    state = v.state("gradientDescent")
+    assert state["step"] == 2
+    np.testing.assert_allclose(state["w"], python_run(settings, state["eta"], 0.01, 2).w[:, 0], rtol=1e-12)
+    v.page.locator(f'{GD} button[data-name="reset"]').click()
+    assert v.state("gradientDescent")["step"] == 0
+    v.assert_clean()
+
+
+# --- the convolution stepper ------------------------------------------------------------
+
+
+@pytest.fixture
+def conv_page(html: Path) -> str:
+    if not (html / CONV_PAGE).is_file():
+        pytest.skip(f"{CONV_PAGE} is not in the built site: the CNN chapter is not in the book yet")
+    return CONV_PAGE
+
+
+def test_conv_stepper_fills_the_output_as_nnbook_conv(visit, conv_page: str) -> None:
+    from nnbook.conv import correlate2d
+
+    v = visit(conv_page, CONV)
+    image, kernel = data_attribute(v, CONV, "image"), data_attribute(v, CONV, "kernel")
+    assert (image, kernel) == (LECTURE_IMAGE, LECTURE_KERNEL)
+    expected = correlate2d(np.array(image), np.array(kernel))
+    assert expected[0, 0] == 6  # the lecture's top-left cell
+    rows, cols = expected.shape
+    cell = f"{CONV} table[data-name='output'] td"
+    assert v.page.locator(cell).count() == expected.size
+    assert all(t == "" for t in v.page.locator(cell).all_inner_texts()), "the output starts empty"
+
+    step = v.page.locator(f'{CONV} button[data-name="step"]')
+    for n in range(expected.size):
+        step.click()
+        i, j = divmod(n, cols)
+        state = v.state("convStepper")
+        assert state["position"] == n
+        for r in range(rows):
+            for c in range(cols):
+                value = state["output"][r][c]
+                assert value == (expected[r, c] if r * cols + c <= n else None)
+        td = v.page.locator(f"{CONV} table[data-name='output'] td[data-row='{i}'][data-col='{j}']")
+        assert float(td.get_attribute("data-value")) == expected[i, j]
+        assert shown(v, f"{CONV} table[data-name='output'] td[data-row='{i}'][data-col='{j}']") == f"{expected[i, j]:g}"
+        # The window covers the patch that made this cell.
+        window = v.page.eval_on_selector_all(
+            f"{CONV} table[data-name='image'] td.nnbook-window", "els => els.map(e => [+e.dataset.row, +e.dataset.col])"
+        )
+        assert sorted(map(tuple, window)) == [(i + p, j + q) for p in range(len(kernel)) for q in range(len(kernel[0]))]
+        assert shown(v, f"{CONV} .nnbook-conv-sum").endswith(f"= {expected[i, j]:g}")
+    assert step.is_disabled()
+    v.page.locator(f'{CONV} button[data-name="reset"]').click()
+    assert v.state("convStepper")["position"] == -1
+    v.page.locator(f'{CONV} button[data-name="all"]').click()
+    np.testing.assert_array_equal(np.array(v.state("convStepper")["output"], dtype=float), expected)
+    v.assert_clean()
+
+
+# --- every widget page: the fallback, the network, the console -------------------------
+
+
+WIDGET_PAGES = [(NEURON_PAGE, NEURON), (GD_PAGE, GD), (CONV_PAGE, CONV)]
+
+
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv"])
+def test_without_javascript_the_static_figures_stand_in(visit, html: Path, name: str, widget: str) -> None:
+    if not (html / name).is_file():
+        pytest.skip(f"{name} is not in the built site")
+    v = visit(name, widget, java_script_enabled=False)
+    assert v.page.locator(widget).count() == 1
+    assert not v.page.locator(widget).is_visible(), "the empty widget shows without JavaScript"
+    figures = v.page.locator(".cell_output img")
+    assert figures.count() > 0 and figures.first.is_visible()
+
+
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv"])
+def test_widgets_are_left_out_of_print(visit, html: Path, name: str, widget: str) -> None:
+    if not (html / name).is_file():
+        pytest.skip(f"{name} is not in the built site")
+    v = visit(name, widget)
+    assert v.page.locator(widget).is_visible()
+    v.page.emulate_media(media="print")
+    assert not v.page.locator(widget).is_visible()
+    assert v.page.locator(".cell_output img").first.is_visible()
+    v.assert_clean()
+
+
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv"])
+def test_every_control_works_without_leaving_the_machine_or_an_error(visit, html: Path, name: str, widget: str) -> None:
+    if not (html / name).is_file():
+        pytest.skip(f"{name} is not in the built site")
+    v = visit(name, widget)
+    sliders = v.page.locator(f"{widget} input[type='range']")
+    for n in range(sliders.count()):
+        slider = sliders.nth(n)
+        slider.focus()
+        for key in ("End", "Home", "PageUp", "ArrowLeft"):
+            v.page.keyboard.press(key)
+    buttons = v.page.locator(f"{widget} button")
+    for n in range(buttons.count()):
+        if buttons.nth(n).is_enabled():
+            buttons.nth(n).click()
+    v.page.wait_for_timeout(500)
+    v.assert_clean()
