@@ -155,3 +155,13 @@ def test_pages_show_the_package_version(page: Path) -> None:
     if 'http-equiv="Refresh"' in text:
         pytest.skip("a redirect, not a page of the book")
     assert f"Built with nnbook {nnbook.__version__}," in text
+
+
+def test_lab_exports_the_trained_network_into_the_site(html: Path) -> None:
+    """The MNIST lab writes its weights for the in-page demo; the site must carry them."""
+    import json
+
+    exported = html / "_static" / "generated" / "mnist_mlp.json"
+    assert exported.is_file(), f"{exported} missing: the lab chapter did not run (or its cache hid it)"
+    data = json.loads(exported.read_text())
+    assert data["format"] == "nnbook-mlp" and data["sizes"][0] == 784 and data["sizes"][-1] == 10

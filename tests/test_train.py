@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 from nnbook.data import load_mnist, to_tensors, train_validation_split
 from nnbook.models import count_parameters, mlp, small_cnn
@@ -162,6 +163,29 @@ def test_labels_out_of_range_are_a_clear_error() -> None:
     X, y = blobs()
     with pytest.raises(ValueError, match="labels must be class indices 0 to 2 .* got labels from 0 to 5"):
         fit(mlp([2, 3]), (X, y + 3 * (y == 2)), epochs=1, device="cpu")
+
+
+def test_labels_in_one_tensor_are_checked_before_the_first_step() -> None:
+    X, y = blobs()
+    y = y.clone()
+    y[0] = 7  # shuffled with seed 0, example 0 comes in the sixth batch of 10
+    model = mlp([2, 3], seed=0)
+    before = [p.detach().clone() for p in model.parameters()]
+    for data in ((X, y), TensorDataset(X, y)):
+        with pytest.raises(ValueError, match="labels must be class indices 0 to 2 .* got labels from 0 to 7"):
+            fit(model, data, epochs=1, batch_size=10, seed=0, device="cpu")
+        assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
+
+
+def test_labels_from_a_loader_are_checked_batch_by_batch() -> None:
+    X, y = blobs()
+    y = y.clone()
+    y[-1] = -1
+    loader = DataLoader(TensorDataset(X, y), batch_size=10)  # unshuffled: the bad label comes last
+    with pytest.raises(ValueError, match="labels must be class indices 0 to 2 .* got labels from -1 to 2"):
+        fit(mlp([2, 3]), loader, epochs=1, device="cpu")
+    with pytest.raises(ValueError, match="got labels from -1 to 2"):
+        evaluate(mlp([2, 3]), (X, y), batch_size=10)
 
 
 @pytest.mark.parametrize(

@@ -104,17 +104,46 @@ def _is_classification(output: torch.Tensor, y: torch.Tensor) -> bool:
     return output.ndim == 2 and output.shape[1] > 1 and y.ndim == 1 and not y.is_floating_point()
 
 
-def _check_batch(output: torch.Tensor, y: torch.Tensor, name: str) -> None:
-    """Fail early, and clearly, on labels the loss would choke on."""
+def _check_lengths(output: torch.Tensor, y: torch.Tensor, name: str) -> None:
+    """Fail clearly when the model does not give one output per label."""
     if len(output) != len(y):
         raise ValueError(f"{name}: the model gave {len(output)} outputs for a batch of {len(y)} labels")
-    if _is_classification(output, y):
-        low, high = int(y.min()), int(y.max())
+
+
+def _check_labels(output: torch.Tensor, labels: torch.Tensor, name: str) -> None:
+    """Fail early, and clearly, on class labels the loss would choke on.
+
+    ``labels`` may be the labels of one batch or all the labels of a data set;
+    ``output`` is a batch of the model's outputs, which says how many classes
+    there are.
+    """
+    if _is_classification(output, labels):
+        low, high = (int(v) for v in torch.aminmax(labels))
         if low < 0 or high >= output.shape[1]:
             raise ValueError(
                 f"{name}: labels must be class indices 0 to {output.shape[1] - 1} "
                 f"(the model has {output.shape[1]} outputs), got labels from {low} to {high}"
             )
+
+
+def _check_batch(output: torch.Tensor, y: torch.Tensor, name: str) -> None:
+    """Fail early, and clearly, on a batch whose labels the loss would choke on."""
+    _check_lengths(output, y, name)
+    _check_labels(output, y, name)
+
+
+def _all_labels(data: Data) -> torch.Tensor | None:
+    """All the labels of ``data`` when they are at hand as one tensor, else None.
+
+    That is the case for an ``(X, y)`` pair of tensors and for a
+    :class:`~torch.utils.data.TensorDataset` of two tensors; a DataLoader
+    may sample only part of its dataset, so its labels are not taken.
+    """
+    if isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], torch.Tensor):
+        return data[1]
+    if isinstance(data, TensorDataset) and len(data.tensors) == 2:
+        return data.tensors[1]
+    return None
 
 
 def _forward(model: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
@@ -191,6 +220,15 @@ def fit(
     Returns
     -------
     History
+
+    Raises
+    ------
+    ValueError
+        If the model cannot process a batch, gives a number of outputs other
+        than the number of labels, or a class label is not the index of one of
+        its outputs. Labels held in one tensor (an ``(X, y)`` pair or a
+        ``TensorDataset``) are all checked before the first step; labels from
+        other data, batch by batch.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -208,6 +246,13 @@ def fit(
             raise ValueError(f"lr must be positive, got {lr!r}")
         optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
 
+    # Labels held in one tensor are checked all at once, with the first batch
+    # (whose output tells how many classes the model has); labels from any
+    # other dataset are checked batch by batch. The check of every batch costs
+    # a few per cent of a small model's training time, the single check nothing.
+    all_labels = _all_labels(train)
+    labels_checked = False
+
     history = History()
     best_loss, best_state, since_best = math.inf, None, 0
     for epoch in _progress(range(1, epochs + 1), progress, epochs, "epochs"):
@@ -216,7 +261,10 @@ def fit(
         for x, y in train_loader:
             x, y = x.to(device), y.to(device)
             output = _forward(model, x, "train")
-            _check_batch(output, y, "train")
+            _check_lengths(output, y, "train")
+            if not labels_checked:
+                _check_labels(output, y if all_labels is None else all_labels, "train")
+                labels_checked = all_labels is not None
             batch_loss = loss(output, y)
             optimizer.zero_grad()
             batch_loss.backward()
@@ -224,7 +272,8 @@ def fit(
             total_loss += batch_loss.item() * len(y)
             seen += len(y)
             if _is_classification(output, y):
-                correct += (output.argmax(1) == y).sum().item()
+                # eq_ compares in place, in the fresh tensor of predicted classes.
+                correct += output.argmax(1).eq_(y).sum().item()
             else:
                 correct = math.nan
         history.train_loss.append(total_loss / seen)

@@ -1,0 +1,166 @@
+"""How much faster is the batched from-scratch network than back-propagation one example at a time?
+
+Run from ``benchmarks/`` (with ``NNBOOK_DATA`` pointing at the MNIST data)::
+
+    ../.venv/bin/python bench_network.py
+
+The textbook algorithm, as Nielsen writes it in *Neural Networks and Deep
+Learning* (chapters 1 and 2), trains a
+mini-batch by running back-propagation once per example, on column vectors,
+and adding up the gradients. ``nnbook.network.Network`` back-propagates a
+whole mini-batch at once, one matrix product per layer and direction. Both
+do exactly the same arithmetic: the 784-30-10 network of the MNIST lab with
+sigmoid neurons everywhere, the quadratic cost, η = 3.0, one epoch of
+mini-batch SGD. :func:`reference_epoch` below is the per-example algorithm,
+written here in plain NumPy as a reference; before timing, the benchmark
+checks that one mini-batch step of each, from the same weights, gives the
+same weights (to 1e-12).
+
+Each row times one epoch of each over the same fixed 2,000 training images
+of the MNIST sample (a subset keeps the whole benchmark well under two
+minutes; the per-image cost does not depend on how many images there are)
+and reports the median ratio reference / ours, target ">= 10". Ours runs at
+mini-batches of 10 and 100, in float64 and in float32; the reference always
+runs in float64, as the textbook code does, at the same mini-batch size.
+
+Nothing here asserts a time: timings depend on the machine and on whatever
+else runs on it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+
+import numpy as np
+from harness import Row, alternate, ratio_row
+
+from nnbook.data import load_mnist, to_tensors
+from nnbook.network import Network
+
+#: The network of the MNIST lab, and the textbook's learning rate for it.
+SIZES = (784, 30, 10)
+ETA = 3.0
+#: Images per timed epoch.
+IMAGES = 2000
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    """σ'(z) = σ(z) (1 - σ(z)), written as the textbook writes it (σ evaluated twice)."""
+    return sigmoid(z) * (1 - sigmoid(z))
+
+
+def reference_backprop(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray,
+                       y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The gradient of the quadratic cost for ONE example ``x`` (a column), target ``y`` (a column).
+
+    ``weights[l]`` has shape (n_out, n_in) and ``biases[l]`` (n_out, 1).
+    """
+    grad_w = [np.zeros(w.shape) for w in weights]
+    grad_b = [np.zeros(b.shape) for b in biases]
+    a, activations, zs = x, [x], []
+    for w, b in zip(weights, biases):
+        z = np.dot(w, a) + b
+        a = sigmoid(z)
+        zs.append(z)
+        activations.append(a)
+    delta = (activations[-1] - y) * sigmoid_prime(zs[-1])  # BP1
+    grad_b[-1] = delta  # BP3
+    grad_w[-1] = np.dot(delta, activations[-2].T)  # BP4
+    for l in range(2, len(weights) + 1):
+        delta = np.dot(weights[-l + 1].T, delta) * sigmoid_prime(zs[-l])  # BP2
+        grad_b[-l] = delta
+        grad_w[-l] = np.dot(delta, activations[-l - 1].T)
+    return grad_w, grad_b
+
+
+def reference_step(weights: list[np.ndarray], biases: list[np.ndarray],
+                   batch: list[tuple[np.ndarray, np.ndarray]], eta: float) -> None:
+    """One SGD step on a mini-batch: back-propagate each example, add up, step (in place)."""
+    sum_w = [np.zeros(w.shape) for w in weights]
+    sum_b = [np.zeros(b.shape) for b in biases]
+    for x, y in batch:
+        grad_w, grad_b = reference_backprop(weights, biases, x, y)
+        sum_w = [s + g for s, g in zip(sum_w, grad_w)]
+        sum_b = [s + g for s, g in zip(sum_b, grad_b)]
+    weights[:] = [w - (eta / len(batch)) * gw for w, gw in zip(weights, sum_w)]
+    biases[:] = [b - (eta / len(batch)) * gb for b, gb in zip(biases, sum_b)]
+
+
+def reference_epoch(weights: list[np.ndarray], biases: list[np.ndarray],
+                    examples: list[tuple[np.ndarray, np.ndarray]], batch_size: int, eta: float,
+                    rng: np.random.Generator) -> None:
+    """One epoch of mini-batch SGD, one example at a time within each mini-batch."""
+    order = rng.permutation(len(examples))
+    for start in range(0, len(examples), batch_size):
+        reference_step(weights, biases, [examples[i] for i in order[start:start + batch_size]], eta)
+
+
+def as_columns(X: np.ndarray, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The examples as the textbook code keeps them: (784 x 1 image, 10 x 1 one-hot target) pairs."""
+    targets = np.eye(SIZES[-1])[labels]
+    return [(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, targets)]
+
+
+def check_same_arithmetic(X: np.ndarray, labels: np.ndarray) -> None:
+    """Fail loudly unless one step of each, from the same weights, ends with the same weights."""
+    ours = Network(SIZES, "sigmoid", loss="quadratic", seed=0)
+    weights = [w.T.copy(order="C") for w in ours.weights]
+    biases = [b.reshape(-1, 1).copy() for b in ours.biases]
+    ours.sgd_step(X[:10], labels[:10], ETA)
+    reference_step(weights, biases, as_columns(X[:10], labels[:10]), ETA)
+    for w, b, w_ref, b_ref in zip(ours.weights, ours.biases, weights, biases):
+        if not (np.allclose(w, w_ref.T, rtol=0, atol=1e-12) and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)):
+            raise AssertionError("the batched network and the per-example reference disagree")
+
+
+def contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
+               dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Two functions that each train their own copy of the same network for one epoch."""
+    ours = Network(SIZES, "sigmoid", loss="quadratic", seed=0, dtype=dtype)
+    # The textbook's layout: weights (n_out, n_in) and biases as columns, in float64.
+    weights = [w.T.astype(np.float64, order="C") for w in ours.weights]
+    biases = [b.reshape(-1, 1).astype(np.float64) for b in ours.biases]
+    examples = as_columns(X, labels)
+    X_ours = X.astype(dtype)
+    rng_reference, rng_ours = np.random.default_rng(1), np.random.default_rng(1)
+
+    def run_reference() -> None:
+        reference_epoch(weights, biases, examples, batch_size, ETA, rng_reference)
+
+    def run_ours() -> None:
+        ours.train_sgd(X_ours, labels, epochs=1, batch_size=batch_size, eta=ETA, seed=rng_ours, monitor=False)
+
+    return run_reference, run_ours
+
+
+def bench(repeats: int = 5) -> list[Row]:
+    train, _ = load_mnist()
+    X, labels = (t.numpy() for t in to_tensors(train, flatten=True))
+    X, labels = X[:IMAGES].astype(np.float64), labels[:IMAGES]
+    check_same_arithmetic(X, labels)
+    rows = []
+    for batch_size in (10, 100):
+        for dtype in (np.float64, np.float32):
+            comparison = alternate(*contenders(X, labels, batch_size, dtype), repeats=repeats)
+            name = np.dtype(dtype).name
+            rows.append(ratio_row(
+                f"network-b{batch_size}-{name}",
+                f"per-example backprop (float64) / nnbook.network ({name}), "
+                f"one epoch of {IMAGES} images, 784-30-10, mini-batch {batch_size}, eta {ETA}",
+                comparison,
+                ">= 10",
+                images=IMAGES,
+                reference_seconds_per_image=statistics.median(comparison.seconds_a) / IMAGES,
+                ours_seconds_per_image=statistics.median(comparison.seconds_b) / IMAGES,
+            ))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in bench():
+        print(row.as_dict())
