@@ -20,12 +20,11 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import nbformat
 import pytest
 import yaml
 from nbclient import NotebookClient
 
-from conftest import HTML, ROOT
+from conftest import ROOT
 from make_notebooks import INSTALL_CELL, chapters, repository_url, to_notebook
 
 CHAPTERS = chapters()

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import HTML, ROOT
+from conftest import HTML
 from make_notebooks import toc_files
 
 pytestmark = pytest.mark.site

@@ -15,17 +15,14 @@ values the chapter computed).
 from __future__ import annotations
 
 import dataclasses
-import functools
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 
+from conftest import CONSOLE_ALLOW
 from nnbook import optim
 from nnbook.neuron import PartyDecision, perceptron, sigmoid_neuron
 
@@ -39,8 +36,6 @@ CONV_PAGE = "book/cnn.html"
 LECTURE_IMAGE = [[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]]
 LECTURE_KERNEL = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
 
-#: Console errors that are not the site's fault (as in test_browser.py).
-CONSOLE_ALLOW = {"favicon.ico": "browser's own favicon request"}
 
 NEURON = '[data-nnbook-widget="sigmoid-neuron"]'
 GD = '[data-nnbook-widget="gradient-descent"]'
@@ -48,23 +43,6 @@ CONV = '[data-nnbook-widget="conv-stepper"]'
 
 
 # --- serving the site and opening a page ------------------------------------------------
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(html: Path) -> Iterator[str]:
-    """Serve the built site on a free port of 127.0.0.1."""
-    handler = functools.partial(_QuietHandler, directory=str(html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 @dataclasses.dataclass

@@ -84,11 +84,12 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from nnbook import regularization
+from nnbook._checks import Seed, as_generator
 from nnbook.activations import Activation, get_activation
 from nnbook.optim import DivergenceWarning, minibatch_indices
 
@@ -105,8 +106,6 @@ __all__ = [
     "numerical_gradient",
 ]
 
-#: What ``seed`` arguments accept.
-Seed = Union[int, np.random.Generator]
 
 #: The floating-point types a network computes in.
 _DTYPES = (np.float32, np.float64)
@@ -232,15 +231,6 @@ class ForwardPass(NamedTuple):
     #: arrays, ``activations[0]`` is ``X`` and ``activations[-1]`` the
     #: network's output.
     activations: list[np.ndarray]
-
-
-def _as_generator(seed: Seed) -> np.random.Generator:
-    """Return a random generator for ``seed`` (an int or a Generator)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
@@ -386,7 +376,7 @@ class Network:
         dtype = _check_dtype(dtype)
         if init not in INITS:
             raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}")
-        rng = _as_generator(seed)
+        rng = as_generator(seed)
         weights, biases = [], []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             scale = 1.0 / np.sqrt(n_in) if init == "scaled" else 1.0
@@ -926,7 +916,7 @@ class Network:
             X_val = self._check_input(validation_data[0])
             Y_val = self._check_targets(validation_data[1], len(X_val))
             validation = (X_val, Y_val, _class_labels(Y_val))
-        rng = _as_generator(seed)
+        rng = as_generator(seed)
         history = TrainingHistory()
         for epoch in range(1, epochs + 1):
             # A run that blows up is caught after the epoch, with one clear
