@@ -38,34 +38,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from harness import side_by_side, summary, timed
 from nnbook.network import Network, numerical_gradient
 
 #: The network of the MNIST lab.
 SIZES = (784, 30, 10)
-
-
-def timed(function: Callable[[], object], number: int) -> float:
-    """Seconds per call of ``function``, averaged over ``number`` calls."""
-    start = time.perf_counter()
-    for _ in range(number):
-        function()
-    return (time.perf_counter() - start) / number
-
-
-def side_by_side(
-    a: Callable[[], object], b: Callable[[], object], number: int, rounds: int
-) -> tuple[list[float], list[float]]:
-    """Time ``a`` and ``b`` in alternation; return the seconds per call of each round."""
-    a(), b()  # warm up
-    times_a, times_b = [], []
-    for _ in range(rounds):
-        times_a.append(timed(a, number))
-        times_b.append(timed(b, number))
-    return times_a, times_b
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def torch_gradient(net: Network, X: torch.Tensor, labels: torch.Tensor) -> Callable[[], list[torch.Tensor]]:

@@ -41,9 +41,7 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -51,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from harness import side_by_side, summary, timed
 from nnbook import conv
 from nnbook.models import count_parameters, small_cnn
 from nnbook.train import fit
@@ -59,32 +58,6 @@ from nnbook.train import fit
 CNN_CHANNELS = (1, 16, 32)
 CNN_KERNEL = 5
 BATCH = 64
-
-
-def timed(function: Callable[[], object], number: int) -> float:
-    """Seconds per call of ``function``, averaged over ``number`` calls."""
-    start = time.perf_counter()
-    for _ in range(number):
-        function()
-    return (time.perf_counter() - start) / number
-
-
-def side_by_side(
-    a: Callable[[], object], b: Callable[[], object], number: int, rounds: int
-) -> tuple[list[float], list[float]]:
-    """Time ``a`` and ``b`` in alternation; return the seconds per call of each round."""
-    a(), b()  # warm up: first calls allocate and pick kernels
-    times_a, times_b = [], []
-    for _ in range(rounds):
-        times_a.append(timed(a, number))
-        times_b.append(timed(b, number))
-    return times_a, times_b
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    """Median, quartiles and extremes of repeated measurements."""
-    q1, q3 = statistics.quantiles(values, n=4, method="inclusive")[::2] if len(values) > 1 else (values[0],) * 2
-    return {"median": statistics.median(values), "q1": q1, "q3": q3, "min": min(values), "max": max(values)}
 
 
 def conv_benchmark(rounds: int, dtype: np.dtype, c_in: int = 1, side: int = 28) -> dict[str, object]:

@@ -109,3 +109,27 @@ def ratio_row(name: str, what: str, comparison: Comparison, target: str, **detai
             **details,
         },
     )
+
+
+def timed(function: Callable[[], Any], number: int) -> float:
+    """Seconds per call of ``function``, averaged over ``number`` calls."""
+    start = time.perf_counter()
+    for _ in range(number):
+        function()
+    return (time.perf_counter() - start) / number
+
+
+def side_by_side(a: Callable[[], Any], b: Callable[[], Any], number: int, rounds: int) -> tuple[list[float], list[float]]:
+    """Time ``a`` and ``b`` in alternation; return the seconds per call of each round."""
+    a(), b()  # warm up: first calls allocate and pick kernels
+    times_a, times_b = [], []
+    for _ in range(rounds):
+        times_a.append(timed(a, number))
+        times_b.append(timed(b, number))
+    return times_a, times_b
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Median, quartiles and extremes of repeated measurements."""
+    median, q1, q3 = _median_and_quartiles(values)
+    return {"median": median, "q1": q1, "q3": q3, "min": min(values), "max": max(values)}
