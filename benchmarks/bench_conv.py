@@ -29,7 +29,7 @@ and their spread (the smallest and the largest).
 ``bench()`` returns the same measurements as rows of the table that
 ``benchmarks/run.py`` collects (targets: the im2col convolution within 10× of
 PyTorch; at least 1000 training images/s, so that the chapter's 8 epochs take
-about a minute at most; at least a tenth of the matrix-multiply speed).
+about a minute at most; at least a quarter of the matrix-multiply speed).
 
 Nothing here asserts a time: timings depend on the machine and on whatever
 else runs on it.
@@ -212,7 +212,7 @@ def bench(rounds: int = 11, images: int = 2048) -> list:
         rows.append(Row(
             name=f"cnn-flops{suffix}",
             what=f"CNN training FLOP/s / float32 1024x1024 matmul FLOP/s (alternated), {t['threads']} thread(s)",
-            value=fraction["median"], unit="", target=">= 0.1", low=fraction["q1"], high=fraction["q3"],
+            value=fraction["median"], unit="", target=">= 0.25", low=fraction["q1"], high=fraction["q3"],
             details=details,
         ))
     return rows

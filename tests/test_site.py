@@ -165,3 +165,26 @@ def test_lab_exports_the_trained_network_into_the_site(html: Path) -> None:
     assert exported.is_file(), f"{exported} missing: the lab chapter did not run (or its cache hid it)"
     data = json.loads(exported.read_text())
     assert data["format"] == "nnbook-mlp" and data["sizes"][0] == 784 and data["sizes"][-1] == 10
+
+
+def test_performance_page_shows_the_committed_benchmark_table(html: Path) -> None:
+    """The appendix's table is benchmarks/results.json, row for row, with the right verdicts."""
+    import json
+
+    from conftest import ROOT
+
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    text = (html / "book" / "performance.html").read_text()
+    table = text[text.index('class="table nnbook-bench-table"'):]
+    table = table[: table.index("</table>")]
+    shown = re.findall(r'<tr data-name="([^"]+)" data-value="([^"]+)">(.*?)</tr>', table, flags=re.S)
+    assert [name for name, _, _ in shown] == [row["name"] for row in results["rows"]]
+    for (name, value, cells), row in zip(shown, results["rows"]):
+        assert float(value) == row["value"], name
+        verdict = re.findall(r"<td>(.*?)</td>", cells)[-1]
+        assert verdict == ("met" if row["meets_target"] else "<strong>missed</strong>"), name
+    assert results["date"] in text
+    # Every benchmark of the issue has its row: six kinds of measurement.
+    names = {row["name"] for row in results["rows"]}
+    for prefix in ("network-b10", "train-fit", "conv-", "cnn-flops", "book-", "import"):
+        assert any(name.startswith(prefix) for name in names), prefix

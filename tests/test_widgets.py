@@ -6,7 +6,9 @@ Python objects. Here each one is driven like a reader would (sliders,
 buttons, the keyboard), and the numbers it shows are compared with what
 `nnbook` computes for the same settings: the neuron's output with
 `nnbook.neuron`, the first iterates of gradient descent with `nnbook.optim`
-(and where it diverges), the convolution with `nnbook.conv`. Every page is
+(and where it diverges), the convolution with `nnbook.conv`, and the digit
+demo's network with PyTorch running the weights the lab exported; digits
+are drawn on it with the mouse. Every page is
 served from 127.0.0.1; no request may leave it and nothing may be logged as
 a console error (the widgets log one when their numbers disagree with the
 values the chapter computed).
@@ -14,6 +16,7 @@ values the chapter computed).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from pathlib import Path
@@ -21,9 +24,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import CONSOLE_ALLOW
 from nnbook import optim
+from nnbook.models import mlp
 from nnbook.neuron import PartyDecision, perceptron, sigmoid_neuron
 
 pytestmark = pytest.mark.browser
@@ -31,6 +36,9 @@ pytestmark = pytest.mark.browser
 NEURON_PAGE = "book/neurons.html"
 GD_PAGE = "book/gradient_descent.html"
 CONV_PAGE = "book/cnn.html"
+DIGIT_PAGE = "book/mnist_lab.html"
+#: The weights the MNIST lab exports for the digit widget, in the built site.
+MODEL_FILE = "_static/generated/mnist_mlp.json"
 
 #: The lecture's worked example of a convolution (the CNN chapter's).
 LECTURE_IMAGE = [[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]]
@@ -40,6 +48,7 @@ LECTURE_KERNEL = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
 NEURON = '[data-nnbook-widget="sigmoid-neuron"]'
 GD = '[data-nnbook-widget="gradient-descent"]'
 CONV = '[data-nnbook-widget="conv-stepper"]'
+DIGIT = '[data-nnbook-widget="draw-digit"]'
 
 
 # --- serving the site and opening a page ------------------------------------------------
@@ -390,13 +399,142 @@ def test_conv_stepper_fills_the_output_as_nnbook_conv(visit, conv_page: str) -> 
     v.assert_clean()
 
 
+# --- draw a digit -----------------------------------------------------------------------
+
+
+#: The board is 280 x 280 canvas pixels; the strokes of a reader's "1" and "7" on it.
+BOARD = 280
+STROKES = {
+    1: [[(140, 40), (136, 240)]],
+    7: [[(70, 50), (210, 50), (120, 240)]],
+}
+
+
+def open_digit(visit) -> Visit:
+    """The lab page, once the digit widget has fetched and checked the network."""
+    v = visit(DIGIT_PAGE, DIGIT)
+    v.page.wait_for_selector(f'{DIGIT}[data-model-ready="true"]', timeout=30_000)
+    return v
+
+
+def exported_network(html: Path) -> torch.nn.Sequential:
+    """The network of the file the lab exported, rebuilt in PyTorch from the file alone."""
+    document = json.loads((html / MODEL_FILE).read_text())
+    assert document["format"] == "nnbook-mlp" and document["output"] == "logits"
+    model = mlp(document["sizes"], activation=document["activation"])
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == len(document["layers"])
+    with torch.no_grad():
+        for linear, layer in zip(linears, document["layers"]):
+            linear.weight.copy_(torch.from_numpy(decode(layer["weight"]).copy()))
+            linear.bias.copy_(torch.from_numpy(decode(layer["bias"]).copy()))
+    return model.eval()
+
+
+def decode(entry: dict) -> np.ndarray:
+    """An array of the model file: base64 of little-endian float32 values, row-major."""
+    return np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4").reshape(entry["shape"])
+
+
+def draw(v: Visit, strokes) -> None:
+    """Draw strokes on the board with the mouse, as a reader would."""
+    board = v.page.locator(f"{DIGIT} canvas[data-name='board']")
+    board.scroll_into_view_if_needed()
+    box = board.bounding_box()
+    at = lambda p: (box["x"] + p[0] * box["width"] / BOARD, box["y"] + p[1] * box["height"] / BOARD)  # noqa: E731
+    for stroke in strokes:
+        v.page.mouse.move(*at(stroke[0]))
+        v.page.mouse.down()
+        for point in stroke[1:]:
+            v.page.mouse.move(*at(point), steps=20)
+        v.page.mouse.up()
+
+
+def test_digit_network_logits_equal_pytorchs(visit, html: Path, mnist_root: Path) -> None:
+    """The page's network, fed test images directly, gives PyTorch's logits and classes."""
+    from nnbook.data import load_mnist, to_tensors
+
+    _, test = load_mnist(mnist_root)
+    X, _ = to_tensors(test, flatten=True)
+    X = X[:200]
+    with torch.no_grad():
+        expected = exported_network(html)(X).numpy().astype(np.float64)
+    v = open_digit(visit)
+    got = np.array(v.page.evaluate("xs => xs.map((x) => window.nnbookWidgets.drawDigit.logits(x))", X.tolist()))
+    assert got.shape == expected.shape == (200, 10)
+    difference = float(np.abs(got - expected).max())
+    agree = int((got.argmax(1) == expected.argmax(1)).sum())
+    print(f"\nJS vs PyTorch on {len(X)} test images: max |logit difference| = {difference:.2e}, "
+          f"{agree}/{len(X)} predictions agree")
+    assert difference < 1e-4
+    assert agree == len(X)
+    v.assert_clean()
+
+
+@pytest.mark.parametrize("digit", sorted(STROKES))
+def test_drawing_a_digit_with_the_mouse_gives_that_digit(visit, digit: int) -> None:
+    v = open_digit(visit)
+    assert v.state("drawDigit")["top"] == [], "the board starts empty"
+    draw(v, STROKES[digit])
+    state = v.state("drawDigit")
+    assert len(state["strokes"]) == len(STROKES[digit])
+    probabilities = np.array(state["probabilities"])
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-12)
+    assert [t["digit"] for t in state["top"]] == list(np.argsort(-probabilities)[:3])
+    assert state["top"][0]["digit"] == digit, f"drew a {digit}, the network read {state['top']}"
+    # What the reader sees: the top-3 list, the prediction, the probability.
+    first = v.page.locator(f"{DIGIT} ol[data-name='top'] li").first
+    assert first.get_attribute("data-digit") == str(digit)
+    assert v.page.locator(f"{DIGIT} ol[data-name='top'] li").count() == 3
+    assert float(first.locator("output").get_attribute("data-value")) == pytest.approx(probabilities[digit])
+    assert v.page.get_attribute(DIGIT, "data-prediction") == str(digit)
+    # The logits are those of the network for the input shown, and the input is
+    # prepared like MNIST: ink's longer side 20 pixels, centre of mass in the middle.
+    image = np.array(state["input"]).reshape(28, 28)
+    assert np.allclose(v.page.evaluate("x => window.nnbookWidgets.drawDigit.logits(x)", state["input"]), state["logits"])
+    rows, cols = np.nonzero(image > 0.02)
+    extent = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
+    assert 19 <= extent <= 21
+    ys, xs = np.mgrid[0:28, 0:28] + 0.5
+    centre = ((image * xs).sum() / image.sum(), (image * ys).sum() / image.sum())
+    assert centre == pytest.approx((14.5, 14.5), abs=0.1)
+    v.assert_clean()
+
+
+def test_clear_empties_the_board(visit) -> None:
+    v = open_digit(visit)
+    draw(v, STROKES[7])
+    assert v.state("drawDigit")["top"]
+    v.page.locator(f"{DIGIT} button[data-name='clear']").click()
+    state = v.state("drawDigit")
+    assert state["strokes"] == [] and state["top"] == [] and state["input"] is None
+    assert v.page.locator(f"{DIGIT} ol[data-name='top'] li").count() == 0
+    assert v.page.get_attribute(DIGIT, "data-prediction") == ""
+    draw(v, STROKES[1])  # and draws again afterwards
+    assert v.state("drawDigit")["top"][0]["digit"] == 1
+    v.assert_clean()
+
+
+def test_the_digit_preprocessing_is_scale_and_position_free(visit) -> None:
+    """A digit drawn small in a corner is the same input as one drawn large in the middle."""
+    v = open_digit(visit)
+    large = [[(70, 50), (210, 50), (120, 240)]]
+    small = [[(10 + x / 4, 20 + y / 4) for x, y in stroke] for stroke in large]
+    inputs = [np.array(v.page.evaluate("s => window.nnbookWidgets.drawDigit.preprocess(s)", strokes))
+              for strokes in (large, small)]
+    assert inputs[0].shape == (784,)
+    assert np.abs(inputs[0] - inputs[1]).max() < 0.05
+    assert inputs[0].sum() > 20
+    v.assert_clean()
+
+
 # --- every widget page: the fallback, the network, the console -------------------------
 
 
-WIDGET_PAGES = [(NEURON_PAGE, NEURON), (GD_PAGE, GD), (CONV_PAGE, CONV)]
+WIDGET_PAGES = [(NEURON_PAGE, NEURON), (GD_PAGE, GD), (CONV_PAGE, CONV), (DIGIT_PAGE, DIGIT)]
 
 
-@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv"])
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
 def test_without_javascript_the_static_figures_stand_in(visit, html: Path, name: str, widget: str) -> None:
     if not (html / name).is_file():
         pytest.skip(f"{name} is not in the built site")
@@ -407,7 +545,7 @@ def test_without_javascript_the_static_figures_stand_in(visit, html: Path, name:
     assert figures.count() > 0 and figures.first.is_visible()
 
 
-@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv"])
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
 def test_widgets_are_left_out_of_print(visit, html: Path, name: str, widget: str) -> None:
     if not (html / name).is_file():
         pytest.skip(f"{name} is not in the built site")
@@ -419,7 +557,7 @@ def test_widgets_are_left_out_of_print(visit, html: Path, name: str, widget: str
     v.assert_clean()
 
 
-@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv"])
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
 def test_every_control_works_without_leaving_the_machine_or_an_error(visit, html: Path, name: str, widget: str) -> None:
     if not (html / name).is_file():
         pytest.skip(f"{name} is not in the built site")

@@ -27,7 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 #: What the built pages depend on, besides their own sources: the package
 #: the code cells call, the pinned requirements, and the book's local Sphinx
 #: extension (Sphinx does not notice when an extension's code changes).
-INPUTS = (ROOT / "src" / "nnbook", ROOT / "requirements.txt", ROOT / "tools" / "nnbook_sphinx.py")
+#: The performance appendix reads the committed benchmark results.
+INPUTS = (
+    ROOT / "src" / "nnbook",
+    ROOT / "requirements.txt",
+    ROOT / "tools" / "nnbook_sphinx.py",
+    ROOT / "benchmarks" / "results.json",
+)
 BUILD = ROOT / "_build"
 #: Deleted when the inputs change: the executed outputs, and Sphinx's record
 #: of which pages are up to date (without it Sphinx would not re-read them).
@@ -97,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.action == "check":
         if check():
-            print("book_cache: src/nnbook, requirements.txt or tools/nnbook_sphinx.py changed (or first build): every page will be executed again")
+            print("book_cache: src/nnbook, requirements.txt, tools/nnbook_sphinx.py or benchmarks/results.json "
+                  "changed (or first build): every page will be executed again")
         else:
             print("book_cache: inputs unchanged, cached outputs are valid")
     else:

@@ -19,7 +19,7 @@ from typing import Any
 __all__ = ["KINDS", "widget", "widget_html"]
 
 #: The widgets nnbook-widgets.js knows how to build.
-KINDS = ("sigmoid-neuron", "gradient-descent", "conv-stepper")
+KINDS = ("sigmoid-neuron", "gradient-descent", "conv-stepper", "draw-digit")
 
 
 def widget_html(kind: str, **data: Any) -> str:

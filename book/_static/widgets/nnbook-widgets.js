@@ -17,10 +17,13 @@
  * itself against them and logs a console error on a mismatch, which the
  * browser tests catch, so the page and the Python cannot drift apart.
  *
- * Kinds: "sigmoid-neuron", "gradient-descent", "conv-stepper".
+ * Kinds: "sigmoid-neuron", "gradient-descent", "conv-stepper", "draw-digit".
+ * The last fetches the weights the MNIST lab exported (data-model, a path
+ * from the site's root) from the same server; it sets data-model-ready once
+ * they are loaded and checked.
  *
  * Test hooks: window.nnbookWidgets.sigmoidNeuron (gradientDescent,
- * convStepper) is the first widget of that kind on the page; every widget is
+ * convStepper, drawDigit) is the first widget of that kind on the page; every widget is
  * also in window.nnbookWidgets.all and on its element as .nnbookWidget. Each
  * has state(), which returns the exact numbers the widget shows. Output
  * elements carry their unrounded value in data-value.
@@ -178,10 +181,9 @@
   // 1. The sigmoid neuron (book/neurons.md)
   // ---------------------------------------------------------------------
 
-  /** σ(z) exactly as nnbook.activations.sigmoid computes it: only ever exp(-|z|). */
+  /** σ(z) as nnbook.activations.sigmoid computes it: 1 / (1 + exp(-z)), 0 once exp(-z) overflows. */
   function sigmoid(z) {
-    const e = Math.exp(-Math.abs(z));
-    return z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    return 1 / (1 + Math.exp(-z));
   }
 
   /** z = w·x + b, as nnbook.neuron.weighted_input: the dot product, then the bias. */
@@ -736,11 +738,343 @@
     };
   }
 
+
+  // ---------------------------------------------------------------------
+  // 4. Draw a digit (the MNIST lab)
+  // ---------------------------------------------------------------------
+
+  /** An array of an "nnbook-mlp" file: base64 of little-endian float32 values, row-major. */
+  function decodeArray(entry) {
+    if (entry.dtype !== "float32") throw new Error(`the model's arrays must be float32, got ${entry.dtype}`);
+    const bytes = Uint8Array.from(atob(entry.data), (c) => c.charCodeAt(0));
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    if (bytes.length !== 4 * count) throw new Error(`an array of shape [${entry.shape}] needs ${4 * count} bytes, got ${bytes.length}`);
+    const view = new DataView(bytes.buffer);
+    const values = new Float64Array(count);
+    for (let i = 0; i < count; i++) values[i] = view.getFloat32(4 * i, true);
+    return { shape: entry.shape, values };
+  }
+
+  const MLP_ACTIVATIONS = { relu: (z) => (z > 0 ? z : 0), sigmoid, tanh: Math.tanh, identity: (z) => z };
+
+  /**
+   * The network of a file written by nnbook.models.export_mlp_json. Its
+   * logits(input) computes, in double precision, what the file's
+   * "computation" field says: z = weight a + bias for each layer, the
+   * activation between layers, the last layer's z are the logits.
+   */
+  function loadMlp(model) {
+    if (model.format !== "nnbook-mlp" || model.version !== 1) {
+      throw new Error(`expected an nnbook-mlp file of version 1, got ${model.format} version ${model.version}`);
+    }
+    const f = MLP_ACTIVATIONS[model.activation];
+    if (!f) throw new Error(`unknown activation ${model.activation} (known: ${Object.keys(MLP_ACTIVATIONS).join(", ")})`);
+    const layers = model.layers.map((layer) => ({ weight: decodeArray(layer.weight), bias: decodeArray(layer.bias) }));
+    layers.forEach((layer, l) => {
+      const [nOut, nIn] = layer.weight.shape;
+      if (nIn !== model.sizes[l] || nOut !== model.sizes[l + 1] || layer.bias.shape[0] !== nOut) {
+        throw new Error(`layer ${l + 1} has weight [${layer.weight.shape}] and bias [${layer.bias.shape}], not sizes ${model.sizes}`);
+      }
+    });
+
+    function logits(input) {
+      if (input.length !== model.sizes[0]) throw new Error(`the network takes ${model.sizes[0]} inputs, got ${input.length}`);
+      let a = Float64Array.from(input);
+      layers.forEach((layer, l) => {
+        const [nOut, nIn] = layer.weight.shape;
+        const W = layer.weight.values;
+        const z = new Float64Array(nOut);
+        for (let i = 0; i < nOut; i++) {
+          let sum = 0;
+          for (let j = 0, row = i * nIn; j < nIn; j++) sum += W[row + j] * a[j];
+          z[i] = sum + layer.bias.values[i];
+        }
+        a = l < layers.length - 1 ? z.map(f) : z;
+      });
+      return Array.from(a);
+    }
+    return { sizes: model.sizes, metadata: model.metadata || {}, logits };
+  }
+
+  /** Class probabilities from logits, shifted by the largest so that exp never overflows. */
+  function softmax(z) {
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const total = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / total);
+  }
+
+  // MNIST's recipe (LeCun et al.): the digit is scaled to fit a 20 x 20 box,
+  // keeping its proportions, and placed in a 28 x 28 image so that its centre
+  // of mass falls on the centre pixel. Pixel (r, c) covers [c, c + 1] x [r, r + 1];
+  // the centre pixel (14, 14) has its middle at 14.5, where MNIST's centres lie.
+  const SIDE = 28, BOX = 20, CENTRE = 14.5, SUPERSAMPLE = 4;
+
+  /** The bounding box [minX, minY, maxX, maxY] of all the strokes' points. */
+  function boundingBox(strokes) {
+    const all = strokes.flat();
+    const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
+    return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  }
+
+  /**
+   * Paint the strokes, mapped by p -> k p + (dx, dy), with round pens of
+   * `width` pixels into a 28 x 28 grey image (ink 1, background 0): drawn at
+   * SUPERSAMPLE times the resolution and averaged, which anti-aliases the
+   * edges as MNIST's scanning did.
+   */
+  function rasterise(strokes, k, dx, dy, width, context) {
+    const n = SIDE * SUPERSAMPLE;
+    context.clearRect(0, 0, n, n);
+    Object.assign(context, { lineCap: "round", lineJoin: "round", lineWidth: width * SUPERSAMPLE, strokeStyle: "#000", fillStyle: "#000" });
+    for (const stroke of strokes) {
+      const p = stroke.map(([x, y]) => [(k * x + dx) * SUPERSAMPLE, (k * y + dy) * SUPERSAMPLE]);
+      context.beginPath();
+      if (p.length === 1) {
+        context.arc(p[0][0], p[0][1], (width * SUPERSAMPLE) / 2, 0, 2 * Math.PI);
+        context.fill();
+      } else {
+        context.moveTo(p[0][0], p[0][1]);
+        for (const [x, y] of p.slice(1)) context.lineTo(x, y);
+        context.stroke();
+      }
+    }
+    const alpha = context.getImageData(0, 0, n, n).data;
+    const image = new Float64Array(SIDE * SIDE);
+    const share = 1 / (255 * SUPERSAMPLE * SUPERSAMPLE);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) image[Math.floor(r / SUPERSAMPLE) * SIDE + Math.floor(c / SUPERSAMPLE)] += alpha[4 * (r * n + c) + 3] * share;
+    }
+    return image;
+  }
+
+  /** The centre of mass [x, y] of a 28 x 28 image, pixel (r, c) counted at (c + 0.5, r + 0.5). */
+  function centreOfMass(image) {
+    let mass = 0, x = 0, y = 0;
+    for (let r = 0; r < SIDE; r++) {
+      for (let c = 0; c < SIDE; c++) {
+        const v = image[r * SIDE + c];
+        mass += v; x += v * (c + 0.5); y += v * (r + 0.5);
+      }
+    }
+    return mass > 0 ? [x / mass, y / mass] : [CENTRE, CENTRE];
+  }
+
+  /**
+   * A drawing (strokes of [x, y] points, in any units) as the network's
+   * input, prepared like MNIST: the ink's bounding box, pen width included,
+   * scaled so that its longer side is 20 pixels; then shifted so that the
+   * centre of mass is the image's centre. Returns the 784 values row by row.
+   */
+  function preprocess(strokes, width, context) {
+    const [minX, minY, maxX, maxY] = boundingBox(strokes);
+    const extent = Math.max(maxX - minX, maxY - minY);
+    const k = extent > 0 ? (BOX - width) / extent : 1;
+    let dx = CENTRE - (k * (minX + maxX)) / 2, dy = CENTRE - (k * (minY + maxY)) / 2;
+    const [cx, cy] = centreOfMass(rasterise(strokes, k, dx, dy, width, context));
+    dx += CENTRE - cx;
+    dy += CENTRE - cy;
+    return Array.from(rasterise(strokes, k, dx, dy, width, context));
+  }
+
+  /** The URL of a file of the built site, given its path from the site's root. */
+  function siteUrl(path) {
+    const root = document.documentElement.dataset.content_root || "./";
+    return new URL(path, new URL(root, document.baseURI)).href;
+  }
+
+  function drawDigit(root) {
+    const modelPath = root.dataset.model;
+    if (!modelPath) throw new Error("the element has no data-model attribute");
+    const pen = Number(data(root, "penWidth", 3)); // in pixels of the 28 x 28 image
+    const CANVAS = 280;
+
+    const board = h("canvas", {
+      width: CANVAS, height: CANVAS, class: "nnbook-digit-board", "data-name": "board",
+      role: "img", "aria-label": "Drawing area: draw one digit with the mouse, a pen or a finger",
+    });
+    const ink = board.getContext("2d");
+    const preview = h("canvas", { width: SIDE, height: SIDE, class: "nnbook-digit-preview", "data-name": "preview", role: "img", "aria-label": "What the network sees: your digit as a 28 by 28 image" });
+    const previewContext = preview.getContext("2d");
+    const scratch = h("canvas", { width: SIDE * SUPERSAMPLE, height: SIDE * SUPERSAMPLE }).getContext("2d", { willReadFrequently: true });
+    const clearButton = h("button", { type: "button", "data-name": "clear" }, "Clear");
+    const list = h("ol", { class: "nnbook-digit-top", "data-name": "top", "aria-live": "polite" });
+    const status = h("p", { class: "nnbook-digit-status", "data-name": "status" }, "Loading the network\u2026");
+
+    let network = null;
+    let strokes = [];
+    let drawing = false;
+    let pending = false;
+    let result = null;
+
+    function paintBoard() {
+      ink.fillStyle = "#fff";
+      ink.fillRect(0, 0, CANVAS, CANVAS);
+      Object.assign(ink, { lineCap: "round", lineJoin: "round", lineWidth: 18, strokeStyle: "#111", fillStyle: "#111" });
+      for (const stroke of strokes) {
+        ink.beginPath();
+        if (stroke.length === 1) {
+          ink.arc(stroke[0][0], stroke[0][1], 9, 0, 2 * Math.PI);
+          ink.fill();
+        } else {
+          ink.moveTo(stroke[0][0], stroke[0][1]);
+          for (const [x, y] of stroke.slice(1)) ink.lineTo(x, y);
+          ink.stroke();
+        }
+      }
+    }
+
+    function paintPreview(input) {
+      const image = previewContext.createImageData(SIDE, SIDE);
+      for (let i = 0; i < SIDE * SIDE; i++) {
+        const grey = Math.round(255 * (1 - Math.min(1, Math.max(0, input[i]))));
+        image.data.set([grey, grey, grey, 255], 4 * i);
+      }
+      previewContext.putImageData(image, 0, 0);
+    }
+
+    function classify(input) {
+      const logits = network.logits(input);
+      const probabilities = softmax(logits);
+      const top = probabilities.map((p, digit) => ({ digit, probability: p }))
+        .sort((a, b) => b.probability - a.probability).slice(0, 3);
+      return { logits, probabilities, top };
+    }
+
+    function update() {
+      pending = false;
+      if (!network) return;
+      if (!strokes.length) {
+        result = null;
+        paintPreview(new Float64Array(SIDE * SIDE));
+        list.replaceChildren();
+        status.textContent = "Draw a digit from 0 to 9 in the box.";
+        root.dataset.prediction = "";
+        return;
+      }
+      const input = preprocess(strokes, pen, scratch);
+      result = { input, ...classify(input) };
+      paintPreview(input);
+      list.replaceChildren(...result.top.map(({ digit, probability }) => {
+        const value = h("output", { class: "nnbook-value" });
+        show(value, probability, `${fmt(100 * probability, 1)} %`);
+        return h("li", { "data-digit": digit },
+          h("span", { class: "nnbook-digit-class" }, String(digit)),
+          h("span", { class: "nnbook-bar", "aria-hidden": "true" }, h("span", { class: "nnbook-bar-fill", style: `width: ${(100 * probability).toFixed(1)}%` })),
+          value);
+      }));
+      status.textContent = `The network reads a ${result.top[0].digit}.`;
+      root.dataset.prediction = String(result.top[0].digit);
+    }
+
+    const schedule = () => {
+      if (!pending) {
+        pending = true;
+        requestAnimationFrame(update);
+      }
+    };
+
+    function point(event) {
+      const rect = board.getBoundingClientRect();
+      return [((event.clientX - rect.left) * CANVAS) / rect.width, ((event.clientY - rect.top) * CANVAS) / rect.height];
+    }
+
+    board.addEventListener("pointerdown", (event) => {
+      if (event.button !== 0) return;
+      event.preventDefault();
+      board.setPointerCapture(event.pointerId);
+      drawing = true;
+      strokes.push([point(event)]);
+      paintBoard();
+      schedule();
+    });
+    board.addEventListener("pointermove", (event) => {
+      if (!drawing) return;
+      const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+      for (const e of events.length ? events : [event]) strokes[strokes.length - 1].push(point(e));
+      paintBoard();
+      schedule();
+    });
+    const stop = () => {
+      if (!drawing) return;
+      drawing = false;
+      update();
+    };
+    board.addEventListener("pointerup", stop);
+    board.addEventListener("pointercancel", stop);
+    clearButton.addEventListener("click", () => {
+      strokes = [];
+      paintBoard();
+      update();
+    });
+
+    root.append(
+      h("p", { class: "nnbook-widget-title" }, root.dataset.title || "Try it: draw a digit"),
+      root.dataset.caption ? h("p", { class: "nnbook-widget-caption" }, root.dataset.caption) : null,
+      h("div", { class: "nnbook-digit-panes" },
+        h("div", { class: "nnbook-digit-pane" }, board, h("div", { class: "nnbook-buttons" }, clearButton)),
+        h("div", { class: "nnbook-digit-pane" },
+          h("p", { class: "nnbook-digit-label" }, "What the network sees (28 \u00d7 28):"), preview,
+          h("p", { class: "nnbook-digit-label" }, "Its three most likely digits:"), list)),
+      status);
+    paintBoard();
+
+    // The weights are a file of the built site, fetched from the same server.
+    const loaded = fetch(siteUrl(modelPath))
+      .then((response) => {
+        if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+        return response.json();
+      })
+      .then((model) => {
+        network = loadMlp(model);
+        // The file's example images, with the logits PyTorch computed for them:
+        // this page's arithmetic must give the same.
+        const examples = model.examples;
+        if (examples) {
+          const inputs = decodeArray(examples.inputs), expected = decodeArray(examples.logits);
+          const [count, width] = inputs.shape, classes = expected.shape[1];
+          for (let i = 0; i < count; i++) {
+            const got = network.logits(inputs.values.subarray(i * width, (i + 1) * width));
+            for (let j = 0; j < classes; j++) {
+              const want = expected.values[i * classes + j];
+              if (!(Math.abs(got[j] - want) <= 1e-4)) {
+                console.error(`nnbook widget: logit ${j} of example ${i} is ${got[j]} here but ${want} in PyTorch`);
+              }
+            }
+          }
+        }
+        root.dataset.modelReady = "true";
+        update();
+      })
+      .catch((error) => {
+        status.textContent = `The network could not be loaded from ${modelPath} (${error.message}). The demo needs the page served by a web server, as the published book is.`;
+        console.error(`nnbook widget: could not load the network from ${modelPath}: ${error.message}`);
+      });
+
+    return {
+      loaded,
+      /** The logits for a 784-value input, bypassing the canvas (for the tests). */
+      logits: (input) => network.logits(input),
+      /** The network's input for strokes of [x, y] points in the board's 280 x 280 pixels. */
+      preprocess: (drawn) => preprocess(drawn, pen, scratch),
+      state: () => ({
+        ready: network !== null,
+        sizes: network ? network.sizes : null,
+        penWidth: pen,
+        strokes: strokes.map((stroke) => stroke.map((p) => p.slice())),
+        input: result ? result.input.slice() : null,
+        logits: result ? result.logits.slice() : null,
+        probabilities: result ? result.probabilities.slice() : null,
+        top: result ? result.top.map((t) => ({ ...t })) : [],
+      }),
+    };
+  }
+
   // ---------------------------------------------------------------------
   // Start-up
   // ---------------------------------------------------------------------
 
-  const KINDS = { "sigmoid-neuron": sigmoidNeuron, "gradient-descent": gradientDescent, "conv-stepper": convStepper };
+  const KINDS = { "sigmoid-neuron": sigmoidNeuron, "gradient-descent": gradientDescent, "conv-stepper": convStepper, "draw-digit": drawDigit };
   const camel = (kind) => kind.replace(/-(\w)/g, (_, c) => c.toUpperCase());
   const registry = (window.nnbookWidgets = window.nnbookWidgets || { all: [] });
 
