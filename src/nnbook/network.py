@@ -584,8 +584,10 @@ class Network:
         a = X
         zs, activations = [], [a]
         for w, b, f in zip(self.weights, self.biases, self.layer_activations):
-            z = a @ w
-            z += b  # in place: one array fewer per layer, which counts for small batches
+            # a.dot(w) is a @ w; for the small matrices of mini-batch training the
+            # method call costs less than the operator, and so does adding b in place.
+            z = a.dot(w)
+            z += b
             a = f(z)
             zs.append(z)
             activations.append(a)
@@ -738,7 +740,10 @@ class Network:
     # -- back-propagation ---------------------------------------------------------
 
     def _output_error(self, z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """The error of the output layer, ``Delta^L``, one row per example (equation BP1)."""
+        """The error of the output layer, ``Delta^L``, one row per example (equation BP1).
+
+        Always a new array, which the caller may change in place.
+        """
         if self.loss_name == "cross_entropy":
             # dC/da_j = (a_j - y_j) / (a_j (1 - a_j)) for sigmoids, and the factor
             # f'(z_j) = a_j (1 - a_j) cancels it; the softmax's Jacobian does the same.
@@ -759,17 +764,19 @@ class Network:
         which is cheaper than multiplying the large weight gradients.
         """
         zs, activations = self._forward_layers(X)
-        # The 1/n of the average over the batch, and the scale, applied once.
-        delta = (scale / X.shape[0]) * self._output_error(zs[-1], activations[-1], Y)  # (BP1)
-        nabla_w, nabla_b = [], []  # from the last layer back; reversed at the end
-        # Index -l is the l-th layer counted from the end: l = 1 is the output layer.
-        for l in range(1, self.num_layers):
-            if l > 1:
-                f_prime = self.layer_activations[-l].derivative_from_output(zs[-l], activations[-l])
-                delta = (delta @ self.weights[-l + 1].T) * f_prime  # (BP2)
-            nabla_b.append(delta.sum(axis=0))  # (BP3)
-            nabla_w.append(activations[-l - 1].T @ delta)  # (BP4)
-        return Gradients(nabla_w[::-1], nabla_b[::-1])
+        fs = self.layer_activations
+        # Layer l (counted from 0) maps activations[l] to zs[l], and activations[l + 1] = f(zs[l]).
+        L = len(self.weights)
+        nabla_w, nabla_b = [None] * L, [None] * L
+        delta = self._output_error(zs[-1], activations[-1], Y)  # (BP1), a new array
+        delta *= scale / X.shape[0]  # the 1/n of the average, and the scale, applied once
+        for l in reversed(range(L)):
+            nabla_w[l] = activations[l].T.dot(delta)  # (BP4)
+            nabla_b[l] = delta.sum(axis=0)  # (BP3)
+            if l > 0:
+                delta = delta.dot(self.weights[l].T)  # (BP2) ...
+                delta *= fs[l - 1].derivative_from_output(zs[l - 1], activations[l])  # ... times f'(z)
+        return Gradients(nabla_w, nabla_b)
 
     def backprop(self, X: object, y: object) -> Gradients:
         """Return the gradient of the loss on a batch, by back-propagation.
@@ -807,8 +814,8 @@ class Network:
         """Move the parameters by ``-eta`` times the gradient; return that step."""
         # Back-propagation returns the gradient already multiplied by eta.
         steps_w, steps_b = self._backprop(X, Y, scale=eta)
-        _, penalty_grads = self._penalty(lmbda, penalty, n)
-        if penalty_grads is not None:
+        if lmbda:
+            penalty_grads = self._penalty(lmbda, penalty, n)[1]
             steps_w = [s + eta * p for s, p in zip(steps_w, penalty_grads)]
         for w, b, sw, sb in zip(self.weights, self.biases, steps_w, steps_b):
             w -= sw  # in place: the arrays in self.weights are the parameters
