@@ -25,7 +25,7 @@ import yaml
 from nbclient import NotebookClient
 
 from conftest import ROOT
-from make_notebooks import INSTALL_CELL, chapters, repository_url, to_notebook
+from make_notebooks import INSTALL_CELL, benchmark_results_url, chapters, repository_url, to_notebook
 
 CHAPTERS = chapters()
 BIN = Path(sys.executable).parent
@@ -53,7 +53,11 @@ def test_generated_notebook_starts_with_the_install_cell(chapter: Path) -> None:
     notebook = to_notebook(chapter, repository_url())
     first = notebook.cells[0]
     assert first.cell_type == "code"
-    assert first.source == INSTALL_CELL.format(repository=CONFIG["repository"]["url"])
+    results = benchmark_results_url()
+    assert first.source == INSTALL_CELL.format(repository=CONFIG["repository"]["url"], results=results)
+    assert results.startswith("https://raw.githubusercontent.com/") and results.endswith(
+        f"/{CONFIG['repository']['branch']}/benchmarks/results.json"
+    )
     assert f"git+{CONFIG['repository']['url']}" in first.source
     # The rest is the chapter itself, cell for cell.
     original = jupytext.read(chapter)
@@ -63,8 +67,13 @@ def test_generated_notebook_starts_with_the_install_cell(chapter: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
-def test_generated_notebook_executes_from_a_clean_kernel(chapter: Path, tmp_path: Path, mnist_root: Path) -> None:
+def test_generated_notebook_executes_from_a_clean_kernel(
+    chapter: Path, tmp_path: Path, mnist_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     notebook = to_notebook(chapter, repository_url())
+    # Colab would download the committed benchmark table (the install cell points
+    # NNBOOK_BENCHMARKS at it); offline, the kernel gets the same file from here.
+    monkeypatch.setenv("NNBOOK_BENCHMARKS", str(ROOT / "benchmarks" / "results.json"))
     # Run where Colab would: a fresh folder, not the repository.
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
     client.execute()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jupytext
 import nbformat
@@ -39,12 +40,21 @@ import sys
 if importlib.util.find_spec("nnbook") is None or importlib.util.find_spec("myst_nb") is None:
     subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet",
                            "nnbook[torch] @ git+{repository}", "myst-nb"])
-os.environ.setdefault("NNBOOK_DOWNLOAD", "1")'''
+os.environ.setdefault("NNBOOK_DOWNLOAD", "1")
+# The performance appendix shows the benchmark table committed to the repository.
+os.environ.setdefault("NNBOOK_BENCHMARKS", "{results}")'''
 
 
 def repository_url(config: Path = ROOT / "_config.yml") -> str:
     """The repository URL, from the one place that defines it."""
     return yaml.safe_load(config.read_text())["repository"]["url"]
+
+
+def benchmark_results_url(config: Path = ROOT / "_config.yml") -> str:
+    """Where the committed benchmark table (``benchmarks/results.json``) can be downloaded."""
+    repository = yaml.safe_load(config.read_text())["repository"]
+    path = urlsplit(repository["url"]).path.strip("/")
+    return f"https://raw.githubusercontent.com/{path}/{repository.get('branch', 'main')}/benchmarks/results.json"
 
 
 def toc_files(toc: Path = ROOT / "_toc.yml") -> list[str]:
@@ -75,7 +85,7 @@ def chapters(toc: Path = ROOT / "_toc.yml") -> list[Path]:
 def to_notebook(chapter: Path, repository: str) -> nbformat.NotebookNode:
     """Convert one chapter and put the install cell first."""
     notebook = jupytext.read(chapter)
-    cell = nbformat.v4.new_code_cell(INSTALL_CELL.format(repository=repository))
+    cell = nbformat.v4.new_code_cell(INSTALL_CELL.format(repository=repository, results=benchmark_results_url()))
     cell.metadata["tags"] = ["nnbook-setup"]
     notebook.cells.insert(0, cell)
     # Colab reads the kernel from here; the chapters' header names python3.
