@@ -410,9 +410,9 @@ STROKES = {
 }
 
 
-def open_digit(visit) -> Visit:
+def open_digit(visit, **context_options) -> Visit:
     """The lab page, once the digit widget has fetched and checked the network."""
-    v = visit(DIGIT_PAGE, DIGIT)
+    v = visit(DIGIT_PAGE, DIGIT, **context_options)
     v.page.wait_for_selector(f'{DIGIT}[data-model-ready="true"]', timeout=30_000)
     return v
 
@@ -498,6 +498,28 @@ def test_drawing_a_digit_with_the_mouse_gives_that_digit(visit, digit: int) -> N
     ys, xs = np.mgrid[0:28, 0:28] + 0.5
     centre = ((image * xs).sum() / image.sum(), (image * ys).sum() / image.sum())
     assert centre == pytest.approx((14.5, 14.5), abs=0.1)
+    v.assert_clean()
+
+
+def test_drawing_with_a_finger_works_too(visit) -> None:
+    """Touch input (Chromium's own touch events, as a phone sends them) draws like the mouse."""
+    v = open_digit(visit, has_touch=True)
+    board = v.page.locator(f"{DIGIT} canvas[data-name='board']")
+    board.scroll_into_view_if_needed()
+    box = board.bounding_box()
+    cdp = v.page.context.new_cdp_session(v.page)
+    stroke = [(140, 40 + 10 * k) for k in range(21)]  # a "1", top to bottom
+    for n, (x, y) in enumerate(stroke):
+        kind = "touchStart" if n == 0 else "touchMove"
+        point = {"x": box["x"] + x * box["width"] / BOARD, "y": box["y"] + y * box["height"] / BOARD}
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    v.page.wait_for_timeout(100)
+    state = v.state("drawDigit")
+    assert len(state["strokes"]) == 1 and len(state["strokes"][0]) >= 10
+    assert state["top"][0]["digit"] == 1
+    # The page did not scroll instead: the board keeps the finger's strokes.
+    assert v.page.evaluate("getComputedStyle(document.querySelector(\"canvas[data-name='board']\")).touchAction") == "none"
     v.assert_clean()
 
 
