@@ -23,6 +23,12 @@ and reports the median ratio reference / ours, target ">= 10". Ours runs at
 mini-batches of 10 and 100, in float64 and in float32; the reference always
 runs in float64, as the textbook code does, at the same mini-batch size.
 
+One more row times :func:`bare_epoch`, the batched algorithm written as
+straight-line NumPy with nothing but its arithmetic (float32, mini-batch 10):
+the difference between it and ``nnbook.network`` is the price of the
+network's generality (checked inputs, any activation and loss, numerically
+safe functions), which at mini-batch 10 is a noticeable share of the time.
+
 Nothing here asserts a time: timings depend on the machine and on whatever
 else runs on it.
 """
@@ -100,6 +106,38 @@ def reference_epoch(weights: list[np.ndarray], biases: list[np.ndarray],
         reference_step(weights, biases, [examples[i] for i in order[start:start + batch_size]], eta)
 
 
+def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, Y: np.ndarray,
+               batch_size: int, eta: float, rng: np.random.Generator) -> None:
+    """One epoch of batched mini-batch SGD with nothing but the arithmetic, for 784-30-10 only.
+
+    The same algorithm as ``Network.train_sgd`` (one matrix product per layer
+    and direction), written as straight-line NumPy: no checks, no choice of
+    activation or loss, no error-state handling, every array updated in
+    place. It shows how much of the batched network's time per mini-batch is
+    arithmetic and how much is the cost of its generality.
+    """
+    (W1, W2), (b1, b2) = weights, biases
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        x, y = X.take(idx, axis=0), Y.take(idx, axis=0)
+        a1 = x.dot(W1)
+        a1 += b1
+        a1 = 1 / (1 + np.exp(-a1))
+        a2 = a1.dot(W2)
+        a2 += b2
+        a2 = 1 / (1 + np.exp(-a2))
+        delta2 = a2 - y
+        delta2 *= a2 * (1 - a2)
+        delta2 *= eta / len(idx)
+        delta1 = delta2.dot(W2.T)
+        delta1 *= a1 * (1 - a1)
+        b2 -= delta2.sum(axis=0)
+        W2 -= a1.T.dot(delta2)
+        b1 -= delta1.sum(axis=0)
+        W1 -= x.T.dot(delta1)
+
+
 def as_columns(X: np.ndarray, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """The examples as the textbook code keeps them: (784 x 1 image, 10 x 1 one-hot target) pairs."""
     targets = np.eye(SIZES[-1])[labels]
@@ -113,9 +151,17 @@ def check_same_arithmetic(X: np.ndarray, labels: np.ndarray) -> None:
     biases = [b.reshape(-1, 1).copy() for b in ours.biases]
     ours.sgd_step(X[:10], labels[:10], ETA)
     reference_step(weights, biases, as_columns(X[:10], labels[:10]), ETA)
+    bare_w, bare_b = [w.T.copy() for w in weights], [b[:, 0].copy() for b in biases]
     for w, b, w_ref, b_ref in zip(ours.weights, ours.biases, weights, biases):
         if not (np.allclose(w, w_ref.T, rtol=0, atol=1e-12) and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)):
             raise AssertionError("the batched network and the per-example reference disagree")
+    # The bare loop, one more step of ten from there, against the reference's.
+    X_step, labels_step = X[10:20], labels[10:20]
+    bare_epoch(bare_w, bare_b, X_step, np.eye(SIZES[-1])[labels_step], 10, ETA, np.random.default_rng(0))
+    reference_step(weights, biases, as_columns(X_step, labels_step), ETA)
+    for w, b, w_ref, b_ref in zip(bare_w, bare_b, weights, biases):
+        if not (np.allclose(w, w_ref.T, rtol=0, atol=1e-12) and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)):
+            raise AssertionError("the bare batched loop and the per-example reference disagree")
 
 
 def contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
@@ -138,6 +184,22 @@ def contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
     return run_reference, run_ours
 
 
+def bare_contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
+                    dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The reference and the bare batched loop, each on its own copy of the same network."""
+    run_reference, _ = contenders(X, labels, batch_size, dtype)
+    start = Network(SIZES, "sigmoid", loss="quadratic", seed=0, dtype=dtype)
+    weights, biases = [w.copy() for w in start.weights], [b.copy() for b in start.biases]
+    X_bare, Y_bare = X.astype(dtype), np.eye(SIZES[-1], dtype=dtype)[labels]
+    rng = np.random.default_rng(1)
+
+    def run_bare() -> None:
+        with np.errstate(over="ignore", under="ignore"):
+            bare_epoch(weights, biases, X_bare, Y_bare, batch_size, ETA, rng)
+
+    return run_reference, run_bare
+
+
 def bench(repeats: int = 5) -> list[Row]:
     train, _ = load_mnist()
     X, labels = (t.numpy() for t in to_tensors(train, flatten=True))
@@ -158,6 +220,18 @@ def bench(repeats: int = 5) -> list[Row]:
                 reference_seconds_per_image=statistics.median(comparison.seconds_a) / IMAGES,
                 ours_seconds_per_image=statistics.median(comparison.seconds_b) / IMAGES,
             ))
+    # For comparison: how far the same algorithm gets with nothing but its arithmetic.
+    comparison = alternate(*bare_contenders(X, labels, 10, np.float32), repeats=repeats)
+    rows.append(ratio_row(
+        "bare-b10-float32",
+        f"per-example backprop (float64) / the bare batched loop of bench_network.py (float32, no checks), "
+        f"one epoch of {IMAGES} images, 784-30-10, mini-batch 10, eta {ETA}",
+        comparison,
+        ">= 10",
+        images=IMAGES,
+        reference_seconds_per_image=statistics.median(comparison.seconds_a) / IMAGES,
+        ours_seconds_per_image=statistics.median(comparison.seconds_b) / IMAGES,
+    ))
     return rows
 
 
