@@ -39,7 +39,7 @@ import statistics
 from collections.abc import Callable
 
 import numpy as np
-from harness import Row, alternate, ratio_row
+from harness import Comparison, Row, alternate, ratio_row
 
 from nnbook.data import load_mnist, to_tensors
 from nnbook.network import Network
@@ -200,6 +200,20 @@ def bare_contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
     return run_reference, run_bare
 
 
+def _row(name: str, contender: str, batch_size: int, comparison: Comparison) -> Row:
+    """A row of the table: the reference's time over the contender's, per epoch."""
+    return ratio_row(
+        name,
+        f"per-example backprop (float64) / {contender}, "
+        f"one epoch of {IMAGES} images, 784-30-10, mini-batch {batch_size}, eta {ETA}",
+        comparison,
+        ">= 10",
+        images=IMAGES,
+        reference_seconds_per_image=statistics.median(comparison.seconds_a) / IMAGES,
+        ours_seconds_per_image=statistics.median(comparison.seconds_b) / IMAGES,
+    )
+
+
 def bench(repeats: int = 5) -> list[Row]:
     train, _ = load_mnist()
     X, labels = (t.numpy() for t in to_tensors(train, flatten=True))
@@ -208,30 +222,12 @@ def bench(repeats: int = 5) -> list[Row]:
     rows = []
     for batch_size in (10, 100):
         for dtype in (np.float64, np.float32):
-            comparison = alternate(*contenders(X, labels, batch_size, dtype), repeats=repeats)
             name = np.dtype(dtype).name
-            rows.append(ratio_row(
-                f"network-b{batch_size}-{name}",
-                f"per-example backprop (float64) / nnbook.network ({name}), "
-                f"one epoch of {IMAGES} images, 784-30-10, mini-batch {batch_size}, eta {ETA}",
-                comparison,
-                ">= 10",
-                images=IMAGES,
-                reference_seconds_per_image=statistics.median(comparison.seconds_a) / IMAGES,
-                ours_seconds_per_image=statistics.median(comparison.seconds_b) / IMAGES,
-            ))
+            rows.append(_row(f"network-b{batch_size}-{name}", f"nnbook.network ({name})", batch_size,
+                             alternate(*contenders(X, labels, batch_size, dtype), repeats=repeats)))
     # For comparison: how far the same algorithm gets with nothing but its arithmetic.
-    comparison = alternate(*bare_contenders(X, labels, 10, np.float32), repeats=repeats)
-    rows.append(ratio_row(
-        "bare-b10-float32",
-        f"per-example backprop (float64) / the bare batched loop of bench_network.py (float32, no checks), "
-        f"one epoch of {IMAGES} images, 784-30-10, mini-batch 10, eta {ETA}",
-        comparison,
-        ">= 10",
-        images=IMAGES,
-        reference_seconds_per_image=statistics.median(comparison.seconds_a) / IMAGES,
-        ours_seconds_per_image=statistics.median(comparison.seconds_b) / IMAGES,
-    ))
+    rows.append(_row("bare-b10-float32", "the bare batched loop of bench_network.py (float32, no checks)", 10,
+                     alternate(*bare_contenders(X, labels, 10, np.float32), repeats=repeats)))
     return rows
 
 
