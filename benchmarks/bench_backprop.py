@@ -29,16 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from harness import side_by_side, summary, timed
+from harness import machine, side_by_side, summary, timed
 from nnbook.network import Network, numerical_gradient
 
 #: The network of the MNIST lab.
@@ -132,16 +130,7 @@ def main() -> None:
     parser.add_argument("--eta", type=float, default=0.5, help="learning rate of MNIST training")
     args = parser.parse_args()
 
-    results: dict[str, object] = {
-        "machine": {
-            "python": sys.version.split()[0],
-            "numpy": np.__version__,
-            "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-        }
-    }
+    results: dict[str, object] = {"machine": machine()}
     print(f"torch {torch.__version__} with {torch.get_num_threads()} threads, numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs; median [min, max]\n")
 

@@ -40,8 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -49,7 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness import side_by_side, summary, timed
+from harness import machine, side_by_side, summary, timed
 from nnbook import conv
 from nnbook.models import count_parameters, small_cnn
 from nnbook.train import fit
@@ -229,16 +227,7 @@ def main() -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
 
-    results: dict[str, object] = {
-        "machine": {
-            "python": sys.version.split()[0],
-            "numpy": np.__version__,
-            "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-        }
-    }
+    results: dict[str, object] = {"machine": machine()}
     print(f"torch {torch.__version__} with {torch.get_num_threads()} threads, numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs; {args.rounds} alternating rounds, median [min, max]\n")
 

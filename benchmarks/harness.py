@@ -9,6 +9,8 @@ orientation only; nothing here is ever asserted in the test suite.
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -133,3 +135,19 @@ def summary(values: list[float]) -> dict[str, float]:
     """Median, quartiles and extremes of repeated measurements."""
     median, q1, q3 = _median_and_quartiles(values)
     return {"median": median, "q1": q1, "q3": q3, "min": min(values), "max": max(values)}
+
+
+def machine() -> dict[str, object]:
+    """The software and hardware a table was measured with."""
+    import numpy
+    import torch
+
+    return {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "torch": torch.__version__,
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "processor": platform.processor() or platform.machine(),
+        "platform": platform.platform(),
+    }

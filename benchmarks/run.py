@@ -12,8 +12,6 @@ import argparse
 import datetime
 import importlib
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -21,22 +19,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from harness import machine  # noqa: E402  (found through the path above)
+
 #: In the order of the table.
 MODULES = ["bench_network", "bench_train", "bench_conv", "bench_book", "bench_import"]
-
-
-def machine() -> dict[str, object]:
-    import numpy
-    import torch
-
-    return {
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "torch": torch.__version__,
-        "cpus": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "platform": platform.platform(),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

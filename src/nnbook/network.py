@@ -89,7 +89,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnbook import regularization
-from nnbook._checks import Seed, as_generator
+from nnbook._checks import Seed, as_generator, check_int, check_real
 from nnbook.activations import Activation, get_activation
 from nnbook.optim import DivergenceWarning, minibatch_indices
 
@@ -264,20 +264,10 @@ def _check_sizes(sizes: object) -> tuple[int, ...]:
 
 def _check_positive(value: object, name: str) -> float:
     """Return ``value`` as a float, or raise if it is not a positive finite number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = check_real(value, name)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
-
-
-def _check_count(value: object, name: str, minimum: int) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
+    return value
 
 
 def _resolve_activation(activation: str | Activation, output: bool) -> Activation:
@@ -688,7 +678,7 @@ class Network:
                 f"penalty must be a name, a function or a pair of functions (value, gradients), "
                 f"got {type(penalty).__name__}"
             )
-        n = batch_size if n is None else _check_count(n, "n", 1)
+        n = batch_size if n is None else check_int(n, "n", 1)
         return float(lmbda), penalty, n
 
     def _penalty(self, lmbda: float, penalty: WeightPenalty, n: int) -> tuple[float, list[np.ndarray] | None]:
@@ -917,8 +907,8 @@ class Network:
         n = len(X)
         Y = self._check_targets(y, n)
         labels = _class_labels(Y)
-        epochs = _check_count(epochs, "epochs", 0)
-        batch_size = _check_count(batch_size, "batch_size", 1)
+        epochs = check_int(epochs, "epochs", 0)
+        batch_size = check_int(batch_size, "batch_size", 1)
         if batch_size > n:
             raise ValueError(
                 f"batch_size must be at most the number of training examples, {n}, got {batch_size}"
