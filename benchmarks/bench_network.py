@@ -114,7 +114,8 @@ def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarra
     and direction), written as straight-line NumPy: no checks, no choice of
     activation or loss, no error-state handling, every array updated in
     place. It shows how much of the batched network's time per mini-batch is
-    arithmetic and how much is the cost of its generality.
+    arithmetic and how much is the cost of its generality. The weights are
+    stored as ``Network`` stores them, column by column.
     """
     (W1, W2), (b1, b2) = weights, biases
     order = rng.permutation(len(X))
@@ -133,9 +134,9 @@ def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarra
         delta1 = delta2.dot(W2.T)
         delta1 *= a1 * (1 - a1)
         b2 -= delta2.sum(axis=0)
-        W2 -= a1.T.dot(delta2)
+        W2 -= delta2.T.dot(a1).T  # a1.T @ delta2, laid out like the weights (column by column)
         b1 -= delta1.sum(axis=0)
-        W1 -= x.T.dot(delta1)
+        W1 -= delta1.T.dot(x).T
 
 
 def as_columns(X: np.ndarray, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -151,7 +152,7 @@ def check_same_arithmetic(X: np.ndarray, labels: np.ndarray) -> None:
     biases = [b.reshape(-1, 1).copy() for b in ours.biases]
     ours.sgd_step(X[:10], labels[:10], ETA)
     reference_step(weights, biases, as_columns(X[:10], labels[:10]), ETA)
-    bare_w, bare_b = [w.T.copy() for w in weights], [b[:, 0].copy() for b in biases]
+    bare_w, bare_b = [w.T.copy(order="F") for w in weights], [b[:, 0].copy() for b in biases]
     for w, b, w_ref, b_ref in zip(ours.weights, ours.biases, weights, biases):
         if not (np.allclose(w, w_ref.T, rtol=0, atol=1e-12) and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)):
             raise AssertionError("the batched network and the per-example reference disagree")
@@ -189,7 +190,7 @@ def bare_contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
     """The reference and the bare batched loop, each on its own copy of the same network."""
     run_reference, _ = contenders(X, labels, batch_size, dtype)
     start = Network(SIZES, "sigmoid", loss="quadratic", seed=0, dtype=dtype)
-    weights, biases = [w.copy() for w in start.weights], [b.copy() for b in start.biases]
+    weights, biases = [w.copy(order="F") for w in start.weights], [b.copy() for b in start.biases]
     X_bare, Y_bare = X.astype(dtype), np.eye(SIZES[-1], dtype=dtype)[labels]
     rng = np.random.default_rng(1)
 

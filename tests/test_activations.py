@@ -308,3 +308,23 @@ def test_derivative_from_output_equals_the_derivative(name: str) -> None:
 def test_an_activation_rejects_a_derivative_of_output_that_is_not_a_function() -> None:
     with pytest.raises(TypeError, match="df_of_output must be a function or None, got float"):
         Activation("broken", A.sigmoid, A.sigmoid_prime, "", 0.25)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="kernel must be a function or None, got str"):
+        Activation("broken", A.sigmoid, A.sigmoid_prime, "", None, "fast")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", NAMES)
+def test_the_kernel_computes_the_activation_itself(name: str, dtype) -> None:
+    """Where an activation has a kernel, it gives bit for bit the same values, extremes included."""
+    activation = ACTIVATIONS[name]
+    kernel = activation.kernel or activation.f
+    z = np.concatenate([np.linspace(-30, 30, 601), [-1e30, -1000, -100, 100, 1000, 1e30, 0.0]]).astype(dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        fast = kernel(z)
+    assert fast.dtype == dtype
+    np.testing.assert_array_equal(fast, activation(z))
+
+
+def test_only_the_sigmoid_has_a_separate_kernel() -> None:
+    """The kernel saves np.errstate's cost per call; only the sigmoid pays it (exp(-z) overflows)."""
+    assert [name for name in NAMES if ACTIVATIONS[name].kernel is not None] == ["sigmoid"]

@@ -4,6 +4,7 @@ against torch.autograd and central differences, SGD, shapes and errors."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -104,6 +105,12 @@ def test_repr() -> None:
 def test_layer_activations() -> None:
     net = Network(SIZES, "tanh", output_activation="identity")
     assert [f.name for f in net.layer_activations] == ["tanh", "tanh", "identity"]
+    # Fixed when the network is built: its loss was checked against them, and
+    # training keeps their kernels.
+    with pytest.raises(AttributeError):
+        net.activation = get_activation("relu")  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        net.output_activation = get_activation("sigmoid")  # type: ignore[misc]
 
 
 # --- the forward pass against PyTorch -----------------------------------------------------------
@@ -727,6 +734,41 @@ def test_training_with_validation_data_and_seeds() -> None:
     assert ha.val_loss == hb.val_loss and len(ha.val_accuracy) == 3
     assert ha.val_loss[-1] == pytest.approx(a.loss(X[150:], y[150:]), rel=1e-12)
     assert ha.val_accuracy[-1] == a.accuracy(X[150:], y[150:])
+
+
+def test_saturated_sigmoids_train_without_floating_point_warnings() -> None:
+    """The sigmoid's exp(-z) overflows for z < -709 (float64), -88 (float32): no warning, no error.
+
+    Training runs the activations' kernels, which leave floating-point errors to
+    the network; every public method must silence them itself, even when
+    overflows raise. (Underflows are ignored, NumPy's default.)
+    """
+    X = np.array([[-3000.0, 0.5], [3000.0, -0.5], [800.0, 200.0], [-90.0, 0.0]])
+    y = np.array([0, 1, 1, 0])
+    for dtype in (np.float64, np.float32):
+        net = Network([2, 3, 2], seed=0, dtype=dtype)
+        with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert np.all(np.isfinite(net.forward(X)))
+            assert np.all(np.isfinite(net.forward_layers(X).activations[-1]))
+            assert np.all(np.isfinite(net.backprop(X, y).flat()))
+            net.sgd_step(X, y, 0.5)
+            net.train_sgd(X, y, epochs=2, batch_size=2, eta=0.5, validation_data=(X, y))
+            assert math.isfinite(net.loss(X, y)) and net.accuracy(X, y) >= 0
+            assert gradient_check(net, X[:2], y[:2]) < 1e-6
+
+
+def test_the_weights_layout_does_not_change_the_numbers() -> None:
+    """Weights are stored column by column for speed; row-by-row weights train to the same numbers."""
+    X, y = _moons()
+    net = Network([2, 6, 4, 2], seed=2)
+    assert all(w.flags.f_contiguous for w in net.weights)
+    twin = Network([2, 6, 4, 2], seed=2)
+    twin.weights = [np.ascontiguousarray(w) for w in twin.weights]  # replaced by the user, row by row
+    for n in (net, twin):
+        n.train_sgd(X, y, epochs=2, batch_size=10, eta=0.5, seed=1, monitor=False)
+    for w, v in zip(net.weights + net.biases, twin.weights + twin.biases):
+        np.testing.assert_array_equal(w, v)
 
 
 def test_zero_epochs_change_nothing() -> None:

@@ -18,10 +18,12 @@ inputs are computed in ``float64``; ``float32`` inputs stay ``float32``.
 NaN in gives NaN out, as in NumPy.
 
 All of them are numerically safe for inputs of any size: ``sigmoid(-1000)``
-is 0 and ``sigmoid(1000)`` is 1 without an overflow warning, because no
-function ever evaluates ``exp`` of a large positive number. Results that are
-smaller than the smallest floating-point number are rounded to 0 silently
-(an *underflow*), which is the correct answer to the precision available.
+is 0 and ``sigmoid(1000)`` is 1 without a floating-point warning. Where an
+intermediate overflows (``exp(1000)`` in the sigmoid), the infinity it gives
+leads to the right limit, and the function silences the warning. Results
+that are smaller than the smallest floating-point number are rounded to 0
+silently (an *underflow*), which is the correct answer to the precision
+available.
 
 Conventions at the kinks, where a derivative does not exist, follow
 PyTorch: ``relu_prime(0) = 0``, ``leaky_relu_prime(0) = slope``. The step
@@ -112,12 +114,17 @@ def sigmoid(z: ArrayLike) -> np.ndarray:
     negative ``z`` (below about -709 in float64, -88 in float32) ``exp(-z)``
     overflows to infinity and the result is 0, where the exact value is
     smaller than the smallest normal float anyway. Four array operations
-    and no branch: the sigmoid runs twice per layer and mini-batch in
+    and no branch: the sigmoid runs once per layer and mini-batch in
     training, so its cost counts.
     """
     z = _as_float(z)
     with np.errstate(over="ignore", under="ignore"):
-        return _result(1 / (1 + np.exp(-z)))
+        return _result(_sigmoid_kernel(z))
+
+
+def _sigmoid_kernel(z: np.ndarray) -> np.ndarray:
+    """:func:`sigmoid` of a float array, leaving overflow and underflow to the caller's ``np.errstate``."""
+    return 1 / (1 + np.exp(-z))
 
 
 def sigmoid_prime(z: ArrayLike) -> np.ndarray:
@@ -330,6 +337,14 @@ class Activation:
         ``a = f(z)``, such as ``a (1 - a)`` for the sigmoid. Back-propagation
         has ``a`` at hand from the forward pass, so this saves evaluating
         ``f`` a second time (see :meth:`derivative_from_output`).
+    kernel
+        Optional: ``f`` for a float array as bare arithmetic, without
+        converting its input and without silencing floating-point warnings
+        (overflow in ``exp``, say), which the caller does instead, once for
+        many calls. ``np.errstate`` costs about as much as the arithmetic on
+        a small mini-batch, so :class:`nnbook.network.Network` trains with
+        the kernels inside one ``np.errstate`` per epoch. ``None`` (the
+        default) means ``f``.
     """
 
     name: str
@@ -337,6 +352,7 @@ class Activation:
     df: Callable[[ArrayLike], np.ndarray] = field(repr=False)
     formula: str = field(default="", repr=False, compare=False)
     df_of_output: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    kernel: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -346,8 +362,10 @@ class Activation:
                 raise TypeError(
                     f"{attribute} must be a function, got {type(getattr(self, attribute)).__name__}"
                 )
-        if self.df_of_output is not None and not callable(self.df_of_output):
-            raise TypeError(f"df_of_output must be a function or None, got {type(self.df_of_output).__name__}")
+        for attribute in ("df_of_output", "kernel"):
+            value = getattr(self, attribute)
+            if value is not None and not callable(value):
+                raise TypeError(f"{attribute} must be a function or None, got {type(value).__name__}")
 
     def __call__(self, z: ArrayLike) -> np.ndarray:
         """Return ``f(z)``."""
@@ -402,7 +420,8 @@ def _relu_prime_of_output(a: np.ndarray) -> np.ndarray:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", sigmoid, sigmoid_prime, r"$\sigma(z) = 1/(1+e^{-z})$", _sigmoid_prime_of_output),
+        Activation("sigmoid", sigmoid, sigmoid_prime, r"$\sigma(z) = 1/(1+e^{-z})$", _sigmoid_prime_of_output,
+                   _sigmoid_kernel),
         Activation("tanh", tanh, tanh_prime, r"$\tanh(z)$", _tanh_prime_of_output),
         Activation("relu", relu, relu_prime, r"$\max(0, z)$", _relu_prime_of_output),
         leaky_relu_activation(DEFAULT_LEAKY_SLOPE),

@@ -14,6 +14,9 @@ Shapes, for ``sizes = (n_0, n_1, ..., n_L)`` and a batch of ``n`` examples:
   ``Z = A @ W + b`` maps a batch of shape ``(n, n_l)`` to ``(n, n_{l+1})``;
 * ``biases[l]`` has shape ``(n_{l+1},)`` and is added to every row.
 
+(The weights are stored column by column, in Fortran order, which makes no
+difference to their values or shapes and is a little faster to train.)
+
 PyTorch's :class:`torch.nn.Linear` stores its weight the other way round,
 ``(out_features, in_features)``, and computes ``x @ weight.T + bias``: to
 copy a layer between the two, transpose the weight.
@@ -336,10 +339,6 @@ class Network:
         ``weights[l]`` has shape ``(sizes[l], sizes[l+1])``.
     biases : list[numpy.ndarray]
         ``biases[l]`` has shape ``(sizes[l+1],)``.
-    activation : nnbook.activations.Activation
-        The activation function of the hidden layers.
-    output_activation : nnbook.activations.Activation
-        The activation function of the output layer.
     loss_name : str
         The loss that :meth:`loss`, :meth:`backprop` and the training
         methods use.
@@ -473,12 +472,19 @@ class Network:
         loss: str | None = None,
     ) -> None:
         """Store parameters that have been checked, the activation functions and the loss."""
-        self.activation = _resolve_activation(activation, output=False)
-        self.output_activation = (
-            self.activation if output_activation is None else _resolve_activation(output_activation, output=True)
+        self._activation = _resolve_activation(activation, output=False)
+        self._output_activation = (
+            self._activation if output_activation is None else _resolve_activation(output_activation, output=True)
         )
+        # Fixed from here on (the activations are read-only): what each layer
+        # applies, and the same as bare arithmetic for training (see _kernels).
+        self._layer_activations = (*(self._activation,) * (len(weights) - 1), self._output_activation)
+        self._kernels = tuple(f.kernel or f.f for f in self._layer_activations)
         self.loss_name = self._check_loss(loss)
-        self.weights = weights
+        # Column by column (Fortran order): then w.T, the (outputs, inputs)
+        # layout, is contiguous, which suits both the forward pass's a @ w and
+        # BP4's gradient (see _backprop) and makes small mini-batches faster.
+        self.weights = [np.asfortranarray(w) for w in weights]
         self.biases = biases
         self.sizes = (weights[0].shape[0], *(w.shape[1] for w in weights))
 
@@ -500,10 +506,19 @@ class Network:
         return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
 
     @property
+    def activation(self) -> Activation:
+        """The activation function of the hidden layers (fixed when the network is built)."""
+        return self._activation
+
+    @property
+    def output_activation(self) -> Activation:
+        """The activation function of the output layer (fixed when the network is built)."""
+        return self._output_activation
+
+    @property
     def layer_activations(self) -> tuple[Activation, ...]:
         """The activation function of each layer after the input, in order."""
-        hidden = (self.activation,) * (len(self.weights) - 1)
-        return (*hidden, self.output_activation)
+        return self._layer_activations
 
     def _default_loss(self) -> str:
         """The loss a network with this output layer gets when none is asked for."""
@@ -569,11 +584,19 @@ class Network:
         """
         return self._forward_layers(self._check_input(X))
 
-    def _forward_layers(self, X: np.ndarray) -> ForwardPass:
-        """:meth:`forward_layers` for an input that has been checked."""
+    def _forward_layers(self, X: np.ndarray, fs: Sequence[Callable[[np.ndarray], np.ndarray]] | None = None) -> ForwardPass:
+        """:meth:`forward_layers` for an input that has been checked.
+
+        ``fs`` is the function each layer applies, by default its activation.
+        Back-propagation passes the activations' kernels (``self._kernels``,
+        :attr:`~nnbook.activations.Activation.kernel`): faster, but they leave
+        floating-point errors to the caller, who calls them inside
+        ``np.errstate(over="ignore", under="ignore")``, where an overflow
+        gives the right limit (see :func:`nnbook.activations.sigmoid`).
+        """
         a = X
         zs, activations = [], [a]
-        for w, b, f in zip(self.weights, self.biases, self.layer_activations):
+        for w, b, f in zip(self.weights, self.biases, fs or self.layer_activations):
             # a.dot(w) is a @ w; for the small matrices of mini-batch training the
             # method call costs less than the operator, and so does adding b in place.
             z = a.dot(w)
@@ -752,16 +775,22 @@ class Network:
         learning rate: scaling the output layer's small error matrix scales
         every error and gradient after it (BP2-BP4 are linear in the error),
         which is cheaper than multiplying the large weight gradients.
+
+        The forward pass runs the activations' kernels: call this inside
+        ``np.errstate(over="ignore", under="ignore")``.
         """
-        zs, activations = self._forward_layers(X)
-        fs = self.layer_activations
+        zs, activations = self._forward_layers(X, self._kernels)
+        fs = self._layer_activations
         # Layer l (counted from 0) maps activations[l] to zs[l], and activations[l + 1] = f(zs[l]).
         L = len(self.weights)
         nabla_w, nabla_b = [None] * L, [None] * L
         delta = self._output_error(zs[-1], activations[-1], Y)  # (BP1), a new array
         delta *= scale / X.shape[0]  # the 1/n of the average, and the scale, applied once
         for l in reversed(range(L)):
-            nabla_w[l] = activations[l].T.dot(delta)  # (BP4)
+            # (BP4), A^T Delta computed as (Delta^T A)^T: the same numbers, laid
+            # out column by column like the weights, so that w -= nabla_w runs
+            # through both arrays in order.
+            nabla_w[l] = delta.T.dot(activations[l]).T
             nabla_b[l] = delta.sum(axis=0)  # (BP3)
             if l > 0:
                 delta = delta.dot(self.weights[l].T)  # (BP2) ...
@@ -794,7 +823,9 @@ class Network:
             ``biases``.
         """
         X = self._check_input(X)
-        return self._backprop(X, self._check_targets(y, len(X)))
+        Y = self._check_targets(y, len(X))
+        with np.errstate(over="ignore", under="ignore"):
+            return self._backprop(X, Y)
 
     # -- training -------------------------------------------------------------------
 
@@ -850,7 +881,8 @@ class Network:
         Y = self._check_targets(y, len(X))
         eta = _check_positive(eta, "eta (the learning rate)")
         lmbda, penalty, n = self._check_penalty(lmbda, penalty, n, len(X))
-        steps_w, steps_b = self._sgd_step(X, Y, eta, lmbda, penalty, n)
+        with np.errstate(over="ignore", under="ignore"):
+            steps_w, steps_b = self._sgd_step(X, Y, eta, lmbda, penalty, n)
         return Gradients([s / eta for s in steps_w], [s / eta for s in steps_b])
 
     def train_sgd(
@@ -906,7 +938,7 @@ class Network:
         X = self._check_input(X)
         n = len(X)
         Y = self._check_targets(y, n)
-        labels = _class_labels(Y)
+        labels = _class_labels(Y) if monitor else None  # only the history needs them
         epochs = check_int(epochs, "epochs", 0)
         batch_size = check_int(batch_size, "batch_size", 1)
         if batch_size > n:
@@ -926,8 +958,9 @@ class Network:
         history = TrainingHistory()
         for epoch in range(1, epochs + 1):
             # A run that blows up is caught after the epoch, with one clear
-            # warning instead of NumPy's overflow warnings.
-            with np.errstate(over="ignore", invalid="ignore"):
+            # warning instead of NumPy's overflow warnings. (Silencing them
+            # once per epoch, not once per layer and batch, also saves time.)
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
                 for idx in minibatch_indices(n, batch_size, rng):
                     # take() copies the rows of a batch faster than X[idx] does.
                     self._sgd_step(X.take(idx, axis=0), Y.take(idx, axis=0), eta, lmbda, penalty, n)
