@@ -24,20 +24,24 @@ class Row:
 
     ``value`` is the headline figure (usually a ratio), ``low``/``high`` its
     spread (the 25th and 75th percentiles of the repeats), and ``target`` the
-    bar it should clear, written as text (``">= 10"``, ``"<= 1.10"``).
+    bar it should clear, written as text (``">= 10"``, ``"<= 1.10"``), or
+    ``None`` for a row shown for comparison, with no bar of its own.
     """
 
     name: str
     what: str
     value: float
     unit: str
-    target: str
+    target: str | None
     low: float | None = None
     high: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def meets_target(self) -> bool:
+    def meets_target(self) -> bool | None:
+        """Whether the value clears the target; None for a row without one."""
+        if self.target is None:
+            return None
         op, bound = self.target.split()
         checks = {">=": self.value >= float(bound), "<=": self.value <= float(bound), "==": self.value == float(bound)}
         return checks[op]
@@ -93,7 +97,7 @@ def alternate(a: Callable[[], Any], b: Callable[[], Any], repeats: int = 5, warm
     return Comparison(seconds_a, seconds_b)
 
 
-def ratio_row(name: str, what: str, comparison: Comparison, target: str, **details: Any) -> Row:
+def ratio_row(name: str, what: str, comparison: Comparison, target: str | None, **details: Any) -> Row:
     """A table row whose value is the median ratio A / B."""
     median, low, high = comparison.ratio()
     return Row(

@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         rows += [row.as_dict() for row in module_rows]
         for row in module_rows:
             spread = f" [{row.low:.3g}, {row.high:.3g}]" if row.low is not None else ""
-            mark = "ok " if row.meets_target else "MISS"
-            print(f"{mark} {row.name:<14} {row.value:>10.3g} {row.unit:<8}{spread:<22} target {row.target:<8} {row.what}")
+            mark = {True: "ok  ", False: "MISS", None: "    "}[row.meets_target]
+            target = f"target {row.target}" if row.target else "(for comparison)"
+            print(f"{mark} {row.name:<14} {row.value:>10.3g} {row.unit:<8}{spread:<22} {target:<16} {row.what}")
     result = {
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
