@@ -338,8 +338,9 @@ class Activation:
         has ``a`` at hand from the forward pass, so this saves evaluating
         ``f`` a second time (see :meth:`derivative_from_output`).
     kernel
-        Optional: ``f`` for a float array as bare arithmetic, without
-        converting its input and without silencing floating-point warnings
+        Optional: ``f`` for a float array as bare arithmetic (the same
+        values as ``f``), without converting its input and without silencing
+        floating-point warnings
         (overflow in ``exp``, say), which the caller does instead, once for
         many calls. ``np.errstate`` costs about as much as the arithmetic on
         a small mini-batch, so :class:`nnbook.network.Network` trains with

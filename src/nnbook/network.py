@@ -477,7 +477,7 @@ class Network:
             self._activation if output_activation is None else _resolve_activation(output_activation, output=True)
         )
         # Fixed from here on (the activations are read-only): what each layer
-        # applies, and the same as bare arithmetic for training (see _kernels).
+        # applies, and the same as bare arithmetic for training (see _forward_layers).
         self._layer_activations = (*(self._activation,) * (len(weights) - 1), self._output_activation)
         self._kernels = tuple(f.kernel or f.f for f in self._layer_activations)
         self.loss_name = self._check_loss(loss)
@@ -584,7 +584,9 @@ class Network:
         """
         return self._forward_layers(self._check_input(X))
 
-    def _forward_layers(self, X: np.ndarray, fs: Sequence[Callable[[np.ndarray], np.ndarray]] | None = None) -> ForwardPass:
+    def _forward_layers(
+        self, X: np.ndarray, fs: Sequence[Callable[[np.ndarray], np.ndarray]] | None = None
+    ) -> ForwardPass:
         """:meth:`forward_layers` for an input that has been checked.
 
         ``fs`` is the function each layer applies, by default its activation.
