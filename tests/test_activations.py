@@ -313,11 +313,11 @@ def test_an_activation_rejects_a_derivative_of_output_that_is_not_a_function() -
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [name for name in NAMES if ACTIVATIONS[name].kernel is not None])
 def test_the_kernel_computes_the_activation_itself(name: str, dtype) -> None:
-    """Where an activation has a kernel, it gives bit for bit the same values, extremes included."""
+    """An activation's kernel gives bit for bit the same values as the activation, extremes included."""
     activation = ACTIVATIONS[name]
-    kernel = activation.kernel or activation.f
+    kernel = activation.kernel
     z = np.concatenate([np.linspace(-30, 30, 601), [-1e30, -1000, -100, 100, 1000, 1e30, 0.0]]).astype(dtype)
     with np.errstate(over="ignore", under="ignore"):
         fast = kernel(z)
