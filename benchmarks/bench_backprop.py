@@ -100,10 +100,10 @@ def cost_benchmark(widths: list[int], batch: int = 64) -> list[dict[str, float]]
 
 def training_benchmark(epochs: int, eta: float) -> dict[str, object] | None:
     """Train the lab's network on the MNIST sample with mini-batches of 10."""
-    from nnbook.data import CorruptDataError, MissingDataError, load_mnist, to_tensors
+    from nnbook.data import CorruptDataError, MissingDataError, book_budget, load_mnist, to_tensors
 
     try:
-        train, test = load_mnist()
+        train, test = load_mnist(budget=book_budget())
     except (MissingDataError, CorruptDataError) as error:  # no data: say so and skip
         print(f"   skipped: {error}")
         return None

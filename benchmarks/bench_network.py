@@ -46,7 +46,7 @@ from collections.abc import Callable
 import numpy as np
 from harness import Comparison, Row, alternate, ratio_row, timed
 
-from nnbook.data import load_mnist, to_tensors
+from nnbook.data import book_budget, load_mnist, to_tensors
 from nnbook.network import Network
 
 #: The network of the MNIST lab, and the textbook's learning rate for it.
@@ -242,7 +242,7 @@ def _row(name: str, contender: str, batch_size: int, comparison: Comparison, tar
 
 
 def bench(repeats: int = 9) -> list[Row]:
-    train, _ = load_mnist()
+    train, _ = load_mnist(budget=book_budget())
     X, labels = (t.numpy() for t in to_tensors(train, flatten=True))
     X, labels = X[:IMAGES].astype(np.float64), labels[:IMAGES]
     check_same_arithmetic(X, labels)

@@ -48,7 +48,7 @@ from harness import Comparison, Row, alternate, ratio_row
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from nnbook.data import load_mnist, to_tensors, train_validation_split
+from nnbook.data import book_budget, load_mnist, to_tensors, train_validation_split
 from nnbook.models import mlp
 from nnbook.train import fit
 
@@ -129,7 +129,7 @@ def bench(repeats: int = 15, warmup: int = 1) -> list[Row]:
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        train, _ = load_mnist()
+        train, _ = load_mnist(budget=book_budget())
         fit_set, _ = train_validation_split(train, validation_size=0.1, seed=0)
         X, y = to_tensors(fit_set)
         rows = []

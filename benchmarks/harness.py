@@ -155,3 +155,18 @@ def machine() -> dict[str, object]:
         "processor": platform.processor() or platform.machine(),
         "platform": platform.platform(),
     }
+
+
+def mnist() -> dict[str, object]:
+    """The MNIST files the benchmarks read, and the data budget they took from them."""
+    from nnbook.data import book_budget, default_data_root, load_mnist
+
+    files = load_mnist()
+    budget = book_budget()
+    return {
+        "root": str(default_data_root()[0]),
+        "train_images": len(files.train),
+        "test_images": len(files.test),
+        "budget": None if budget is None else budget._asdict(),
+    }
+

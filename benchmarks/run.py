@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import machine  # noqa: E402  (found through the path above)
+from harness import machine, mnist  # noqa: E402  (found through the path above)
 
 #: In the order of the table.
 MODULES = ["bench_network", "bench_train", "bench_conv", "bench_book", "bench_import"]
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
+        "mnist": mnist(),
         "seconds_per_module": timings,
         "rows": rows,
     }

@@ -18,16 +18,7 @@ HTML = ROOT / "_build" / "html"
 
 # The build tools in tools/ are scripts, not a package: make them importable.
 sys.path.insert(0, str(ROOT / "tools"))
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """Write ``array`` (unsigned bytes) as an IDX file, the format of MNIST."""
-    array = np.asarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(d).to_bytes(4, "big") for d in array.shape
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(header + array.tobytes())
+from standin_mnist import write_idx  # noqa: E402  (MNIST's file format, shared with the stand-in)
 
 
 @pytest.fixture

@@ -11,15 +11,19 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import write_idx
+from conftest import ROOT, write_idx
 from nnbook.data import (
+    BOOK_BUDGET,
     MNIST_FILES,
     CorruptDataError,
+    DataBudget,
     MissingDataError,
+    book_budget,
     check_idx_file,
     default_data_root,
     load_mnist,
     stratified_split,
+    to_tensors,
     train_validation_split,
     train_validation_test_split,
 )
@@ -362,3 +366,90 @@ def test_nnbook_download_enables_the_download(tmp_path, monkeypatch) -> None:
     with pytest.raises(MissingDataError) as error:
         load_mnist(tmp_path)
     assert "the download failed" not in str(error.value)
+
+
+# --- the book's data budget -------------------------------------------------
+
+
+def test_budget_keeps_a_stratified_subset_in_file_order(tmp_path) -> None:
+    labels = np.repeat(np.arange(10), 25)[np.random.default_rng(3).permutation(250)]
+    images = np.arange(250)[:, None, None] * np.ones((1, 28, 28))  # image i is all i
+    raw = tmp_path / "MNIST" / "raw"
+    write_idx(raw / "train-images-idx3-ubyte", images)
+    write_idx(raw / "train-labels-idx1-ubyte", labels)
+    write_idx(raw / "t10k-images-idx3-ubyte", np.zeros((40, 28, 28)))
+    write_idx(raw / "t10k-labels-idx1-ubyte", np.arange(40) % 10)
+    train, test = load_mnist(tmp_path, budget=DataBudget(train=100, test=20, seed=1))
+    assert len(train) == 100 and len(test) == 20
+    # Every digit keeps its share: 10 of each of the 10 classes.
+    np.testing.assert_array_equal(np.bincount(train.targets.numpy()), np.full(10, 10))
+    np.testing.assert_array_equal(np.bincount(test.targets.numpy()), np.full(10, 2))
+    # The images kept are the files' images, with their own labels, in the files' order.
+    kept = train.data[:, 0, 0].numpy().astype(int)
+    assert np.all(np.diff(kept) > 0)
+    np.testing.assert_array_equal(train.targets.numpy(), labels[kept])
+    # The same seed, the same subset; another seed, another one.
+    again, _ = load_mnist(tmp_path, budget=DataBudget(train=100, test=20, seed=1))
+    other, _ = load_mnist(tmp_path, budget=DataBudget(train=100, test=20, seed=2))
+    assert torch.equal(again.data, train.data) and not torch.equal(other.data, train.data)
+
+
+def test_budget_larger_than_the_data_keeps_everything(tiny_mnist) -> None:
+    root, arrays = tiny_mnist
+    train, test = load_mnist(root, budget=DataBudget(train=30, test=1000))
+    np.testing.assert_array_equal(train.data.numpy(), arrays["train-images-idx3-ubyte"])
+    np.testing.assert_array_equal(test.targets.numpy(), arrays["t10k-labels-idx1-ubyte"])
+
+
+def test_budgeted_sets_split_and_convert_like_whole_ones(tiny_mnist) -> None:
+    root, _ = tiny_mnist
+    train, _ = load_mnist(root, budget=DataBudget(train=20, test=10))
+    fit_set, validation_set = train_validation_split(train, validation_size=0.1, seed=0)
+    X, y = to_tensors(fit_set, flatten=True)
+    assert X.shape == (18, 784) and len(validation_set) == 2
+    np.testing.assert_array_equal(y.numpy(), train.targets.numpy()[fit_set.indices])
+
+
+def test_book_budget_is_lifted_only_by_nnbook_full_data(monkeypatch) -> None:
+    monkeypatch.delenv("NNBOOK_FULL_DATA", raising=False)
+    assert book_budget() == BOOK_BUDGET
+    for value, expected in (("", BOOK_BUDGET), ("0", BOOK_BUDGET), ("1", None)):
+        monkeypatch.setenv("NNBOOK_FULL_DATA", value)
+        assert book_budget() == expected
+    monkeypatch.setenv("NNBOOK_FULL_DATA", "yes")
+    with pytest.raises(ValueError, match="NNBOOK_FULL_DATA must be 1"):
+        book_budget()
+
+
+def test_the_book_budget_is_the_offline_sample_size() -> None:
+    # The sizes the book is tested at (the offline sample, ../shared/data)
+    # are the sizes it is published at.
+    assert BOOK_BUDGET == DataBudget(train=8_000, test=2_000, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("budget", "error", "match"),
+    [
+        ((8000, 2000), TypeError, "budget must be a DataBudget or None, got tuple"),
+        (DataBudget(train=0, test=10), ValueError, r"budget.train must be an integer >= 1, got 0"),
+        (DataBudget(train=10, test=2.5), TypeError, "budget.test must be an integer, got float"),
+        (DataBudget(train=10, test=10, seed=-1), ValueError, r"budget.seed must be an integer >= 0, got -1"),
+    ],
+)
+def test_bad_budgets_are_rejected(tiny_mnist, budget, error, match) -> None:
+    root, _ = tiny_mnist
+    with pytest.raises(error, match=match):
+        load_mnist(root, budget=budget)
+
+
+def test_every_chapter_loads_mnist_through_the_budget() -> None:
+    # The published site is the tested site only if no chapter bypasses the
+    # budget. Two calls may: the data chapter counting the files, and its
+    # demonstration of a missing folder.
+    allowed = {"available = load_mnist()  # the whole files, only to count them",
+               'load_mnist(root="/no/such/folder")'}
+    calls = [(path.name, line.strip()) for path in sorted((ROOT / "book").glob("*.md"))
+             for line in path.read_text().splitlines() if "load_mnist(" in line and "`" not in line]
+    assert calls, "no chapter loads MNIST?"
+    bypassing = [(name, line) for name, line in calls if "budget=" not in line and line not in allowed]
+    assert not bypassing, bypassing

@@ -14,6 +14,14 @@ Where the data is looked for, in order:
 Each is a folder in torchvision's layout, holding ``MNIST/raw/`` with the
 four uncompressed IDX files. Nothing is downloaded unless you ask for it,
 with ``download=True`` or the environment variable ``NNBOOK_DOWNLOAD=1``.
+
+*The book's data budget.* Every chapter trains on the same number of
+images, whatever data set the build finds: :data:`BOOK_BUDGET`, a
+stratified, seeded subset of each official set (:func:`load_mnist` with
+``budget=``). A build from the full MNIST and a build from a smaller
+offline sample thus do the same work and check the same claims. :func:`book_budget` returns it, or ``None`` when the
+environment variable ``NNBOOK_FULL_DATA=1`` lifts it, so that a reader with
+time to spare can run a chapter on everything.
 """
 
 from __future__ import annotations
@@ -25,14 +33,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from nnbook._checks import check_int
+
 if TYPE_CHECKING:  # torch is imported only when data is really loaded
     from torch.utils.data import Dataset, Subset
 
 __all__ = [
+    "BOOK_BUDGET",
     "MNIST_FILES",
     "CorruptDataError",
+    "DataBudget",
     "MissingDataError",
     "MNISTSplits",
+    "book_budget",
     "check_idx_file",
     "default_data_root",
     "load_mnist",
@@ -77,6 +90,48 @@ class MNISTSplits(NamedTuple):
 
     train: Dataset
     test: Dataset
+
+
+class DataBudget(NamedTuple):
+    """How many images of each official MNIST set a chapter uses.
+
+    Each set is cut down to a stratified subset (every digit keeps its
+    share) chosen with ``seed``; a set that is no larger than its budget is
+    used whole.
+    """
+
+    train: int
+    test: int
+    seed: int = 0
+
+
+#: The book's one data budget. Every chapter that loads MNIST uses at most
+#: this many training and test images. They are the sizes of the offline
+#: sample the book is tested on, so a build from the full MNIST (the
+#: published site) does the same work, and checks the same claims at the
+#: same sizes, as the tested build.
+BOOK_BUDGET = DataBudget(train=8_000, test=2_000)
+
+
+def book_budget() -> DataBudget | None:
+    """Return the data budget the chapters use: :data:`BOOK_BUDGET`, or ``None``.
+
+    ``None`` (no budget: all of MNIST) when the environment variable
+    ``NNBOOK_FULL_DATA`` is ``1``; the budget when it is unset, empty or ``0``.
+
+    Raises
+    ------
+    ValueError
+        If ``NNBOOK_FULL_DATA`` holds anything else.
+    """
+    value = os.environ.get("NNBOOK_FULL_DATA", "")
+    if value in ("", "0"):
+        return BOOK_BUDGET
+    if value == "1":
+        return None
+    raise ValueError(
+        f"NNBOOK_FULL_DATA must be 1 (use all of MNIST) or 0 or unset (use the book's data budget), got {value!r}"
+    )
 
 
 def default_data_root() -> tuple[Path, str]:
@@ -205,6 +260,7 @@ def load_mnist(
     *,
     download: bool | None = None,
     transform: Callable[[Any], Any] | None = None,
+    budget: DataBudget | None = None,
 ) -> MNISTSplits:
     """Load the MNIST train and test sets through torchvision.
 
@@ -223,13 +279,20 @@ def load_mnist(
         Applied to each image, which torchvision gives as a PIL image.
         ``None`` applies :class:`torchvision.transforms.ToTensor`, which gives
         a ``float32`` tensor of shape ``(1, 28, 28)`` with values in [0, 1].
+    budget
+        ``None`` (the default) returns the whole of each set. A
+        :class:`DataBudget` keeps at most ``budget.train`` training and
+        ``budget.test`` test images, chosen class by class with
+        ``budget.seed``, in the files' order. The chapters pass
+        :func:`book_budget`.
 
     Returns
     -------
     MNISTSplits
         A named tuple ``(train, test)`` of :class:`torchvision.datasets.MNIST`.
         Each has ``.data`` (a ``uint8`` tensor of shape ``(N, 28, 28)``) and
-        ``.targets`` (an ``int64`` tensor of labels 0-9) for fast access.
+        ``.targets`` (an ``int64`` tensor of labels 0-9) for fast access;
+        with a budget, these hold only the images kept.
 
     Raises
     ------
@@ -245,6 +308,7 @@ def load_mnist(
         root_path, source = Path(root).expanduser(), "the root argument"
     else:
         raise TypeError(f"root must be a path (str or os.PathLike) or None, got {type(root).__name__}")
+    _check_budget(budget)
     raw = root_path / "MNIST" / "raw"
 
     from torchvision import datasets, transforms
@@ -265,7 +329,35 @@ def load_mnist(
         transform = transforms.ToTensor()
     train = datasets.MNIST(root_path, train=True, transform=transform)
     test = datasets.MNIST(root_path, train=False, transform=transform)
+    if budget is not None:
+        _keep_subset(train, budget.train, budget.seed)
+        _keep_subset(test, budget.test, budget.seed)
     return MNISTSplits(train, test)
+
+
+def _check_budget(budget: DataBudget | None) -> None:
+    """Reject anything but ``None`` or a budget of positive sizes and a seed."""
+    if budget is None:
+        return
+    if not isinstance(budget, DataBudget):
+        raise TypeError(f"budget must be a DataBudget or None, got {type(budget).__name__}")
+    check_int(budget.train, "budget.train", minimum=1)
+    check_int(budget.test, "budget.test", minimum=1)
+    check_int(budget.seed, "budget.seed", minimum=0)
+
+
+def _keep_subset(dataset: Any, size: int, seed: int) -> None:
+    """Keep a stratified subset of ``size`` images of an MNIST dataset, in place.
+
+    The images stay in the files' order; a dataset of at most ``size``
+    images is left whole.
+    """
+    labels = dataset.targets.numpy()
+    if size >= labels.size:
+        return
+    _, keep = stratified_split(labels, int(size), seed=seed)
+    dataset.data = dataset.data[keep]
+    dataset.targets = dataset.targets[keep]
 
 
 def _part_size(size: float | int, n: int, name: str) -> int:
