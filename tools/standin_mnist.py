@@ -16,7 +16,7 @@ in the sample, so the splits and mini-batches of the chapters differ.
 
 Usage::
 
-    python tools/standin_mnist.py OUT [--source ROOT] [--train 60000] [--test 10000]
+    python tools/standin_mnist.py OUT [--source ROOT] [--train 60000] [--test 10000] [--seed 0]
 
 ``ROOT`` (default ``$NNBOOK_DATA``) holds ``MNIST/raw/``; ``OUT`` receives
 ``MNIST/raw/`` with the four uncompressed IDX files. Never commit the result.
@@ -136,10 +136,11 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=os.environ.get("NNBOOK_DATA"), help="the sample's data root")
     parser.add_argument("--train", type=int, default=FULL_SIZES["train"])
     parser.add_argument("--test", type=int, default=FULL_SIZES["t10k"])
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle: another seed, another arrangement")
     args = parser.parse_args()
     if args.source is None:
         parser.error("give --source or set NNBOOK_DATA")
-    make_standin(args.source, args.out, {"train": args.train, "t10k": args.test})
+    make_standin(args.source, args.out, {"train": args.train, "t10k": args.test}, seed=args.seed)
     print(f"wrote a {args.train:,}/{args.test:,} stand-in under {args.out / 'MNIST' / 'raw'}")
 
 
