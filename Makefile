@@ -24,11 +24,12 @@ endif
 export PYTHONHASHSEED := 0
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: help book test bench clean distclean
+.PHONY: help book test unit bench clean distclean
 
 help:
 	@echo "make book   set up .venv, then build the book into _build/html"
 	@echo "make test   set up .venv, build the book, run the whole test suite"
+	@echo "make unit   set up .venv, run the unit tests only (no book build, no browser): the fast loop"
 	@echo "make bench  run every benchmark (side by side ratios) into benchmarks/results.json"
 	@echo "make clean  delete the build (_build); distclean also .venv and _vendor"
 
@@ -69,6 +70,11 @@ book: $(INSTALLED) $(MATHJAX)
 
 test: book $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# The developer's loop: everything not marked as a check of the built site,
+# a browser test or a throwaway build (see the markers in pyproject.toml).
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest -m "not site and not browser and not slow"
 
 bench: $(INSTALLED) $(MATHJAX)
 	cd benchmarks && ../$(BIN)/python run.py

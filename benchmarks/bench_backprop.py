@@ -14,7 +14,7 @@ Three measurements:
    from another process hits both; the table reports the median of the
    per-round ratios and their spread.
 2. One gradient by back-propagation against one by central differences
-   (``nnbook.network.numerical_gradient``) as the number of parameters grows:
+   (``nnbook.gradcheck.numerical_gradient``) as the number of parameters grows:
    the experiment of the back-propagation chapter, with more sizes.
 3. Training with ``Network.train_sgd`` on the MNIST sample (``$NNBOOK_DATA``):
    seconds per epoch at mini-batch 10 and the test accuracy after each epoch.
@@ -37,7 +37,8 @@ import numpy as np
 import torch
 
 from harness import machine, side_by_side, summary, timed
-from nnbook.network import Network, numerical_gradient
+from nnbook.gradcheck import numerical_gradient
+from nnbook.network import Network
 
 #: The network of the MNIST lab.
 SIZES = (784, 30, 10)
@@ -92,7 +93,8 @@ def cost_benchmark(widths: list[int], batch: int = 64) -> list[dict[str, float]]
         net = Network([8, h, h, 4], "tanh", output_activation="softmax", seed=0)
         loss = statistics.median(timed(lambda net=net: net.loss(X, labels), 200) for _ in range(5))
         backprop = statistics.median(timed(lambda net=net: net.backprop(X, labels), 200) for _ in range(5))
-        central = statistics.median(timed(lambda net=net: numerical_gradient(net, X, labels), 1) for _ in range(3))
+        central = statistics.median(timed(lambda net=net: [numerical_gradient(lambda: net.loss(X, labels), p)
+                                              for p in net.weights + net.biases], 1) for _ in range(3))
         rows.append({"width": h, "parameters": net.num_parameters, "loss_s": loss, "backprop_s": backprop,
                      "central_s": central, "speed_up": central / backprop, "backprop_in_losses": backprop / loss})
     return rows

@@ -31,8 +31,10 @@ Two more rows time :func:`bare_epoch`, the batched algorithm written as
 straight-line NumPy with nothing but its arithmetic (mini-batch 10, float32
 and float64): the difference between it and ``nnbook.network`` is the price
 of the network's generality (checked inputs, any activation and loss,
-numerically safe functions), which at mini-batch 10 is a noticeable share of
-the time.
+numerically safe functions). The rows ``network-vs-bare-b10-*`` time the two
+side by side in one run (target: the network at least 0.8 times as fast),
+and ``tricks-b10-*`` time the bare loop against :func:`tricks_epoch`, the
+same loop with the speed tricks that the readable network leaves out.
 
 Nothing here asserts a time: timings depend on the machine and on whatever
 else runs on it.
@@ -115,12 +117,38 @@ def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarra
                batch_size: int, eta: float, rng: np.random.Generator) -> None:
     """One epoch of batched mini-batch SGD with nothing but the arithmetic, for 784-30-10 only.
 
-    The same algorithm as ``Network.train_sgd`` (one matrix product per layer
-    and direction), written as straight-line NumPy: no checks, no choice of
-    activation or loss, no error-state handling, every array updated in
-    place. It shows how much of the batched network's time per mini-batch is
-    arithmetic and how much is the cost of its generality. The weights are
-    stored as ``Network`` stores them, column by column.
+    The same algorithm and the same NumPy operations as ``Network.train_sgd``
+    (one matrix product per layer and direction, each error row divided by
+    the batch size once, then ``w -= eta * nabla_w``), written as
+    straight-line code: no checks, no choice of activation or loss, no
+    error-state handling. The difference between it and ``nnbook.network``
+    is the price of the network's generality and safety.
+    """
+    (W1, W2), (b1, b2) = weights, biases
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        x, y = X[idx], Y[idx]
+        a1 = 1 / (1 + np.exp(-(x @ W1 + b1)))
+        a2 = 1 / (1 + np.exp(-(a1 @ W2 + b2)))
+        delta2 = (a2 - y) * (a2 * (1 - a2)) / len(idx)
+        delta1 = (delta2 @ W2.T) * (a1 * (1 - a1))
+        W2 -= eta * (a1.T @ delta2)
+        b2 -= eta * delta2.sum(axis=0)
+        W1 -= eta * (x.T @ delta1)
+        b1 -= eta * delta1.sum(axis=0)
+
+
+def tricks_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, Y: np.ndarray,
+                 batch_size: int, eta: float, rng: np.random.Generator) -> None:
+    """:func:`bare_epoch` with the speed tricks that ``nnbook.network`` does not use.
+
+    ``X.take`` instead of ``X[idx]``, ``a.dot(w)`` and in-place additions
+    instead of ``a @ w + b``, the learning rate folded into the output error
+    (BP2-BP4 are linear in it, so every gradient comes out multiplied by
+    ``eta`` and the large weight gradients are never scaled), and weights
+    stored column by column (pass Fortran-ordered arrays). The row
+    ``tricks-b10-*`` measures what they would gain.
     """
     (W1, W2), (b1, b2) = weights, biases
     order = rng.permutation(len(X))
@@ -139,7 +167,7 @@ def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarra
         delta1 = delta2.dot(W2.T)
         delta1 *= a1 * (1 - a1)
         b2 -= delta2.sum(axis=0)
-        W2 -= delta2.T.dot(a1).T  # a1.T @ delta2, laid out like the weights (column by column)
+        W2 -= delta2.T.dot(a1).T
         b1 -= delta1.sum(axis=0)
         W1 -= delta1.T.dot(x).T
 
@@ -157,7 +185,7 @@ def check_same_arithmetic(X: np.ndarray, labels: np.ndarray) -> None:
     biases = [b.reshape(-1, 1).copy() for b in ours.biases]
     ours.sgd_step(X[:10], labels[:10], ETA)
     reference_step(weights, biases, as_columns(X[:10], labels[:10]), ETA)
-    bare_w, bare_b = [w.T.copy(order="F") for w in weights], [b[:, 0].copy() for b in biases]
+    bare_w, bare_b = [w.T.copy() for w in weights], [b[:, 0].copy() for b in biases]
     for w, b, w_ref, b_ref in zip(ours.weights, ours.biases, weights, biases):
         if not (np.allclose(w, w_ref.T, rtol=0, atol=1e-12) and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)):
             raise AssertionError("the batched network and the per-example reference disagree")
@@ -190,20 +218,37 @@ def contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
     return run_reference, run_ours
 
 
+def _epochs(X: np.ndarray, labels: np.ndarray, dtype: type,
+            epoch: Callable[..., None], order: str = "C") -> Callable[[], None]:
+    """A function that trains its own copy of the benchmark's network for one epoch with ``epoch``."""
+    start = Network(SIZES, "sigmoid", loss="quadratic", seed=0, dtype=dtype)
+    weights, biases = [w.copy(order=order) for w in start.weights], [b.copy() for b in start.biases]
+    X_bare, Y_bare = X.astype(dtype), np.eye(SIZES[-1], dtype=dtype)[labels]
+    rng = np.random.default_rng(1)
+
+    def run() -> None:
+        with np.errstate(over="ignore", under="ignore"):
+            epoch(weights, biases, X_bare, Y_bare, 10, ETA, rng)
+
+    return run
+
+
 def bare_contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
                     dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
     """The reference and the bare batched loop, each on its own copy of the same network."""
     run_reference, _ = contenders(X, labels, batch_size, dtype)
-    start = Network(SIZES, "sigmoid", loss="quadratic", seed=0, dtype=dtype)
-    weights, biases = [w.copy(order="F") for w in start.weights], [b.copy() for b in start.biases]
-    X_bare, Y_bare = X.astype(dtype), np.eye(SIZES[-1], dtype=dtype)[labels]
-    rng = np.random.default_rng(1)
+    return run_reference, _epochs(X, labels, dtype, bare_epoch)
 
-    def run_bare() -> None:
-        with np.errstate(over="ignore", under="ignore"):
-            bare_epoch(weights, biases, X_bare, Y_bare, batch_size, ETA, rng)
 
-    return run_reference, run_bare
+def network_and_bare(X: np.ndarray, labels: np.ndarray, dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The bare loop and ``nnbook.network`` at mini-batch 10: their time ratio is the network's relative speed."""
+    _, run_ours = contenders(X, labels, 10, dtype)
+    return _epochs(X, labels, dtype, bare_epoch), run_ours
+
+
+def bare_and_tricks(X: np.ndarray, labels: np.ndarray, dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The bare loop and the same loop with the speed tricks: their time ratio is what the tricks gain."""
+    return _epochs(X, labels, dtype, bare_epoch), _epochs(X, labels, dtype, tricks_epoch, order="F")
 
 
 def first_layer_products(X: np.ndarray, batch_size: int, dtype: type) -> float:
@@ -259,6 +304,18 @@ def bench(repeats: int = 9) -> list[Row]:
         name = np.dtype(dtype).name
         rows.append(_row(f"bare-b10-{name}", f"the bare batched loop of bench_network.py ({name}, no checks)", 10,
                          alternate(*bare_contenders(X, labels, 10, dtype), repeats=repeats), None))
+    # The readable network against the bare loop, side by side in one run; and
+    # what the speed tricks that the network leaves out would gain.
+    for dtype in (np.float64, np.float32):
+        name = np.dtype(dtype).name
+        rows.append(ratio_row(f"network-vs-bare-b10-{name}",
+                              f"bare batched loop / nnbook.network ({name}), one epoch of {IMAGES} images, "
+                              f"784-30-10, mini-batch 10: the network's speed relative to its bare arithmetic",
+                              alternate(*network_and_bare(X, labels, dtype), repeats=repeats), ">= 0.8"))
+        rows.append(ratio_row(f"tricks-b10-{name}",
+                              f"bare batched loop / the same with speed tricks ({name}), mini-batch 10: "
+                              f"take, dot, in-place sums, eta folded into the error, column-major weights",
+                              alternate(*bare_and_tricks(X, labels, dtype), repeats=repeats), None))
     return rows
 
 

@@ -48,8 +48,9 @@ from harness import Comparison, Row, alternate, ratio_row
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from nnbook.data import book_budget, load_mnist, to_tensors, train_validation_split
+from nnbook.data import book_budget, load_mnist, to_tensors
 from nnbook.models import mlp
+from nnbook.splits import train_validation_split
 from nnbook.train import fit
 
 

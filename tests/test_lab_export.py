@@ -1,4 +1,4 @@
-"""nnbook.models.export_mlp_json: the MLP file that the in-browser digit demo reads.
+"""nnbook.widgets.export_mlp_json: the MLP file that the in-browser digit demo reads.
 
 The tests read the file back the way a program without PyTorch would, with
 plain ``json``, ``base64`` and NumPy, and run the network from it.
@@ -15,7 +15,8 @@ import pytest
 import torch
 from torch import nn
 
-from nnbook.models import MLP_JSON_ACTIVATIONS, MNIST_INPUT, export_mlp_json, mlp, small_cnn
+from nnbook.models import mlp, small_cnn
+from nnbook.widgets import MLP_JSON_ACTIVATIONS, MNIST_INPUT, export_mlp_json
 
 
 def decode(entry: dict) -> np.ndarray:
@@ -152,7 +153,7 @@ def test_bad_examples_are_refused(tmp_path, examples, error, match) -> None:
 
 
 def test_metadata_must_be_plain_json(tmp_path) -> None:
-    with pytest.raises(TypeError, match="metadata must hold plain JSON values .* accuracy=tensor"):
+    with pytest.raises(TypeError, match="metadata accuracy=tensor.* cannot be written as JSON .* plain numbers"):
         export_mlp_json(mlp([4, 2]), tmp_path / "m.json", accuracy=torch.tensor(0.9))
-    with pytest.raises(TypeError, match="loss=nan is not one"):
+    with pytest.raises(TypeError, match="metadata loss=nan cannot be written as JSON"):
         export_mlp_json(mlp([4, 2]), tmp_path / "m.json", loss=math.nan)

@@ -54,8 +54,8 @@ def test_neuron_with_any_activation() -> None:
         (np.ones(2), W, B, ValueError, r"x must have shape \(3,\) or \(n, 3\) to match the 3 weight\(s\), got shape \(2,\)"),
         (np.ones((2, 2, 3)), W, B, ValueError, r"got shape \(2, 2, 3\)"),
         (np.ones(3), np.ones((3, 1)), B, ValueError, r"w must be a non-empty 1-D array of weights, got shape \(3, 1\)"),
-        (np.ones(3), W, np.ones(2), TypeError, "b must be a single real number"),
-        (np.ones(3), W, float("nan"), ValueError, "b must be finite"),
+        (np.ones(3), W, np.ones(2), TypeError, "b must be a real number, got ndarray"),
+        (np.ones(3), W, float("nan"), ValueError, "b must be a finite number, got nan"),
         (np.array([1.0, np.nan, 0.0]), W, B, ValueError, "x must not contain NaN"),
         (np.array(["a", "b", "c"]), W, B, TypeError, "x must hold real numbers"),
     ],
@@ -163,7 +163,7 @@ def test_party_rejects_bad_inputs(x, match: str) -> None:
         ({"factors": ("a", "a"), "weights": (1, 2)}, ValueError, "distinct names"),
         ({"factors": ("bias",), "weights": (1,)}, ValueError, "'bias' cannot be a factor's name"),
         ({"factors": (), "weights": ()}, TypeError, "factors must be a non-empty sequence"),
-        ({"threshold": float("inf")}, ValueError, "b must be finite"),
+        ({"threshold": float("inf")}, ValueError, "threshold must be a finite number, got inf"),
     ],
 )
 def test_party_rejects_bad_settings(kwargs, error, match: str) -> None:

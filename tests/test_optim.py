@@ -161,7 +161,7 @@ def test_steps_to_reach(q3):
     k = path.steps_to_reach(1e-6, loss_star=q3.min_loss)
     assert k is not None and path.loss[k] - q3.min_loss <= 1e-6 < path.loss[k - 1] - q3.min_loss
     assert path.steps_to_reach(1e-300, loss_star=q3.min_loss - 1.0) is None
-    with pytest.raises(ValueError, match="tol must be a positive number"):
+    with pytest.raises(ValueError, match="tol must be a positive finite number"):
         path.steps_to_reach(0.0)
     with pytest.raises(ValueError, match="has no loss"):
         gradient_descent(q3.grad, np.ones(3), 0.1, 3).steps_to_reach(1e-3)
@@ -416,7 +416,7 @@ def test_loss_at_the_start_must_be_finite():
 
 @pytest.mark.parametrize("eta", [0.0, -0.1, np.nan, np.inf])
 def test_eta_must_be_positive(q3, eta):
-    with pytest.raises(ValueError, match=r"eta \(the learning rate\) must be a positive finite number"):
+    with pytest.raises(ValueError, match="eta must be a positive finite number"):
         gradient_descent(q3.grad, np.ones(3), eta, 10)
     with pytest.raises(ValueError, match="eta"):
         momentum(q3.grad, np.ones(3), eta, 0.5, 10)
@@ -426,7 +426,7 @@ def test_eta_must_be_positive(q3, eta):
 
 @pytest.mark.parametrize("gamma", [-0.1, 1.0, 1.5, np.nan])
 def test_gamma_must_be_in_zero_one(q3, gamma):
-    with pytest.raises(ValueError, match=r"gamma \(the momentum coefficient\) must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\)"):
         momentum(q3.grad, np.ones(3), 0.1, gamma, 10)
     with pytest.raises(ValueError, match="gamma"):
         minibatch_sgd(lambda w, idx: w, np.ones(3), 10, 0.1, 2, 1, gamma=gamma)
@@ -435,7 +435,7 @@ def test_gamma_must_be_in_zero_one(q3, gamma):
 def test_batch_size_must_be_between_one_and_n():
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         minibatch_sgd(lambda w, idx: w, np.ones(2), 10, 0.1, 0, 1)
-    with pytest.raises(ValueError, match="batch_size must be at most n_samples = 10"):
+    with pytest.raises(ValueError, match="batch_size must be an integer <= 10, got 11"):
         minibatch_sgd(lambda w, idx: w, np.ones(2), 10, 0.1, 11, 1)
     with pytest.raises(TypeError, match="batch_size must be an integer, got float"):
         minibatch_sgd(lambda w, idx: w, np.ones(2), 10, 0.1, 2.5, 1)
@@ -456,7 +456,7 @@ def test_other_arguments_are_checked(q3):
         minibatch_sgd(lambda w, idx: w, np.ones(2), 0, 0.1, 2, 1)
     with pytest.raises(ValueError, match="record_every must be an integer >= 1"):
         gradient_descent(q3.grad, np.ones(3), 0.1, 10, record_every=0)
-    with pytest.raises(ValueError, match="max_growth must be a positive number"):
+    with pytest.raises(ValueError, match="max_growth must be a positive finite number"):
         gradient_descent(q3.grad, np.ones(3), 0.1, 10, max_growth=0)
     with pytest.raises(TypeError, match="seed must be an int or a numpy.random.Generator"):
         minibatch_sgd(lambda w, idx: w, np.ones(2), 10, 0.1, 2, 1, seed="a")
@@ -467,11 +467,11 @@ def test_other_arguments_are_checked(q3):
 
 
 def test_starting_point_and_gradient_are_checked(q3):
-    with pytest.raises(ValueError, match="w0 .* contains NaN"):
+    with pytest.raises(ValueError, match="w0 must not contain NaN"):
         gradient_descent(q3.grad, [1.0, np.nan, 0.0], 0.1, 10)
-    with pytest.raises(ValueError, match="w0 must hold at least one parameter"):
+    with pytest.raises(ValueError, match="w0 must hold at least one value"):
         gradient_descent(q3.grad, [], 0.1, 10)
-    with pytest.raises(TypeError, match="w0 must be real numbers"):
+    with pytest.raises(TypeError, match="w0 must hold real numbers"):
         gradient_descent(q3.grad, ["a"], 0.1, 10)
     with pytest.raises(ValueError, match=r"gradient function returned shape \(3,\); expected \(2,\)"):
         gradient_descent(lambda w: np.ones(3), [1.0, 2.0], 0.1, 10)
@@ -503,7 +503,7 @@ def test_gradient_noise_matches_the_sampling_formula():
 def test_gradient_noise_checks_its_arguments():
     with pytest.raises(ValueError, match="batch_sizes must hold at least one"):
         gradient_noise(lambda w, idx: w, np.zeros(2), 10, [])
-    with pytest.raises(ValueError, match="batch_size must be at most n_samples"):
+    with pytest.raises(ValueError, match="batch_size must be an integer <= 10"):
         gradient_noise(lambda w, idx: w, np.zeros(2), 10, [20])
     with pytest.raises(ValueError, match="draws must be an integer >= 2"):
         gradient_noise(lambda w, idx: w, np.zeros(2), 10, [2], draws=1)
@@ -549,7 +549,7 @@ def test_quadratic_checks_its_matrix():
         quadratic(0.0)
     with pytest.raises(ValueError, match=r"b must have shape \(2,\)"):
         quadratic(np.eye(2), b=[1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="A contains NaN"):
+    with pytest.raises(ValueError, match="A must not contain NaN"):
         quadratic([[np.nan]])
     with pytest.raises(ValueError, match=r"w0 must have shape \(2,\)"):
         quadratic(np.eye(2)).gd_iterate([1.0], 0.1, 3)

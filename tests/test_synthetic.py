@@ -53,11 +53,11 @@ def test_noise_spreads_the_points() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"n": 1}, ValueError, "n must be at least"),
+        ({"n": 1}, ValueError, "n must be an integer >= "),
         ({"n": 10.0}, TypeError, "n must be an integer"),
         ({"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
         ({"noise": float("nan")}, ValueError, "noise must be a finite number >= 0"),
-        ({"noise": "low"}, TypeError, "noise must be a number"),
+        ({"noise": "low"}, TypeError, "noise must be a real number, got str"),
         ({"seed": "zero"}, TypeError, "seed must be an int or a numpy.random.Generator"),
     ],
 )

@@ -10,9 +10,11 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from nnbook.data import load_mnist, to_tensors, train_validation_split
+from nnbook.data import load_mnist, to_tensors
+from nnbook.history import History
 from nnbook.models import count_parameters, mlp, small_cnn
-from nnbook.train import History, evaluate, fit, load_checkpoint, predict, save_checkpoint, set_seed
+from nnbook.splits import train_validation_split
+from nnbook.train import evaluate, fit, load_checkpoint, outputs, predict, save_checkpoint, set_seed
 
 
 def blobs(n: int = 120, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,17 +60,23 @@ def test_small_cnn_shapes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("builder", "kwargs", "match"),
+    ("builder", "kwargs", "error", "match"),
     [
-        (mlp, {"sizes": [784]}, "at least 2 positive integers"),
-        (mlp, {"sizes": [784, 0, 10]}, "at least 2 positive integers"),
-        (mlp, {"sizes": [4, 2], "activation": "swish"}, "activation must be one of"),
-        (small_cnn, {"kernel_size": 4}, "odd positive integer"),
-        (small_cnn, {"image_size": 30}, "divisible by 2\\*\\*2"),
+        (mlp, {"sizes": [784]}, ValueError, "sizes must list at least 2 layers"),
+        (mlp, {"sizes": [784, 0, 10]}, ValueError, r"sizes\[1\] must be an integer >= 1, got 0"),
+        (mlp, {"sizes": [784, 2.5, 10]}, TypeError, r"sizes\[1\] must be an integer, got float"),
+        (mlp, {"sizes": [4, 2], "activation": "swish"}, ValueError, "activation must be one of"),
+        (mlp, {"sizes": [4, 2], "seed": -1}, ValueError, "seed must be an integer >= 0"),
+        (small_cnn, {"channels": (1,)}, ValueError, "channels must list at least 2 layers"),
+        (small_cnn, {"kernel_size": 4}, ValueError, "odd positive integer"),
+        (small_cnn, {"kernel_size": 0}, ValueError, "kernel_size must be an integer >= 1"),
+        (small_cnn, {"n_classes": 0}, ValueError, "n_classes must be an integer >= 1"),
+        (small_cnn, {"activation": "swish"}, ValueError, "activation must be one of"),
+        (small_cnn, {"image_size": 30}, ValueError, "divisible by 2\\*\\*2"),
     ],
 )
-def test_builders_reject_bad_arguments(builder, kwargs, match) -> None:
-    with pytest.raises(ValueError, match=match):
+def test_builders_reject_bad_arguments(builder, kwargs, error, match) -> None:
+    with pytest.raises(error, match=match):
         builder(**kwargs)
 
 
@@ -78,7 +86,7 @@ def test_builders_reject_bad_arguments(builder, kwargs, match) -> None:
 def test_fit_separates_a_separable_problem() -> None:
     X, y = blobs()
     model = mlp([2, 16, 3], seed=0)
-    history = fit(model, (X, y), (X, y), lr=0.1, epochs=30, batch_size=16, device="cpu")
+    history = fit(model, (X, y), (X, y), eta=0.1, epochs=30, batch_size=16, device="cpu")
     assert history.train_accuracy[-1] == 1.0
     assert evaluate(model, (X, y))["accuracy"] == 1.0
     assert history.train_loss[-1] < history.train_loss[0]
@@ -98,11 +106,11 @@ def test_two_seeded_runs_give_identical_weights() -> None:
     X, y = blobs()
     models = [mlp([2, 8, 3], seed=3) for _ in range(2)]
     for model in models:
-        fit(model, (X, y), epochs=3, batch_size=10, seed=5, momentum=0.9, device="cpu")
+        fit(model, (X, y), epochs=3, batch_size=10, seed=5, gamma=0.9, device="cpu")
     for p, q in zip(models[0].parameters(), models[1].parameters()):
         assert torch.equal(p, q)
     other = mlp([2, 8, 3], seed=3)
-    fit(other, (X, y), epochs=3, batch_size=10, seed=6, momentum=0.9, device="cpu")
+    fit(other, (X, y), epochs=3, batch_size=10, seed=6, gamma=0.9, device="cpu")
     assert not torch.equal(other[1].weight, models[0][1].weight)
 
 
@@ -114,13 +122,21 @@ def test_evaluate_matches_a_direct_computation() -> None:
         logits = model(X)
     assert scores["loss"] == pytest.approx(nn.functional.cross_entropy(logits, y).item(), rel=1e-6)
     assert scores["accuracy"] == (logits.argmax(1) == y).float().mean().item()
-    torch.testing.assert_close(predict(model, X, batch_size=7), logits)
+    torch.testing.assert_close(outputs(model, X, batch_size=7), logits)
+    assert torch.equal(predict(model, X, batch_size=7), logits.argmax(1))
+
+
+def test_predict_needs_one_output_per_class() -> None:
+    X = torch.zeros(3, 2)
+    assert outputs(mlp([2, 1]), X).shape == (3, 1)
+    with pytest.raises(ValueError, match=r"one output per class .* got outputs of shape \(3, 1\)"):
+        predict(mlp([2, 1]), X)
 
 
 def test_regression_has_no_accuracy() -> None:
     X = torch.linspace(-1, 1, 40).unsqueeze(1)
     y = 3 * X
-    history = fit(mlp([1, 1]), (X, y), (X, y), loss=nn.MSELoss(), epochs=50, batch_size=40, lr=0.3, device="cpu")
+    history = fit(mlp([1, 1]), (X, y), (X, y), loss=nn.MSELoss(), epochs=50, batch_size=40, eta=0.3, device="cpu")
     assert math.isnan(history.train_accuracy[-1]) and math.isnan(history.val_accuracy[-1])
     assert history.val_loss[-1] < 1e-3
 
@@ -130,7 +146,7 @@ def test_early_stopping_restores_the_best_weights() -> None:
     noise = torch.Generator().manual_seed(0)
     y_val = torch.randint(0, 3, (len(y),), generator=noise)  # labels it cannot learn
     model = mlp([2, 16, 3])
-    history = fit(model, (X, y), (X, y_val), epochs=50, lr=0.5, early_stopping=3, restore_best=True, device="cpu")
+    history = fit(model, (X, y), (X, y_val), epochs=50, eta=0.5, early_stopping=3, restore_best=True, device="cpu")
     assert history.stopped_early and history.epochs < 50
     assert history.epochs - history.best_epoch == 3
     assert evaluate(model, (X, y_val))["loss"] == pytest.approx(min(history.val_loss), rel=1e-6)
@@ -144,7 +160,7 @@ def test_checkpoint_round_trip(tmp_path) -> None:
     fresh = mlp([2, 8, 3], seed=99)
     metadata = load_checkpoint(fresh, tmp_path / "model.pt")
     assert metadata == {"epochs": 2, "sizes": [2, 8, 3]}
-    assert torch.equal(predict(fresh, X), predict(model, X))
+    assert torch.equal(outputs(fresh, X), outputs(model, X))
 
 
 def test_load_checkpoint_rejects_other_files(tmp_path) -> None:
@@ -191,9 +207,14 @@ def test_labels_from_a_loader_are_checked_batch_by_batch() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
-        ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
-        ({"lr": -1.0}, ValueError, "lr must be positive"),
+        ({"epochs": 0}, ValueError, "epochs must be an integer >= 1, got 0"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an integer, got float"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an integer >= 1, got 0"),
+        ({"eta": -1.0}, ValueError, "eta must be a positive finite number, got -1.0"),
+        ({"gamma": 1.0}, ValueError, r"gamma must be in \[0, 1\), got 1.0"),
+        ({"weight_decay": -0.1}, ValueError, "weight_decay must be a finite number >= 0"),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0, got -1"),
+        ({"early_stopping": 0}, ValueError, "early_stopping must be an integer >= 1, got 0"),
         ({"early_stopping": 2}, ValueError, "need a validation set"),
     ],
 )
@@ -205,7 +226,7 @@ def test_fit_rejects_bad_arguments(kwargs, error, match) -> None:
 
 def test_mismatched_tensors_are_a_clear_error() -> None:
     X, y = blobs()
-    with pytest.raises(ValueError, match="X has 120 examples but y has 119"):
+    with pytest.raises(ValueError, match="train's X and train's y must have the same length, got 120 and 119"):
         fit(mlp([2, 3]), (X, y[:-1]), device="cpu")
     with pytest.raises(TypeError, match="Dataset, an \\(X, y\\) pair of tensors or a DataLoader"):
         fit(mlp([2, 3]), [X, y], device="cpu")  # type: ignore[arg-type]
@@ -218,7 +239,7 @@ def test_set_seed_makes_every_generator_repeat() -> None:
     first = (random.random(), np.random.rand(), torch.rand(1).item())
     set_seed(11)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
-    with pytest.raises(TypeError, match="seed must be an int"):
+    with pytest.raises(TypeError, match="seed must be an integer, got float"):
         set_seed(1.5)  # type: ignore[arg-type]
 
 

@@ -83,9 +83,14 @@ def test_wheel_imports_outside_the_repository(venv: Path, tmp_path: Path) -> Non
 
 def test_readme_examples_run_with_the_wheel(venv: Path, tmp_path: Path, mnist_root: Path) -> None:
     examples = readme_examples()
-    assert len(examples) == 3, "the README shows three examples: load MNIST, train with fit, check a gradient"
+    assert len(examples) == 5, (
+        "the README shows five examples: load MNIST, the NumPy network, splines, train with fit, check a gradient"
+    )
     script = tmp_path / "readme_examples.py"
     script.write_text("\n".join(examples))
     result = subprocess.run([str(venv / "bin" / "python"), str(script)], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "validation accuracy after 3 epochs" in result.stdout
+    assert float(re.search(r"training accuracy (\S+)", result.stdout).group(1)) > 0.95  # the NumPy network
+    errors = [float(e) for e in re.findall(r"error on new samples (\S+)", result.stdout)]
+    assert len(errors) == 3 and errors[1] > errors[0] and errors[1] > errors[2]  # the peak at interpolation

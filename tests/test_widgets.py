@@ -352,17 +352,10 @@ def test_gd_controls_are_labelled_and_keyboard_usable(visit) -> None:
 # --- the convolution stepper ------------------------------------------------------------
 
 
-@pytest.fixture
-def conv_page(html: Path) -> str:
-    if not (html / CONV_PAGE).is_file():
-        pytest.skip(f"{CONV_PAGE} is not in the built site: the CNN chapter is not in the book yet")
-    return CONV_PAGE
-
-
-def test_conv_stepper_fills_the_output_as_nnbook_conv(visit, conv_page: str) -> None:
+def test_conv_stepper_fills_the_output_as_nnbook_conv(visit) -> None:
     from nnbook.conv import correlate2d
 
-    v = visit(conv_page, CONV)
+    v = visit(CONV_PAGE, CONV)
     image, kernel = data_attribute(v, CONV, "image"), data_attribute(v, CONV, "kernel")
     assert (image, kernel) == (LECTURE_IMAGE, LECTURE_KERNEL)
     expected = correlate2d(np.array(image), np.array(kernel))
@@ -557,9 +550,7 @@ WIDGET_PAGES = [(NEURON_PAGE, NEURON), (GD_PAGE, GD), (CONV_PAGE, CONV), (DIGIT_
 
 
 @pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
-def test_without_javascript_the_static_figures_stand_in(visit, html: Path, name: str, widget: str) -> None:
-    if not (html / name).is_file():
-        pytest.skip(f"{name} is not in the built site")
+def test_without_javascript_the_static_figures_stand_in(visit, name: str, widget: str) -> None:
     v = visit(name, widget, java_script_enabled=False)
     assert v.page.locator(widget).count() == 1
     assert not v.page.locator(widget).is_visible(), "the empty widget shows without JavaScript"
@@ -568,9 +559,7 @@ def test_without_javascript_the_static_figures_stand_in(visit, html: Path, name:
 
 
 @pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
-def test_widgets_are_left_out_of_print(visit, html: Path, name: str, widget: str) -> None:
-    if not (html / name).is_file():
-        pytest.skip(f"{name} is not in the built site")
+def test_widgets_are_left_out_of_print(visit, name: str, widget: str) -> None:
     v = visit(name, widget)
     assert v.page.locator(widget).is_visible()
     v.page.emulate_media(media="print")
@@ -580,9 +569,7 @@ def test_widgets_are_left_out_of_print(visit, html: Path, name: str, widget: str
 
 
 @pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
-def test_every_control_works_without_leaving_the_machine_or_an_error(visit, html: Path, name: str, widget: str) -> None:
-    if not (html / name).is_file():
-        pytest.skip(f"{name} is not in the built site")
+def test_every_control_works_without_leaving_the_machine_or_an_error(visit, name: str, widget: str) -> None:
     v = visit(name, widget)
     sliders = v.page.locator(f"{widget} input[type='range']")
     for n in range(sliders.count()):

@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nnbook.data import BOOK_BUDGET, DataBudget, stratified_split
+from nnbook.data import BOOK_BUDGET, DataBudget
+from nnbook.splits import stratified_split
 
 #: The official sizes of MNIST's training and test sets.
 FULL_SIZES = {"train": 60_000, "t10k": 10_000}
@@ -72,7 +73,7 @@ def grow(images: np.ndarray, labels: np.ndarray, size: int, drawn: int, seed: in
     Every image appears ``size // n`` times (unshifted once, then with one
     shift each), and a stratified choice of them once more, all in a shuffled
     order. The unshifted images are placed where the book's data budget
-    (:func:`nnbook.data.stratified_split` of the labels, ``budget_seed``)
+    (:func:`nnbook.splits.stratified_split` of the labels, ``budget_seed``)
     draws its ``drawn`` images from: so that, as on the real MNIST, the
     budgeted subset holds distinct digits, and no validation image is a
     shifted copy of a training image.

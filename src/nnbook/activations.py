@@ -41,27 +41,12 @@ from typing import Any, Union
 
 import numpy as np
 
+from nnbook._checks import as_real_array, check_callable, check_finite
+
 __all__ = [
-    "ACTIVATIONS",
-    "Activation",
-    "gelu",
-    "gelu_prime",
-    "get_activation",
-    "identity",
-    "identity_prime",
-    "leaky_relu",
-    "leaky_relu_activation",
-    "leaky_relu_prime",
-    "relu",
-    "relu_prime",
-    "sigmoid",
-    "sigmoid_prime",
-    "softplus",
-    "softplus_prime",
-    "step",
-    "step_prime",
-    "tanh",
-    "tanh_prime",
+    "ACTIVATIONS", "SOFTMAX", "Activation", "get_activation", "leaky_relu_activation",
+    "gelu", "gelu_prime", "identity", "identity_prime", "leaky_relu", "leaky_relu_prime", "relu", "relu_prime",
+    "sigmoid", "sigmoid_prime", "softmax", "softplus", "softplus_prime", "step", "step_prime", "tanh", "tanh_prime",
 ]
 
 #: What the functions accept: a number or an array-like of numbers.
@@ -81,16 +66,10 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _as_float(z: ArrayLike) -> np.ndarray:
-    """Return ``z`` as a floating-point array (float32 stays float32)."""
-    array = np.asarray(z)
-    if array.dtype.kind == "f":
-        return array
-    if array.dtype.kind in "biu":
-        return array.astype(np.float64)
-    raise TypeError(
-        f"an activation function needs real numbers (a float, int or bool array), "
-        f"got dtype {array.dtype}"
-    )
+    """Return ``z`` as a floating-point array (float32 stays float32; NaN and infinities pass)."""
+    if isinstance(z, np.ndarray) and z.dtype.kind == "f":
+        return z  # nothing to convert: the common case, once per layer and mini-batch in training
+    return as_real_array(z, "z", finite=False)
 
 
 def _result(array: np.ndarray) -> np.ndarray:
@@ -119,12 +98,8 @@ def sigmoid(z: ArrayLike) -> np.ndarray:
     """
     z = _as_float(z)
     with np.errstate(over="ignore", under="ignore"):
-        return _result(_sigmoid_kernel(z))
-
-
-def _sigmoid_kernel(z: np.ndarray) -> np.ndarray:
-    """:func:`sigmoid` of a float array, leaving overflow and underflow to the caller's ``np.errstate``."""
-    return 1 / (1 + np.exp(-z))
+        a = 1 / (1 + np.exp(-z))
+    return a if a.ndim else a[()]
 
 
 def sigmoid_prime(z: ArrayLike) -> np.ndarray:
@@ -183,15 +158,6 @@ def relu_prime(z: ArrayLike) -> np.ndarray:
     return _result((z > 0).astype(z.dtype))
 
 
-def _check_slope(slope: float) -> float:
-    """Return the leaky ReLU's slope as a float, or raise if it is not a finite number."""
-    if isinstance(slope, bool) or not isinstance(slope, (int, float, np.integer, np.floating)):
-        raise TypeError(f"slope must be a real number, got {type(slope).__name__}")
-    if not math.isfinite(slope):
-        raise ValueError(f"slope must be finite, got {slope}")
-    return float(slope)
-
-
 def leaky_relu(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.ndarray:
     """The leaky ReLU: ``z`` for ``z > 0`` and ``slope * z`` otherwise.
 
@@ -199,7 +165,7 @@ def leaky_relu(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.ndarray:
     where a ReLU would pass none. ``slope = 0`` gives the ReLU, ``slope = 1``
     the identity.
     """
-    slope = _check_slope(slope)
+    slope = check_finite(slope, "slope")
     z = _as_float(z)
     with np.errstate(under="ignore"):  # slope * z for tiny z
         out = np.where(z > 0, z, slope * z).astype(z.dtype, copy=False)
@@ -211,7 +177,7 @@ def leaky_relu_prime(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.nda
 
     At ``z = 0`` the derivative does not exist; like PyTorch we use ``slope``.
     """
-    slope = _check_slope(slope)
+    slope = check_finite(slope, "slope")
     z = _as_float(z)
     return _result(np.where(z > 0, 1.0, slope).astype(z.dtype))
 
@@ -337,15 +303,6 @@ class Activation:
         ``a = f(z)``, such as ``a (1 - a)`` for the sigmoid. Back-propagation
         has ``a`` at hand from the forward pass, so this saves evaluating
         ``f`` a second time (see :meth:`derivative_from_output`).
-    kernel
-        Optional: ``f`` for a float array as bare arithmetic (the same
-        values as ``f``), without converting its input and without silencing
-        floating-point warnings
-        (overflow in ``exp``, say), which the caller does instead, once for
-        many calls. ``np.errstate`` costs about as much as the arithmetic on
-        a small mini-batch, so :class:`nnbook.network.Network` trains with
-        the kernels inside one ``np.errstate`` per epoch. ``None`` (the
-        default) means ``f``.
     """
 
     name: str
@@ -353,20 +310,13 @@ class Activation:
     df: Callable[[ArrayLike], np.ndarray] = field(repr=False)
     formula: str = field(default="", repr=False, compare=False)
     df_of_output: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
-    kernel: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"name must be a non-empty string, got {self.name!r}")
-        for attribute in ("f", "df"):
-            if not callable(getattr(self, attribute)):
-                raise TypeError(
-                    f"{attribute} must be a function, got {type(getattr(self, attribute)).__name__}"
-                )
-        for attribute in ("df_of_output", "kernel"):
-            value = getattr(self, attribute)
-            if value is not None and not callable(value):
-                raise TypeError(f"{attribute} must be a function or None, got {type(value).__name__}")
+        check_callable(self.f, "f")
+        check_callable(self.df, "df")
+        check_callable(self.df_of_output, "df_of_output", allow_none=True)
 
     def __call__(self, z: ArrayLike) -> np.ndarray:
         """Return ``f(z)``."""
@@ -392,7 +342,7 @@ def leaky_relu_activation(slope: float = DEFAULT_LEAKY_SLOPE) -> Activation:
 
     The registry's ``"leaky_relu"`` has slope 0.01; use this for another.
     """
-    slope = _check_slope(slope)
+    slope = check_finite(slope, "slope")
     name = "leaky_relu" if slope == DEFAULT_LEAKY_SLOPE else f"leaky_relu(slope={slope:g})"
     return Activation(
         name,
@@ -417,12 +367,34 @@ def _relu_prime_of_output(a: np.ndarray) -> np.ndarray:
     return (a > 0).astype(a.dtype)
 
 
+def softmax(z: ArrayLike) -> np.ndarray:
+    """The softmax of each row (last axis) of ``z``: ``exp(z_j) / sum_k exp(z_k)``.
+
+    Unlike the functions above it is not element-wise: every output depends
+    on the whole row, and the outputs of a row are probabilities that add up
+    to 1. Subtracting the row's largest value first changes nothing but keeps
+    every ``exp`` at most 1, so it cannot overflow.
+    """
+    z = _as_float(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return _result(e / e.sum(axis=-1, keepdims=True))
+
+
+def _no_elementwise_derivative(z: ArrayLike) -> np.ndarray:
+    raise TypeError("the softmax has no element-wise derivative: each output depends on the whole row; "
+                    "back-propagation multiplies by its Jacobian instead")
+
+
+#: The softmax as an output layer's activation. It is not element-wise, so it
+#: is not in :data:`ACTIVATIONS` and its ``derivative`` raises a TypeError;
+#: :class:`nnbook.network.Network` handles it as a whole.
+SOFTMAX = Activation("softmax", softmax, _no_elementwise_derivative, r"$e^{z_j} / \sum_k e^{z_k}$")
+
 #: The activation functions known by name.
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", sigmoid, sigmoid_prime, r"$\sigma(z) = 1/(1+e^{-z})$", _sigmoid_prime_of_output,
-                   _sigmoid_kernel),
+        Activation("sigmoid", sigmoid, sigmoid_prime, r"$\sigma(z) = 1/(1+e^{-z})$", _sigmoid_prime_of_output),
         Activation("tanh", tanh, tanh_prime, r"$\tanh(z)$", _tanh_prime_of_output),
         Activation("relu", relu, relu_prime, r"$\max(0, z)$", _relu_prime_of_output),
         leaky_relu_activation(DEFAULT_LEAKY_SLOPE),

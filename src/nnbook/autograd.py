@@ -33,19 +33,16 @@ that uses it has added its contribution. :func:`topological_order` lists
 the nodes so that every node comes after its parents; :meth:`Value.backward`
 walks that list from the end.
 
-The module also draws graphs (:func:`trace`, :func:`draw_graph`, with
-matplotlib, imported only when drawing) and holds a tiny multilayer
-perceptron made of values (:class:`MLP`), which the tests compare with
-PyTorch and with :class:`nnbook.network.Network`.
-
-Everything is plain Python floats: this engine is for understanding, not
-for speed. A network written with it builds one node per multiplication,
-which is why real frameworks (and :class:`nnbook.network.Network`) work with
-whole matrices instead.
+:class:`MLP` is a multilayer perceptron made of values; :mod:`nnbook.graph`
+draws the graphs. Everything is plain Python floats, one node per
+multiplication: this engine is for understanding, not for speed, which is
+why real frameworks (and :class:`nnbook.network.Network`) work with whole
+matrices instead.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
@@ -53,7 +50,9 @@ from typing import Any, Union
 
 import numpy as np
 
-__all__ = ["MLP", "Value", "draw_graph", "topological_order", "trace"]
+from nnbook._checks import as_real_array, check_choice, check_real
+
+__all__ = ["MLP", "Value", "topological_order"]
 
 #: What the operators accept besides a :class:`Value`: a plain number.
 Number = Union[int, float]
@@ -62,14 +61,22 @@ Number = Union[int, float]
 MLP_ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")
 
 
-def _check_number(x: object, name: str) -> float:
-    """Return ``x`` as a float, or raise if it is not a real number or is NaN."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number (int or float), got {type(x).__name__}")
-    x = float(x)
-    if math.isnan(x):
-        raise ValueError(f"{name} must be a number, got NaN")
-    return x
+def _accepts_numbers(operator: Callable[[Value, Value], Value]) -> Callable[[Value, object], Value]:
+    """Let a binary operator of :class:`Value` take a plain number as its other operand.
+
+    The number becomes a constant leaf of the graph. Any other type gives
+    ``NotImplemented``, so that Python raises its usual TypeError.
+    """
+
+    @functools.wraps(operator)
+    def with_numbers(self: Value, other: object) -> Value:
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            other = Value(other)
+        if not isinstance(other, Value):
+            return NotImplemented
+        return operator(self, other)
+
+    return with_numbers
 
 
 class Value:
@@ -82,8 +89,7 @@ class Value:
     label
         An optional name, shown when the graph is drawn.
     parents, op
-        For the result of an operation: the values it was computed from, and
-        the operation's name. Leave them out for an input.
+        For the result of an operation (see below); leave them out for an input.
 
     Attributes
     ----------
@@ -94,45 +100,32 @@ class Value:
         respect to this value; 0 before any call.
     label : str
         The name given, or ``""``.
+    parents : tuple of Value
+        The values this one was computed from (none for an input, a *leaf*).
+    op : str
+        The name of the operation that made it (``"+"``, ``"exp"`` ...), ``""`` for a leaf.
 
     Notes
     -----
-    The operators ``+ - * / **`` and unary ``-`` accept values and plain
-    numbers on either side (``2 * x`` works as well as ``x * 2``), and so do
-    the methods :meth:`exp`, :meth:`log`, :meth:`tanh`, :meth:`sigmoid` and
-    :meth:`relu`. Each result is a new :class:`Value` whose parents are the
-    operands; a plain number becomes a parent too, as a constant leaf.
-
-    To add an operation, compute the result as
-    ``out = Value(result, parents=(self,), op="name")`` and set
-    ``out._backward`` to a function without arguments that adds the local
-    derivative times ``out.grad`` to the ``grad`` of each parent; the
-    methods of this class all follow that pattern.
+    The operators ``+ - * / **`` and unary ``-`` accept plain numbers on
+    either side (``2 * x`` works as well as ``x * 2``); a number becomes a
+    constant leaf. Each operation makes a new :class:`Value` whose
+    ``_backward``, a function without arguments, adds the local derivative
+    times ``out.grad`` to the ``grad`` of each parent: the pattern to follow
+    to add an operation.
     """
 
-    def __init__(
-        self, data: Number, label: str = "", *, parents: tuple[Value, ...] = (), op: str = ""
-    ) -> None:
-        self.data = _check_number(data, "data")
+    def __init__(self, data: Number, label: str = "", *, parents: tuple[Value, ...] = (), op: str = "") -> None:
+        self.data = check_real(data, "data")
+        if math.isnan(self.data):
+            raise ValueError("data must be a number, got NaN")
         self.grad = 0.0
         self.label = str(label)
-        self._parents = tuple(parents)
-        self._op = str(op)
+        self.parents = tuple(parents)
+        self.op = str(op)
         # Adds this node's contribution to the grads of its parents. A leaf
         # has no parents, so there is nothing to do.
         self._backward: Callable[[], None] = lambda: None
-
-    # -- what the graph knows about a node -----------------------------------
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The values this one was computed from (empty for an input, a *leaf*)."""
-        return self._parents
-
-    @property
-    def op(self) -> str:
-        """The name of the operation that made this value (``"+"``, ``"exp"`` ...), ``""`` for a leaf."""
-        return self._op
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
@@ -140,19 +133,8 @@ class Value:
 
     # -- arithmetic ---------------------------------------------------------------
 
-    @staticmethod
-    def _lift(other: object) -> Value | None:
-        """Return ``other`` as a Value (numbers become constant leaves), or None if it is neither."""
-        if isinstance(other, Value):
-            return other
-        if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return Value(other)
-        return None
-
-    def __add__(self, other: Value | Number) -> Value:
-        other = self._lift(other)
-        if other is None:
-            return NotImplemented
+    @_accepts_numbers
+    def __add__(self, other: Value) -> Value:
         out = Value(self.data + other.data, parents=(self, other), op="+")
 
         def _backward() -> None:
@@ -163,10 +145,8 @@ class Value:
         out._backward = _backward
         return out
 
-    def __mul__(self, other: Value | Number) -> Value:
-        other = self._lift(other)
-        if other is None:
-            return NotImplemented
+    @_accepts_numbers
+    def __mul__(self, other: Value) -> Value:
         out = Value(self.data * other.data, parents=(self, other), op="*")
 
         def _backward() -> None:
@@ -177,10 +157,8 @@ class Value:
         out._backward = _backward
         return out
 
-    def __sub__(self, other: Value | Number) -> Value:
-        other = self._lift(other)
-        if other is None:
-            return NotImplemented
+    @_accepts_numbers
+    def __sub__(self, other: Value) -> Value:
         out = Value(self.data - other.data, parents=(self, other), op="-")
 
         def _backward() -> None:
@@ -193,32 +171,22 @@ class Value:
     def __pow__(self, exponent: Number) -> Value:
         """Return ``self ** exponent`` for a fixed number ``exponent``.
 
-        Raises
-        ------
-        TypeError
-            If the exponent is a :class:`Value` (write ``(y * x.log()).exp()``
-            for ``x ** y`` with a variable ``y``, and ``x > 0``).
-        ValueError
-            If a negative number is raised to a non-integer power (the
-            result would not be real).
-        ZeroDivisionError
-            If 0 is raised to a negative power.
+        Raises a TypeError if the exponent is a :class:`Value` (write
+        ``(y * x.log()).exp()`` for ``x ** y`` with a variable ``y`` and
+        ``x > 0``), a ValueError for a negative number to a non-integer power
+        (not real) and a ZeroDivisionError for 0 to a negative power.
         """
         if isinstance(exponent, Value):
             raise TypeError(
                 "the exponent of ** must be a number, not a Value; for x ** y with a "
                 "variable y > 0 write (y * x.log()).exp()"
             )
-        p = _check_number(exponent, "the exponent")
-        x = self.data
+        p, x = check_real(exponent, "the exponent"), self.data
         if x < 0 and not p.is_integer():
-            raise ValueError(
-                f"a negative number cannot be raised to the non-integer power {p:g}, got {x:g} ** {p:g}"
-            )
+            raise ValueError(f"a negative number cannot be raised to the non-integer power {p:g}, got {x:g} ** {p:g}")
         if x == 0 and p < 0:
             raise ZeroDivisionError(f"0 cannot be raised to the negative power {p:g}")
         out = Value(x**p, parents=(self,), op=f"**{p:g}")
-
         # d(x^p)/dx = p x^(p-1); at x = 0 it is 0 for p = 0 or p >= 1 and
         # infinite for 0 < p < 1 (the slope of the square root at 0).
         if p == 0:
@@ -234,11 +202,9 @@ class Value:
         out._backward = _backward
         return out
 
-    def __truediv__(self, other: Value | Number) -> Value:
+    @_accepts_numbers
+    def __truediv__(self, other: Value) -> Value:
         # a / b = a * b^-1: no new rule is needed.
-        other = self._lift(other)
-        if other is None:
-            return NotImplemented
         if other.data == 0:
             raise ZeroDivisionError("division by a Value equal to 0")
         return self * other**-1
@@ -252,16 +218,12 @@ class Value:
     def __rmul__(self, other: Number) -> Value:  # other * self
         return self * other
 
-    def __rsub__(self, other: Number) -> Value:  # other - self
-        other = self._lift(other)
-        if other is None:
-            return NotImplemented
+    @_accepts_numbers
+    def __rsub__(self, other: Value) -> Value:  # other - self
         return other - self
 
-    def __rtruediv__(self, other: Number) -> Value:  # other / self
-        other = self._lift(other)
-        if other is None:
-            return NotImplemented
+    @_accepts_numbers
+    def __rtruediv__(self, other: Value) -> Value:  # other / self
         return other / self
 
     # -- functions of one value -----------------------------------------------
@@ -281,13 +243,7 @@ class Value:
         return out
 
     def log(self) -> Value:
-        """Return the natural logarithm; its derivative is ``1 / self``.
-
-        Raises
-        ------
-        ValueError
-            If the value is not positive.
-        """
+        """Return the natural logarithm; its derivative is ``1 / self``. The value must be positive."""
         x = self.data
         if x <= 0:
             raise ValueError(f"log needs a positive number, got {x:g}")
@@ -359,22 +315,12 @@ def topological_order(root: Value) -> list[Value]:
 
     The root comes last and the leaves (inputs and constants) early. A value
     used several times appears once.
-
-    Parameters
-    ----------
-    root
-        The value at the end of the computation.
-
-    Returns
-    -------
-    list of Value
     """
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
-    # A depth-first search without recursion, so that long chains (a sum of
-    # thousands of terms) do not hit Python's recursion limit. A node is put
-    # on the stack twice: first to visit its parents, then, once they are
-    # all listed, to be listed itself.
+    # A depth-first search without recursion, which long chains (a sum of
+    # thousands of terms) would take beyond Python's limit. A node goes on the
+    # stack twice: to visit its parents, then, once they are listed, to be listed.
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[tuple[Value, bool]] = [(root, False)]
@@ -389,139 +335,6 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
-    """Return the graph of ``root``: its nodes and its edges.
-
-    Returns
-    -------
-    nodes : list of Value
-        Every value ``root`` depends on, in :func:`topological_order`.
-    edges : list of tuple
-        One ``(parent, child)`` pair for each use of a value in an
-        operation; a value used twice by the same operation (``x * x``)
-        gives two equal pairs.
-    """
-    nodes = topological_order(root)
-    edges = [(parent, node) for node in nodes for parent in node.parents]
-    return nodes, edges
-
-
-#: How operations are written in the drawings.
-_OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "exp": "exp", "log": "log", "tanh": "tanh",
-               "sigmoid": "σ", "relu": "ReLU"}
-
-
-def _op_symbol(op: str) -> str:
-    if op.startswith("**"):
-        return "^" + op[2:].replace("-", "−")
-    return _OP_SYMBOLS.get(op, op)
-
-
-def _layout(nodes: list[Value]) -> dict[Value, tuple[float, float]]:
-    """Place each node in a column by its depth and spread each column in y.
-
-    An operation's depth is the length of the longest path to it from a
-    leaf; a leaf sits one column before the first operation that uses it, so
-    that a constant used late is drawn next to where it is used.
-    """
-    depth: dict[Value, int] = {}
-    for node in nodes:  # parents come first
-        depth[node] = 1 + max((depth[p] for p in node.parents), default=-1)
-    first_use: dict[Value, int] = {}
-    for node in nodes:
-        for parent in node.parents:
-            first_use[parent] = min(first_use.get(parent, depth[node]), depth[node])
-    for node in nodes:
-        if not node.parents and node in first_use:
-            depth[node] = first_use[node] - 1
-    columns: dict[int, list[Value]] = {}
-    for node in nodes:
-        columns.setdefault(depth[node], []).append(node)
-    position: dict[Value, tuple[float, float]] = {}
-    for d in sorted(columns):
-        column = columns[d]
-        # Operations first, ordered by the mean height of their parents (which
-        # keeps edges from crossing in small graphs), then the leaves.
-        column.sort(key=lambda n: (not n.parents, -np.mean([position[p][1] for p in n.parents] or [0.0])))
-        heights = np.linspace((len(column) - 1) / 2, -(len(column) - 1) / 2, len(column))
-        for node, y in zip(column, heights):
-            position[node] = (float(d), float(y))
-    return position
-
-
-def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = "#DCEBF7") -> Any:
-    """Draw the computational graph of ``root`` with matplotlib.
-
-    Every value is a box that shows its label (if it has one), its ``data``
-    and its ``grad``; every operation is a small circle between the values it
-    combines and the value it makes. The inputs are on the left, ``root`` on
-    the right. Call :meth:`Value.backward` first to show gradients.
-
-    Parameters
-    ----------
-    root
-        The value at the end of the computation.
-    ax
-        The axes to draw on; default: a new figure's, sized to the graph.
-    fmt
-        The format of the numbers (a format spec such as ``".3g"``).
-    node_color
-        The fill colour of the boxes.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.pyplot as plt
-
-    nodes, _ = trace(root)
-    position = _layout(nodes)
-    n_columns = 1 + max(x for x, _ in position.values())
-    tallest = max(sum(1 for x, _ in position.values() if x == c) for c in range(int(n_columns)))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.6 * n_columns + 0.4, 0.9 * tallest + 0.6))
-    ax.set_xlim(-0.6, n_columns - 0.4)
-    ax.set_ylim(-tallest / 2, tallest / 2)
-    ax.set_axis_off()
-
-    boxes = {}
-    for node in nodes:
-        lines = [node.label] if node.label else []
-        lines += [f"data {node.data:{fmt}}", f"grad {node.grad:{fmt}}"]
-        boxes[node] = ax.text(
-            *position[node], "\n".join(lines), ha="center", va="center", fontsize=8, zorder=3,
-            bbox={"boxstyle": "round,pad=0.35", "fc": node_color, "ec": "0.3", "lw": 0.8},
-        )
-    arrow = {"arrowstyle": "-|>", "color": "0.35", "lw": 0.8, "shrinkA": 1, "shrinkB": 1}
-    for node in nodes:
-        if not node.parents:
-            continue
-        x, y = position[node]
-        op = ax.text(x - 0.45, y, _op_symbol(node.op), ha="center", va="center", fontsize=8, zorder=3,
-                     bbox={"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "0.3", "lw": 0.8})
-        ax.annotate("", xy=(0, 0.5), xycoords=boxes[node], xytext=(1, 0.5), textcoords=op,
-                    arrowprops=arrow, zorder=2)
-        for k, parent in enumerate(node.parents):
-            # A value used twice by one operation (x * x) gets two curved
-            # edges; an edge that skips columns bends so as not to run
-            # behind the boxes in between.
-            if node.parents.count(parent) > 1:
-                bend = 0.3 if k == 0 else -0.3
-            else:
-                bend = 0.25 if x - position[parent][0] > 1 else 0.0
-            ax.annotate("", xy=(0, 0.5), xycoords=op, xytext=(1, 0.5), textcoords=boxes[parent],
-                        arrowprops={**arrow, "connectionstyle": f"arc3,rad={bend}"}, zorder=2)
-    return ax
-
-
-# ---------------------------------------------------------------------------
-# A multilayer perceptron made of values
-# ---------------------------------------------------------------------------
-
-
-def _apply(activation: str, z: Value) -> Value:
-    return z if activation == "identity" else getattr(z, activation)()
-
 
 class MLP:
     """A fully connected network whose every weight, bias and neuron is a :class:`Value`.
@@ -533,17 +346,13 @@ class MLP:
 
     Parameters
     ----------
-    weights
-        One matrix per layer, of shape ``(n_in, n_out)`` as in
-        :class:`nnbook.network.Network` (nested lists or arrays of numbers).
-    biases
-        One vector per layer, of length ``n_out``.
+    weights, biases
+        One matrix of shape ``(n_in, n_out)`` and one vector of length
+        ``n_out`` per layer, as in :class:`nnbook.network.Network`.
     activation
-        The activation of the hidden layers: ``"tanh"``, ``"sigmoid"``,
-        ``"relu"`` or ``"identity"``.
+        The activation of the hidden layers, one of :data:`MLP_ACTIVATIONS`.
     output_activation
-        The activation of the output layer; ``None`` means the same as
-        ``activation``.
+        The activation of the output layer; ``None``: as the hidden layers.
 
     Attributes
     ----------
@@ -561,19 +370,18 @@ class MLP:
         output_activation: str | None = None,
     ) -> None:
         output_activation = activation if output_activation is None else output_activation
-        for name in (activation, output_activation):
-            if name not in MLP_ACTIVATIONS:
-                raise ValueError(f"unknown activation {name!r}; MLP knows {', '.join(MLP_ACTIVATIONS)}")
+        self.activation = check_choice(activation, "activation", MLP_ACTIVATIONS)
+        self.output_activation = check_choice(output_activation, "output_activation", MLP_ACTIVATIONS)
         if len(weights) == 0 or len(weights) != len(biases):
             raise ValueError(
                 f"weights and biases must hold one entry per layer (at least one), got "
                 f"{len(weights)} and {len(biases)}"
             )
-        self.activation, self.output_activation = activation, output_activation
         self.weights: list[list[list[Value]]] = []
         self.biases: list[list[Value]] = []
         for l, (w, b) in enumerate(zip(weights, biases)):
-            w, b = np.asarray(w, dtype=float), np.asarray(b, dtype=float)
+            w = as_real_array(w, f"weights[{l}]", dtype=np.float64)
+            b = as_real_array(b, f"biases[{l}]", dtype=np.float64)
             n_in = self.sizes[-1] if self.weights else w.shape[0] if w.ndim == 2 else -1
             if w.ndim != 2 or w.shape[0] != n_in or b.shape != (w.shape[1],):
                 raise ValueError(
@@ -605,6 +413,6 @@ class MLP:
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             activation = self.output_activation if l == last else self.activation
             # z_j = sum_i a_i w_ij + b_j for each neuron j of the next layer.
-            a = [_apply(activation, sum((a_i * w[i][j] for i, a_i in enumerate(a)), b[j]))
-                 for j in range(len(b))]
+            zs = [sum((a_i * w[i][j] for i, a_i in enumerate(a)), b[j]) for j in range(len(b))]
+            a = zs if activation == "identity" else [getattr(z, activation)() for z in zs]
         return a

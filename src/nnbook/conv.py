@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from nnbook._checks import as_real_array, check_int
+
 __all__ = [
     "avg_pool2d",
     "conv2d",
@@ -69,41 +71,25 @@ IntOrPair = int | tuple[int, int]
 # ---------------------------------------------------------------------------
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
-    """Return ``value`` as a pair of ints, each at least ``minimum``."""
-    pair = (value, value) if _is_int(value) else value
-    if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(_is_int(v) for v in pair)):
-        raise TypeError(f"{name} must be an int or a pair of ints (height, width), got {value!r}")
-    if min(pair) < minimum:
-        kind = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{name} must be {kind} (at least {minimum}), got {value!r}")
-    return int(pair[0]), int(pair[1])
+    """Return an int or a pair of ints ``(height, width)`` as a pair, each at least ``minimum``."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) == 2:
+        try:
+            return check_int(pair[0], name, minimum), check_int(pair[1], name, minimum)
+        except TypeError:
+            pass
+    raise TypeError(f"{name} must be an int or a pair of ints (height, width), got {value!r}")
 
 
-def _as_float_array(a: ArrayLike, name: str) -> np.ndarray:
-    """Return ``a`` as a floating-point array (``float32`` stays ``float32``)."""
-    array = np.asarray(a)
-    if array.dtype.kind == "f":
-        return array
-    if array.dtype.kind in "biu":
-        return array.astype(np.float64)
-    raise TypeError(f"{name} must hold real numbers (a float, int or bool array), got dtype {array.dtype}")
-
-
-def _as_batch(x: ArrayLike, name: str = "input") -> np.ndarray:
-    """Return ``x`` as a float array of shape ``(N, C, H, W)``, or explain why not."""
-    array = _as_float_array(x, name)
+def _as_4d(a: ArrayLike, name: str, axes: str) -> np.ndarray:
+    """Return ``a`` as a non-empty float array with the four ``axes``, or explain why not."""
+    array = as_real_array(a, name, finite=False, nonempty=True)  # NaN in, NaN out, as in PyTorch
     if array.ndim != 4:
-        hint = ""
-        if array.ndim == 2:
-            hint = " (for a single 2-D image use correlate2d, or add the two axes with x[None, None])"
-        raise ValueError(f"{name} must have 4 dimensions (N, C, H, W), got shape {array.shape}{hint}")
-    if 0 in array.shape:
-        raise ValueError(f"{name} must not have an empty dimension, got shape {array.shape}")
+        hint = " (for a single 2-D image and kernel use correlate2d, or add two axes with [None, None])"
+        raise ValueError(
+            f"{name} must have 4 dimensions {axes}, got shape {array.shape}{hint if array.ndim == 2 else ''}"
+        )
     return array
 
 
@@ -124,12 +110,8 @@ def _check_conv_arguments(
     x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrPair, padding: IntOrPair
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int]]:
     """Validate the arguments of a convolution and return them as arrays and pairs."""
-    x = _as_batch(x)
-    w = _as_float_array(weight, "weight")
-    if w.ndim != 4:
-        raise ValueError(f"weight must have 4 dimensions (C_out, C_in, kH, kW), got shape {w.shape}")
-    if 0 in w.shape:
-        raise ValueError(f"weight must not have an empty dimension, got shape {w.shape}")
+    x = _as_4d(x, "input", "(N, C, H, W)")
+    w = _as_4d(weight, "weight", "(C_out, C_in, kH, kW)")
     if x.shape[1] != w.shape[1]:
         raise ValueError(
             f"the input has {x.shape[1]} channels but the weight expects {w.shape[1]} "
@@ -137,7 +119,7 @@ def _check_conv_arguments(
         )
     b = None
     if bias is not None:
-        b = _as_float_array(bias, "bias")
+        b = as_real_array(bias, "bias", finite=False)
         if b.shape != (w.shape[0],):
             raise ValueError(
                 f"bias must have shape (C_out,) = ({w.shape[0]},), one value per filter, got shape {b.shape}"
@@ -146,6 +128,18 @@ def _check_conv_arguments(
     padding = _pair(padding, "padding", 0)
     _check_fits(x.shape[2:], w.shape[2:], padding)
     return x, w, b, stride, padding
+
+
+def _check_window_arguments(
+    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair, what: str = "kernel"
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Validate a batch of images and a window; the stride defaults to the window's size."""
+    x = _as_4d(x, "input", "(N, C, H, W)")
+    kernel = _pair(kernel_size, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, "stride", 1)
+    padding = _pair(padding, "padding", 0)
+    _check_fits(x.shape[2:], kernel, padding, what)
+    return x, kernel, stride, padding
 
 
 def _pad(x: np.ndarray, padding: tuple[int, int], value: float = 0.0) -> np.ndarray:
@@ -186,34 +180,12 @@ def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     of them. A stride that does not divide ``n + 2*padding - k`` leaves the
     last few rows or columns unused.
 
-    Parameters
-    ----------
-    n
-        Length of the input (height or width), at least 1.
-    k
-        Length of the kernel along the same axis, at least 1.
-    stride
-        Step between neighbouring windows, at least 1.
-    padding
-        Zeros added at each end, at least 0.
-
-    Returns
-    -------
-    int
-        The number of output positions.
-
-    Raises
-    ------
-    ValueError
-        If a size is out of range, or the kernel is longer than the padded
-        input.
+    ``n`` and ``k`` are at least 1, ``stride`` at least 1 and ``padding``
+    at least 0. A ValueError says if the kernel is longer than the padded
+    input.
     """
-    for name, value, minimum in (("n", n, 1), ("k", k, 1), ("stride", stride, 1), ("padding", padding, 0)):
-        if not _is_int(value):
-            raise TypeError(f"{name} must be an int, got {value!r}")
-        if value < minimum:
-            kind = "positive" if minimum == 1 else "non-negative"
-            raise ValueError(f"{name} must be {kind} (at least {minimum}), got {value}")
+    n, k = check_int(n, "n", minimum=1), check_int(k, "k", minimum=1)
+    stride, padding = check_int(stride, "stride", minimum=1), check_int(padding, "padding", minimum=0)
     if k > n + 2 * padding:
         raise ValueError(f"the kernel ({k}) is longer than the padded input ({n} + 2*{padding} = {n + 2 * padding})")
     return (n + 2 * padding - k) // stride + 1
@@ -225,11 +197,7 @@ def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
 
 
 def conv2d_direct(
-    x: ArrayLike,
-    weight: ArrayLike,
-    bias: ArrayLike | None = None,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrPair = 1, padding: IntOrPair = 0
 ) -> np.ndarray:
     """2-D cross-correlation by sliding the filters over the image, one position at a time.
 
@@ -262,9 +230,9 @@ def conv2d_direct(
     Raises
     ------
     ValueError
-        On shapes that do not fit together (wrong number of dimensions,
-        channel mismatch, a bias of the wrong length, a kernel larger than the
-        padded input) and on a non-positive stride or negative padding.
+        On shapes that do not fit together (a kernel larger than the padded
+        input, channels or bias that do not match) and on a stride < 1 or a
+        padding < 0.
     TypeError
         On non-numeric arrays and non-integer strides or paddings.
     """
@@ -280,16 +248,11 @@ def conv2d_direct(
             # Each filter times the patch, summed over channels, rows and columns.
             out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, w)
     if b is not None:
-        out += b[None, :, None, None]
+        out = out + b[None, :, None, None]
     return out
 
 
-def im2col(
-    x: ArrayLike,
-    kernel_size: IntOrPair,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-) -> np.ndarray:
+def im2col(x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0) -> np.ndarray:
     """Cut every window of the input out as one column of a matrix ("image to columns").
 
     Column ``l`` of image ``n`` holds the ``C * kH * kW`` input values under
@@ -314,74 +277,41 @@ def im2col(
         Shape ``(N, C * kH * kW, H_out * W_out)``, a new array: each input
         value appears in as many columns as windows cover it.
     """
-    x = _as_batch(x)
-    kernel = _pair(kernel_size, "kernel_size", 1)
-    stride = _pair(stride, "stride", 1)
-    padding = _pair(padding, "padding", 0)
-    _check_fits(x.shape[2:], kernel, padding)
+    x, kernel, stride, padding = _check_window_arguments(x, kernel_size, stride, padding)
     windows = _windows(_pad(x, padding), kernel, stride)  # (N, C, H_out, W_out, kH, kW)
     n, c, h_out, w_out, kh, kw = windows.shape
     return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, h_out * w_out)
 
 
 def conv2d(
-    x: ArrayLike,
-    weight: ArrayLike,
-    bias: ArrayLike | None = None,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrPair = 1, padding: IntOrPair = 0
 ) -> np.ndarray:
     """2-D cross-correlation as one matrix product (im2col).
 
-    Every window of the padded input is taken out at once, as a strided view
-    of it (no loop), and laid out as one row of a matrix ``P`` of shape
-    ``(N * H_out * W_out, C_in * kH * kW)``. The filters, flattened the same
-    way, form a matrix ``K`` of shape ``(C_out, C_in * kH * kW)``, and the
-    whole layer is the single product ``P @ K.T``: one row per output
-    position, one column per filter. The price is memory: each input value
-    is copied into up to ``kH * kW`` rows.
+    :func:`im2col` cuts every window of the padded input out at once, as a
+    strided view of it (no loop), and lays each one out as a column: a
+    matrix of shape ``(C_in * kH * kW, H_out * W_out)`` per image. The
+    filters, flattened the same way, are the rows of a matrix of shape
+    ``(C_out, C_in * kH * kW)``, and the whole layer is the single product
+    of the two: one row per filter, one column per output position. The
+    price is memory: each input value is copied into up to ``kH * kW``
+    columns.
 
     The arguments, the result and the errors are those of
     :func:`conv2d_direct`, which computes the same numbers slowly.
-
-    Parameters
-    ----------
-    x
-        Input images, shape ``(N, C_in, H, W)``.
-    weight
-        Filters, shape ``(C_out, C_in, kH, kW)``.
-    bias
-        Optional, shape ``(C_out,)``.
-    stride
-        An int or ``(stride_h, stride_w)``; positive.
-    padding
-        An int or ``(pad_h, pad_w)``; non-negative.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(N, C_out, H_out, W_out)``.
     """
     x, w, b, stride, padding = _check_conv_arguments(x, weight, bias, stride, padding)
-    c_out, c_in, kh, kw = w.shape
-    windows = _windows(_pad(x, padding), (kh, kw), stride)  # (N, C_in, H_out, W_out, kH, kW)
-    n, _, h_out, w_out = windows.shape[:4]
-    # One row per output position; the reshape copies the windows into place.
-    patches = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h_out * w_out, c_in * kh * kw)
-    dtype = np.result_type(x, w)
-    out = patches.astype(dtype, copy=False) @ w.reshape(c_out, -1).T.astype(dtype, copy=False)
+    c_out, _, kh, kw = w.shape
+    columns = im2col(x, (kh, kw), stride, padding)  # (N, C_in * kH * kW, H_out * W_out)
+    out = w.reshape(c_out, -1) @ columns  # (N, C_out, H_out * W_out)
     if b is not None:
-        out += b
-    # Rows are (n, i, j) and columns filters: move the channel axis forward.
-    return out.reshape(n, h_out, w_out, c_out).transpose(0, 3, 1, 2)
+        out = out + b[:, None]
+    h_out = output_size(x.shape[2], kh, stride[0], padding[0])
+    w_out = output_size(x.shape[3], kw, stride[1], padding[1])
+    return out.reshape(x.shape[0], c_out, h_out, w_out)
 
 
-def correlate2d(
-    image: ArrayLike,
-    kernel: ArrayLike,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-) -> np.ndarray:
+def correlate2d(image: ArrayLike, kernel: ArrayLike, stride: IntOrPair = 1, padding: IntOrPair = 0) -> np.ndarray:
     """Cross-correlate one 2-D image with one 2-D kernel.
 
     The single-channel special case of :func:`conv2d`, for worked examples:
@@ -402,8 +332,7 @@ def correlate2d(
     numpy.ndarray
         Shape ``(H_out, W_out)``, see :func:`output_size`.
     """
-    image = _as_float_array(image, "image")
-    kernel = _as_float_array(kernel, "kernel")
+    image, kernel = as_real_array(image, "image", finite=False), as_real_array(kernel, "kernel", finite=False)
     for name, array in (("image", image), ("kernel", kernel)):
         if array.ndim != 2:
             raise ValueError(
@@ -421,25 +350,18 @@ def correlate2d(
 def _check_pool_arguments(
     x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair
 ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
-    x = _as_batch(x)
-    kernel = _pair(kernel_size, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, "stride", 1)
-    padding = _pair(padding, "padding", 0)
-    # As in PyTorch: a window must never lie entirely in the padding.
+    """Validate the arguments of a pooling, whose windows never lie entirely in the padding (as in PyTorch)."""
+    x, kernel, stride, padding = _check_window_arguments(x, kernel_size, stride, padding, "pooling window")
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(
             f"padding must be at most half the kernel size ({kernel[0] // 2}, {kernel[1] // 2}) "
             f"for kernel_size {kernel_size!r}, got {padding}"
         )
-    _check_fits(x.shape[2:], kernel, padding, what="pooling window")
     return x, kernel, stride, padding
 
 
 def max_pool2d(
-    x: ArrayLike,
-    kernel_size: IntOrPair,
-    stride: IntOrPair | None = None,
-    padding: IntOrPair = 0,
+    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
 ) -> np.ndarray:
     """Replace each window of each channel by its largest value.
 
@@ -470,30 +392,14 @@ def max_pool2d(
 
 
 def avg_pool2d(
-    x: ArrayLike,
-    kernel_size: IntOrPair,
-    stride: IntOrPair | None = None,
-    padding: IntOrPair = 0,
+    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
 ) -> np.ndarray:
     """Replace each window of each channel by its mean.
 
-    Parameters
-    ----------
-    x
-        Shape ``(N, C, H, W)``.
-    kernel_size
-        Window size, an int or ``(kH, kW)``.
-    stride
-        Step of the window; default: the window size.
-    padding
-        Rows and columns of zeros added on each side; at most half the window
-        size. As in PyTorch's default (``count_include_pad=True``) the zeros
-        count in the mean: every window is divided by ``kH * kW``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(N, C, H_out, W_out)``.
+    The arguments and the result are those of :func:`max_pool2d`, except
+    that the padding is zeros. As in PyTorch's default
+    (``count_include_pad=True``) the zeros count in the mean: every window
+    is divided by ``kH * kW``.
     """
     x, kernel, stride, padding = _check_pool_arguments(x, kernel_size, stride, padding)
     return _windows(_pad(x, padding), kernel, stride).mean(axis=(4, 5))

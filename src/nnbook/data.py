@@ -1,4 +1,4 @@
-"""Data sets of the book: MNIST through torchvision, and a stratified split.
+"""The book's data set: MNIST through torchvision, within the book's data budget.
 
 The MNIST files are read by :class:`torchvision.datasets.MNIST`; this module
 decides *where* they are, checks them before torchvision does, and turns
@@ -19,24 +19,26 @@ with ``download=True`` or the environment variable ``NNBOOK_DOWNLOAD=1``.
 images, whatever data set the build finds: :data:`BOOK_BUDGET`, a
 stratified, seeded subset of each official set (:func:`load_mnist` with
 ``budget=``). A build from the full MNIST and a build from a smaller
-offline sample thus do the same work and check the same claims. :func:`book_budget` returns it, or ``None`` when the
-environment variable ``NNBOOK_FULL_DATA=1`` lifts it, so that a reader with
-time to spare can run a chapter on everything.
+offline sample thus do the same work and check the same claims.
+:func:`book_budget` returns it, or ``None`` when ``NNBOOK_FULL_DATA=1``
+lifts it for a reader with time to run a chapter on everything. The
+validation set is split off with :mod:`nnbook.splits`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from nnbook._checks import check_int
+from nnbook.splits import stratified_split
 
 if TYPE_CHECKING:  # torch is imported only when data is really loaded
-    from torch.utils.data import Dataset, Subset
+    from torch.utils.data import Dataset
 
 __all__ = [
     "BOOK_BUDGET",
@@ -49,10 +51,7 @@ __all__ = [
     "check_idx_file",
     "default_data_root",
     "load_mnist",
-    "stratified_split",
     "to_tensors",
-    "train_validation_split",
-    "train_validation_test_split",
 ]
 
 #: The four files torchvision reads, under ``<root>/MNIST/raw/``.
@@ -105,11 +104,9 @@ class DataBudget(NamedTuple):
     seed: int = 0
 
 
-#: The book's one data budget. Every chapter that loads MNIST uses at most
-#: this many training and test images. They are the sizes of the offline
-#: sample the book is tested on, so a build from the full MNIST (the
-#: published site) does the same work, and checks the same claims at the
-#: same sizes, as the tested build.
+#: The book's one data budget. These are the sizes of the offline sample the
+#: book is tested on, so that a build from the full MNIST (the published site)
+#: checks the same claims at the same sizes as the tested build.
 BOOK_BUDGET = DataBudget(train=8_000, test=2_000)
 
 
@@ -360,176 +357,6 @@ def _keep_subset(dataset: Any, size: int, seed: int) -> None:
     dataset.targets = dataset.targets[keep]
 
 
-def _part_size(size: float | int, n: int, name: str) -> int:
-    """Turn a fraction or a count into a number of examples out of ``n``."""
-    if isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a float fraction or an int count, got {size!r}")
-    if isinstance(size, (int, np.integer)):
-        if not 0 < size < n:
-            raise ValueError(f"{name} as a count must be between 1 and {n - 1}, got {size}")
-        return int(size)
-    if not 0.0 < size < 1.0:
-        raise ValueError(f"{name} as a fraction must be in (0, 1), got {size}")
-    return min(max(int(round(size * n)), 1), n - 1)
-
-
-def _allocate(counts: np.ndarray, total: int, capacity: np.ndarray) -> np.ndarray:
-    """Share ``total`` places among classes in proportion to ``counts``.
-
-    Each class first gets its quota rounded down; the places left over go to
-    the classes whose quota was rounded down the most (the largest-remainder
-    rule, ties broken by class order), never beyond a class's ``capacity``.
-    """
-    quota = counts * (total / counts.sum())
-    share = np.minimum(np.floor(quota).astype(int), capacity)
-    order = np.argsort(-(quota - share), kind="stable")
-    # The caller leaves enough room in all classes together, so this ends.
-    while (leftover := total - share.sum()) > 0:
-        open_classes = [c for c in order if share[c] < capacity[c]]
-        for c in open_classes[:leftover]:
-            share[c] += 1
-    return share
-
-
-def stratified_split(
-    labels: Sequence[int] | np.ndarray,
-    *sizes: float | int,
-    seed: int = 0,
-) -> tuple[np.ndarray, ...]:
-    """Split indices into disjoint parts with the same class shares.
-
-    Each class contributes to each held-out part in proportion to its size,
-    so a rare class is not left out by chance. Shares that do not divide
-    evenly are rounded by the largest-remainder rule, so every part has
-    exactly the requested size. Whatever is not held out is the first part,
-    the training set.
-
-    Parameters
-    ----------
-    labels
-        One integer class label per example.
-    *sizes
-        The size of each held-out part (for example validation, then test):
-        a fraction strictly between 0 and 1, or a number of examples. Together
-        they must leave at least one example for training.
-    seed
-        Seed of the random choice within each class; the same seed gives the
-        same split.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``1 + len(sizes)`` sorted, disjoint integer arrays that together cover
-        ``range(len(labels))``: the training indices, then one array per size.
-
-    Examples
-    --------
-    >>> train, validation = stratified_split(labels, 0.1)
-    >>> train, validation, test = stratified_split(labels, 0.1, 0.2, seed=1)
-    """
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"labels must be a non-empty 1-D sequence, got shape {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"labels must be integers, got dtype {y.dtype}")
-    if not sizes:
-        raise TypeError("stratified_split needs at least one part size, e.g. stratified_split(labels, 0.1)")
-    n = y.size
-    totals = [_part_size(size, n, "validation_size" if len(sizes) == 1 else f"sizes[{i}]") for i, size in enumerate(sizes)]
-    if sum(totals) >= n:
-        raise ValueError(f"the parts take {sum(totals)} of {n} examples and leave none for training")
-
-    classes, counts = np.unique(y, return_counts=True)
-    rng = np.random.default_rng(seed)
-    # Shuffle each class once; the parts are consecutive slices of it.
-    members = [rng.permutation(np.flatnonzero(y == c)) for c in classes]
-    taken = np.zeros(len(classes), dtype=int)
-    parts = []
-    for total in totals:
-        share = _allocate(counts, total, capacity=counts - taken)
-        parts.append(np.sort(np.concatenate([m[t : t + k] for m, t, k in zip(members, taken, share)])))
-        taken += share
-    held_out = np.zeros(n, dtype=bool)
-    for part in parts:
-        held_out[part] = True
-    return (np.flatnonzero(~held_out), *parts)
-
-
-def train_validation_split(
-    dataset: Dataset,
-    validation_size: float | int = 0.1,
-    seed: int = 0,
-) -> tuple[Subset, Subset]:
-    """Split a labelled dataset into training and validation subsets.
-
-    This is step 1 of the training recipe: the validation set is carved out
-    of the training data, class by class, so that the test set is never
-    touched while tuning.
-
-    Parameters
-    ----------
-    dataset
-        A torch dataset with a ``targets`` attribute (as torchvision's
-        datasets have).
-    validation_size, seed
-        As in :func:`stratified_split`.
-
-    Returns
-    -------
-    train, validation : torch.utils.data.Subset
-    """
-    return _subsets(dataset, {"validation_size": validation_size}, seed)
-
-
-def train_validation_test_split(
-    dataset: Dataset,
-    validation_size: float | int = 0.1,
-    test_size: float | int = 0.2,
-    seed: int = 0,
-) -> tuple[Subset, Subset, Subset]:
-    """Split one labelled dataset into training, validation and test subsets.
-
-    The three parts are mutually exclusive and each keeps the class shares of
-    the whole. Use it for data that comes without an official test set; for
-    MNIST, keep the official test set and use :func:`train_validation_split`.
-
-    Parameters
-    ----------
-    dataset
-        A torch dataset with a ``targets`` attribute.
-    validation_size, test_size
-        Fractions or counts, as in :func:`stratified_split`.
-    seed
-        As in :func:`stratified_split`.
-
-    Returns
-    -------
-    train, validation, test : torch.utils.data.Subset
-    """
-    return _subsets(dataset, {"validation_size": validation_size, "test_size": test_size}, seed)
-
-
-def _subsets(dataset: Dataset, sizes: dict[str, float | int], seed: int) -> tuple[Subset, ...]:
-    """Wrap :func:`stratified_split` of ``dataset.targets`` into torch Subsets.
-
-    ``sizes`` maps each held-out part's parameter name to its size, so that an
-    error names the argument the caller passed.
-    """
-    targets = getattr(dataset, "targets", None)
-    if targets is None:
-        raise TypeError(
-            f"dataset must have a 'targets' attribute with one label per example "
-            f"(as torchvision datasets do); {type(dataset).__name__} has none"
-        )
-    from torch.utils.data import Subset
-
-    labels = np.asarray(targets)
-    for name, size in sizes.items():
-        _part_size(size, labels.size, name)
-    parts = stratified_split(labels, *sizes.values(), seed=seed)
-    return tuple(Subset(dataset, part.tolist()) for part in parts)
-
-
 def to_tensors(dataset: Dataset, flatten: bool = False) -> tuple[Any, Any]:
     """Return all images and labels of ``dataset`` as two tensors.
 
@@ -553,31 +380,42 @@ def to_tensors(dataset: Dataset, flatten: bool = False) -> tuple[Any, Any]:
     y : torch.Tensor
         ``int64`` labels, shape ``(N,)``.
     """
+    arrays = _stored_arrays(dataset)
+    X, y = arrays if arrays is not None else _stacked_items(dataset)
+    return (X.flatten(1) if flatten else X), y
+
+
+def _stored_arrays(dataset: Dataset) -> tuple[Any, Any] | None:
+    """The images and labels that an MNIST dataset (or a Subset of one) holds.
+
+    ``None`` unless the dataset stores its images as one ``uint8`` tensor and
+    applies ``ToTensor`` alone, whose result this computes for all at once.
+    """
     import torch
     from torch.utils.data import Subset
     from torchvision import transforms
 
-    base, indices = dataset, None
-    if isinstance(dataset, Subset):
-        base, indices = dataset.dataset, list(dataset.indices)
-    fast = (
-        isinstance(getattr(base, "data", None), torch.Tensor)
-        and base.data.dtype == torch.uint8
+    base, indices = (dataset.dataset, list(dataset.indices)) if isinstance(dataset, Subset) else (dataset, slice(None))
+    data = getattr(base, "data", None)
+    if not (
+        isinstance(data, torch.Tensor)
+        and data.dtype == torch.uint8
         and isinstance(getattr(base, "transform", None), transforms.ToTensor)
         and getattr(base, "target_transform", None) is None
-    )
-    if fast:
-        data, targets = base.data, torch.as_tensor(base.targets)
-        if indices is not None:
-            data, targets = data[indices], targets[indices]
-        X = data.to(torch.float32).div_(255).unsqueeze(1)
-        y = targets.to(torch.int64)
-    else:
-        if len(dataset) == 0:
-            raise ValueError("dataset is empty")
-        items = [dataset[i] for i in range(len(dataset))]
-        if not all(isinstance(x, torch.Tensor) for x, _ in items):
-            raise TypeError("dataset must yield (tensor, label) pairs; give MNIST a ToTensor transform")
-        X = torch.stack([x for x, _ in items]).to(torch.float32)
-        y = torch.as_tensor([int(label) for _, label in items], dtype=torch.int64)
-    return (X.flatten(1) if flatten else X), y
+    ):
+        return None
+    X = data[indices].to(torch.float32).div_(255).unsqueeze(1)
+    return X, torch.as_tensor(base.targets)[indices].to(torch.int64)
+
+
+def _stacked_items(dataset: Dataset) -> tuple[Any, Any]:
+    """All ``(image tensor, label)`` items of ``dataset``, stacked into two tensors."""
+    import torch
+
+    if len(dataset) == 0:  # type: ignore[arg-type]
+        raise ValueError("dataset is empty")
+    items = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
+    if not all(isinstance(x, torch.Tensor) for x, _ in items):
+        raise TypeError("dataset must yield (tensor, label) pairs; give MNIST a ToTensor transform")
+    X = torch.stack([x for x, _ in items]).to(torch.float32)
+    return X, torch.as_tensor([int(label) for _, label in items], dtype=torch.int64)

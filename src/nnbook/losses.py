@@ -5,39 +5,35 @@ cross-entropy for yes/no questions and categorical cross-entropy for one of
 several classes. Each cross-entropy comes twice:
 
 * **from probabilities** (:func:`binary_cross_entropy`,
-  :func:`categorical_cross_entropy`): the formulas of the textbooks, fed with
-  the output of a sigmoid or a softmax;
+  :func:`categorical_cross_entropy`): the textbook formulas, fed with the
+  output of a sigmoid or a softmax;
 * **from logits** (:func:`binary_cross_entropy_with_logits`,
-  :func:`cross_entropy`): the same losses fed with the scores *before* the
-  sigmoid or softmax. They never form a probability that could round to 0 or
-  1, so they stay finite and exact for any finite logits (the log-sum-exp
-  trick); this is what to train with.
+  :func:`cross_entropy`, and :func:`nll` from log-probabilities): fed with
+  the scores *before* the sigmoid or softmax, they never form a probability
+  that could round to 0 or 1, so they stay finite and exact for any finite
+  logits (the log-sum-exp trick); this is what to train with.
 
-Every loss has a ``*_grad`` partner: the gradient of the loss with respect
-to the function's first argument (the network's output), the quantity that
-back-propagation starts from.
+Every loss has a ``*_grad`` partner: its gradient with respect to the first
+argument (the network's output), where back-propagation starts. The
+conventions are those of :mod:`torch.nn.functional`, so that the numbers in
+the book agree with PyTorch's:
 
-Conventions follow :mod:`torch.nn.functional` exactly, so that the numbers
-in the book agree with PyTorch's:
-
-* ``reduction="mean"`` averages over the batch: over every element for
-  :func:`mse` and the binary losses, over the ``N`` examples (rows) for the
-  categorical ones. ``"sum"`` adds instead, and ``"none"`` returns one loss
-  per element (binary, MSE) or per example (categorical).
-* With ``reduction="none"`` the gradient functions return, for each element
-  or row, the derivative of *its own* loss: the gradient of the sum of the
-  losses, the same as with ``"sum"``.
+* ``reduction="mean"`` averages over every element for :func:`mse` and the
+  binary losses, over the ``N`` examples (rows) for the categorical ones.
+  ``"sum"`` adds instead, and ``"none"`` returns one loss per element
+  (binary, MSE) or per example (categorical); its gradient is that of the sum.
 * :func:`mse` has no factor 1/2: it is ``mean((a - y)**2)``, and its
-  gradient is ``2 (a - y) / n``.
-* From probabilities, a probability of exactly 0 for something that happened
-  would cost an infinite loss. As :func:`torch.nn.functional.binary_cross_entropy`
-  does, every logarithm is clamped at :data:`LOG_CLAMP` (= -100), so the loss
-  of a single element is at most 100; and the gradient's denominator is
-  clamped at :data:`GRAD_EPSILON` (= 1e-12), so the gradient is finite too
-  (at most 1e12 in size). The from-logits losses need neither.
+  gradient is ``2 (a - y) / n``. The quadratic cost ``1/(2n) sum_x ||a - y||^2``
+  of ``n`` examples is ``mse(a, y, reduction="sum") / (2 * n)``.
+* From probabilities, a probability of exactly 0 for what happened would
+  cost an infinite loss. Every logarithm is clamped at :data:`LOG_CLAMP`
+  (-100) and the gradient's denominator at :data:`GRAD_EPSILON` (1e-12), as
+  in :func:`torch.nn.functional.binary_cross_entropy`: a single element
+  costs at most 100, with a gradient of at most 1e12. The from-logits
+  losses need neither.
 
-All computations are in float64. Inputs may be NumPy arrays, nested
-sequences or (CPU) PyTorch tensors.
+Inputs may be NumPy arrays, nested sequences or PyTorch tensors. Float32
+inputs are computed in float32, everything else in float64.
 """
 
 from __future__ import annotations
@@ -46,25 +42,14 @@ from typing import Any
 
 import numpy as np
 
+from nnbook._checks import as_real_array, check_choice, check_int
+
 __all__ = [
-    "GRAD_EPSILON",
-    "LOG_CLAMP",
-    "REDUCTIONS",
-    "binary_cross_entropy",
-    "binary_cross_entropy_grad",
-    "binary_cross_entropy_with_logits",
-    "binary_cross_entropy_with_logits_grad",
-    "categorical_cross_entropy",
-    "categorical_cross_entropy_grad",
-    "cross_entropy",
-    "cross_entropy_grad",
-    "log_softmax",
-    "mse",
-    "mse_grad",
-    "nll",
-    "nll_grad",
-    "one_hot",
-    "softmax",
+    "GRAD_EPSILON", "LOG_CLAMP", "REDUCTIONS", "mse", "mse_grad",
+    "binary_cross_entropy", "binary_cross_entropy_grad",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
+    "cross_entropy", "cross_entropy_grad", "nll", "nll_grad", "categorical_cross_entropy",
+    "categorical_cross_entropy_grad", "log_softmax", "softmax", "one_hot",
 ]
 
 #: The ways a batch of losses can be reduced to one number, as in PyTorch.
@@ -79,80 +64,46 @@ LOG_CLAMP = -100.0
 GRAD_EPSILON = 1e-12
 
 
-# --- checking the inputs -------------------------------------------------------
+# --- checking the inputs and reducing the losses ---------------------------------
 
 
-def _to_numpy(x: Any) -> np.ndarray:
-    """Return ``x`` as a NumPy array; PyTorch tensors are detached first."""
-    if hasattr(x, "detach"):  # a torch tensor, without importing torch
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
+def _same_shape(a: Any, y: Any, a_name: str, y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+    """Return outputs ``a`` and targets ``y`` as float arrays of one shape."""
+    a = as_real_array(a, a_name, nonempty=True)
+    y = as_real_array(y, y_name, nonempty=True)
+    if a.shape != y.shape:
+        raise ValueError(f"{y_name} must have the same shape as {a_name}, {a.shape}, got shape {y.shape}")
+    return a, y
 
 
-def _as_float(x: Any, name: str) -> np.ndarray:
-    """Return ``x`` as a non-empty float64 array without NaN."""
-    array = _to_numpy(x)
-    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating) or array.dtype == bool):
-        raise TypeError(f"{name} must be real numbers, got dtype {array.dtype}")
-    array = array.astype(np.float64)
-    if array.size == 0:
-        raise ValueError(f"{name} must hold at least one value, got shape {array.shape}")
-    if np.isnan(array).any():
-        raise ValueError(f"{name} contains NaN")
+def _check_probabilities(x: np.ndarray, name: str, hint: str = "") -> None:
+    low, high = x.min(), x.max()
+    if low < 0 or high > 1:
+        raise ValueError(f"{name} must be probabilities in [0, 1], got values from {low:.6g} to {high:.6g}{hint}")
+
+
+def _as_scores(x: Any, name: str, finite: bool = True) -> np.ndarray:
+    """Check a batch of per-class scores: shape ``(N, C)`` or ``(C,)``."""
+    array = as_real_array(x, name, finite=finite, nonempty=True)
+    if array.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must have shape (N, C) for N examples and C classes, or (C,) "
+            f"for one example, got shape {array.shape}"
+        )
     return array
 
 
-def _check_reduction(reduction: Any) -> str:
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
-    return reduction
-
-
-def _check_same_shape(a: np.ndarray, y: np.ndarray, a_name: str, y_name: str) -> None:
-    if a.shape != y.shape:
-        raise ValueError(
-            f"{y_name} must have the same shape as {a_name}, {a.shape}, got shape {y.shape}"
-        )
-
-
-def _check_unit_interval(x: np.ndarray, name: str, hint: str = "") -> None:
-    if x.min() < 0.0 or x.max() > 1.0:
-        raise ValueError(
-            f"{name} must be probabilities in [0, 1], got values from {x.min():.6g} to {x.max():.6g}{hint}"
-        )
-
-
-def _check_finite(x: np.ndarray, name: str) -> None:
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name} must be finite, got {x[~np.isfinite(x)].flat[0]}")
-
-
-def _reduce(losses: np.ndarray, reduction: str) -> float | np.ndarray:
-    if reduction == "mean":
-        return float(losses.mean())
-    if reduction == "sum":
-        return float(losses.sum())
-    return losses
-
-
-def _grad_scale(count: int, reduction: str) -> float:
-    """The factor that the reduction puts in front of each loss's gradient."""
-    return 1.0 / count if reduction == "mean" else 1.0
-
-
 def _class_target(target: Any, scores: np.ndarray, scores_name: str) -> np.ndarray:
-    """Turn class labels or class probabilities into a float array like ``scores``.
+    """Turn class labels or class probabilities into an array like ``scores``.
 
-    ``scores`` has shape ``(N, C)`` or ``(C,)``. Integer ``target`` of shape
-    ``(N,)`` (or a single integer for ``(C,)``) holds class indices; a
-    ``target`` of the same shape as ``scores`` holds one probability
-    distribution per row (one-hot vectors included).
+    For ``scores`` of shape ``(N, C)`` (or ``(C,)``), ``target`` holds
+    integer class labels of shape ``(N,)`` (or one int), or one probability
+    distribution per row, of the shape of ``scores``.
     """
-    t = _to_numpy(target)
-    n_classes = scores.shape[-1]
+    t = np.asarray(target)
     if t.shape == scores.shape:
-        t = _as_float(t, "target")
-        _check_unit_interval(t, "target (class probabilities)")
+        t = as_real_array(t, "target", dtype=scores.dtype)
+        _check_probabilities(t, "target (class probabilities)")
         return t
     if t.shape != scores.shape[:-1]:
         raise ValueError(
@@ -160,25 +111,25 @@ def _class_target(target: Any, scores: np.ndarray, scores_name: str) -> np.ndarr
             f"probabilities of shape {scores.shape} to match {scores_name} of shape "
             f"{scores.shape}, got shape {t.shape}"
         )
-    if not np.issubdtype(t.dtype, np.integer):
-        raise TypeError(f"class labels must be integers (class indices), got dtype {t.dtype}")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        bad = t[(t < 0) | (t >= n_classes)].flat[0]
-        raise ValueError(
-            f"class labels must be in 0..{n_classes - 1} for {n_classes} classes, got the label {bad}"
-        )
-    return one_hot(t, n_classes)
+    return one_hot(t, scores.shape[-1]).astype(scores.dtype)
 
 
-def _as_scores(x: Any, name: str) -> np.ndarray:
-    """Check a batch of per-class scores: shape ``(N, C)`` or ``(C,)``."""
-    array = _as_float(x, name)
-    if array.ndim not in (1, 2):
-        raise ValueError(
-            f"{name} must have shape (N, C) for N examples and C classes, or (C,) "
-            f"for one example, got shape {array.shape}"
-        )
-    return array
+def _reduce(losses: np.ndarray, reduction: str) -> float | np.ndarray:
+    """The mean or the sum of the losses (a float), or the losses themselves."""
+    check_choice(reduction, "reduction", REDUCTIONS)
+    if reduction == "none":
+        return losses
+    return float(losses.mean() if reduction == "mean" else losses.sum())
+
+
+def _reduce_grad(grad: np.ndarray, n_losses: int, reduction: str) -> np.ndarray:
+    """The gradient of the reduced loss, from the gradient of the sum of the ``n_losses`` losses."""
+    check_choice(reduction, "reduction", REDUCTIONS)
+    return grad / n_losses if reduction == "mean" else grad
+
+
+def _n_examples(scores: np.ndarray) -> int:
+    return scores.size // scores.shape[-1]  # N rows of shape (N, C); 1 example of shape (C,)
 
 
 # --- softmax and one-hot --------------------------------------------------------
@@ -192,21 +143,11 @@ def log_softmax(z: Any, axis: int = -1) -> np.ndarray:
     mathematically but keeps every ``exp`` at most 1, so nothing overflows
     and the result is finite for all finite ``z``.
 
-    Parameters
-    ----------
-    z
-        Scores (logits), any shape.
-    axis
-        The axis that runs over the classes.
-
-    Returns
-    -------
-    numpy.ndarray
-        Log-probabilities, of the shape of ``z``; each slice along ``axis``
-        exponentiates to a distribution.
+    ``z`` holds finite scores (logits), any shape, and ``axis`` runs over
+    the classes. The result has the shape of ``z``; each slice along
+    ``axis`` exponentiates to a distribution.
     """
-    z = _as_float(z, "z")
-    _check_finite(z, "z")
+    z = as_real_array(z, "z", nonempty=True)
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -221,24 +162,13 @@ def softmax(z: Any, axis: int = -1) -> np.ndarray:
 
 
 def one_hot(labels: Any, num_classes: int) -> np.ndarray:
-    """Return the one-hot vectors of integer class ``labels``.
+    """Return the one-hot vectors of integer class ``labels`` (any shape, in ``0 .. C - 1``).
 
-    Parameters
-    ----------
-    labels
-        Integer class indices, any shape.
-    num_classes
-        The number of classes ``C``; labels must be in ``0 .. C - 1``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Float array of shape ``labels.shape + (C,)`` with a single 1 in each
-        vector, at the position of the label.
+    The result, a float64 array of shape ``labels.shape + (C,)`` for
+    ``C = num_classes``, has a single 1 in each vector, at the label.
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    y = _to_numpy(labels)
+    num_classes = check_int(num_classes, "num_classes", minimum=1)
+    y = np.asarray(labels)
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"class labels must be integers (class indices), got dtype {y.dtype}")
     if y.size and (y.min() < 0 or y.max() >= num_classes):
@@ -260,22 +190,17 @@ def mse(a: Any, y: Any, reduction: str = "mean") -> float | np.ndarray:
 
     Parameters
     ----------
-    a
-        The network's outputs, any shape.
-    y
-        The targets, of the same shape.
+    a, y
+        The network's outputs and the targets, of one shape.
     reduction
         ``"mean"`` (over all elements), ``"sum"`` or ``"none"`` (the squared
-        error of each element).
+        error of each element, an array of the shape of ``a``).
 
     Returns
     -------
     float or numpy.ndarray
-        The loss; an array of the shape of ``a`` for ``reduction="none"``.
     """
-    reduction = _check_reduction(reduction)
-    a, y = _as_float(a, "a"), _as_float(y, "y")
-    _check_same_shape(a, y, "a", "y")
+    a, y = _same_shape(a, y, "a")
     return _reduce((a - y) ** 2, reduction)
 
 
@@ -285,10 +210,8 @@ def mse_grad(a: Any, y: Any, reduction: str = "mean") -> np.ndarray:
     ``dC/da = 2 (a - y) / n`` for the mean over ``n`` elements, ``2 (a - y)``
     for the sum (and, element by element, for ``"none"``).
     """
-    reduction = _check_reduction(reduction)
-    a, y = _as_float(a, "a"), _as_float(y, "y")
-    _check_same_shape(a, y, "a", "y")
-    return 2.0 * (a - y) * _grad_scale(a.size, reduction)
+    a, y = _same_shape(a, y, "a")
+    return _reduce_grad(2 * (a - y), a.size, reduction)
 
 
 # --- binary cross-entropy -------------------------------------------------------
@@ -296,15 +219,10 @@ def mse_grad(a: Any, y: Any, reduction: str = "mean") -> np.ndarray:
 
 def _binary_inputs(x: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Check probabilities ``p`` (or logits ``z``) and targets ``y`` of a binary loss."""
-    x, y = _as_float(x, name), _as_float(y, "y")
-    _check_same_shape(x, y, name, "y")
+    x, y = _same_shape(x, y, name)
     if name == "p":
-        _check_unit_interval(
-            x, "p", "; to pass scores before the sigmoid, use binary_cross_entropy_with_logits"
-        )
-    else:
-        _check_finite(x, name)
-    _check_unit_interval(y, "y (targets)")
+        _check_probabilities(x, "p", "; to pass scores before the sigmoid, use binary_cross_entropy_with_logits")
+    _check_probabilities(y, "y (targets)")
     return x, y
 
 
@@ -330,12 +248,11 @@ def binary_cross_entropy(p: Any, y: Any, reduction: str = "mean") -> float | np.
     -------
     float or numpy.ndarray
     """
-    reduction = _check_reduction(reduction)
     p, y = _binary_inputs(p, y, "p")
     with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
         log_p = np.maximum(np.log(p), LOG_CLAMP)
         log_not_p = np.maximum(np.log1p(-p), LOG_CLAMP)
-    return _reduce(-(y * log_p + (1.0 - y) * log_not_p), reduction)
+    return _reduce(-(y * log_p + (1 - y) * log_not_p), reduction)
 
 
 def binary_cross_entropy_grad(p: Any, y: Any, reduction: str = "mean") -> np.ndarray:
@@ -346,15 +263,8 @@ def binary_cross_entropy_grad(p: Any, y: Any, reduction: str = "mean") -> np.nda
     even at ``p = 0`` or ``p = 1``; divided by the number of elements for
     ``reduction="mean"``.
     """
-    reduction = _check_reduction(reduction)
     p, y = _binary_inputs(p, y, "p")
-    return (p - y) / np.maximum(p * (1.0 - p), GRAD_EPSILON) * _grad_scale(p.size, reduction)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """The logistic function, accurate in relative terms on both tails."""
-    e = np.exp(-np.abs(z))  # at most 1: no overflow
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return _reduce_grad((p - y) / np.maximum(p * (1 - p), GRAD_EPSILON), p.size, reduction)
 
 
 def binary_cross_entropy_with_logits(z: Any, y: Any, reduction: str = "mean") -> float | np.ndarray:
@@ -364,24 +274,12 @@ def binary_cross_entropy_with_logits(z: Any, y: Any, reduction: str = "mean") ->
     ``-(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z)))`` but never
     exponentiates a positive number, so it is finite and accurate for any
     finite ``z`` (no clamping needed). As
-    :func:`torch.nn.functional.binary_cross_entropy_with_logits`.
-
-    Parameters
-    ----------
-    z
-        Logits (scores before the sigmoid), any shape, finite.
-    y
-        Targets in [0, 1], of the same shape.
-    reduction
-        ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
-
-    Returns
-    -------
-    float or numpy.ndarray
+    :func:`torch.nn.functional.binary_cross_entropy_with_logits`. The
+    arguments are those of :func:`binary_cross_entropy`, with the finite
+    logits ``z`` (scores before the sigmoid) in place of ``p``.
     """
-    reduction = _check_reduction(reduction)
     z, y = _binary_inputs(z, y, "z")
-    return _reduce(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))), reduction)
+    return _reduce(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), reduction)
 
 
 def binary_cross_entropy_with_logits_grad(z: Any, y: Any, reduction: str = "mean") -> np.ndarray:
@@ -391,12 +289,21 @@ def binary_cross_entropy_with_logits_grad(z: Any, y: Any, reduction: str = "mean
     ``sigmoid'(z)`` that makes squared error learn slowly when the output is
     badly wrong. Divided by the number of elements for ``reduction="mean"``.
     """
-    reduction = _check_reduction(reduction)
     z, y = _binary_inputs(z, y, "z")
-    return (_sigmoid(z) - y) * _grad_scale(z.size, reduction)
+    e = np.exp(-np.abs(z))  # at most 1: the sigmoid without overflow, accurate on both tails
+    sigmoid = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return _reduce_grad(sigmoid - y, z.size, reduction)
 
 
 # --- categorical cross-entropy --------------------------------------------------
+
+
+def _categorical_inputs(x: Any, target: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check ``logits`` (or probabilities ``probs``) and the targets of a categorical loss."""
+    x = _as_scores(x, name)
+    if name == "probs":
+        _check_probabilities(x, "probs", "; to pass scores before the softmax, use cross_entropy")
+    return x, _class_target(target, x, name)
 
 
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> float | np.ndarray:
@@ -425,10 +332,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> float | 
     -------
     float or numpy.ndarray
     """
-    reduction = _check_reduction(reduction)
-    z = _as_scores(logits, "logits")
-    _check_finite(z, "logits")
-    t = _class_target(target, z, "logits")
+    z, t = _categorical_inputs(logits, target, "logits")
     return _reduce(-(t * log_softmax(z)).sum(axis=-1), reduction)
 
 
@@ -439,23 +343,24 @@ def cross_entropy_grad(logits: Any, target: Any, reduction: str = "mean") -> np.
     ``softmax(z) sum_j t_j - t``, which is the same when the target is a
     distribution), divided by ``N`` for ``reduction="mean"``.
     """
-    reduction = _check_reduction(reduction)
-    z = _as_scores(logits, "logits")
-    _check_finite(z, "logits")
-    t = _class_target(target, z, "logits")
-    n = z.shape[0] if z.ndim == 2 else 1
-    return (softmax(z) * t.sum(axis=-1, keepdims=True) - t) * _grad_scale(n, reduction)
+    z, t = _categorical_inputs(logits, target, "logits")
+    return _reduce_grad(softmax(z) * t.sum(axis=-1, keepdims=True) - t, _n_examples(z), reduction)
 
 
-def _nll_target(labels: Any, log_p: np.ndarray) -> np.ndarray:
-    """One-hot vectors of the integer ``labels`` of :func:`nll` (as torch, no distributions)."""
-    t = _to_numpy(labels)
-    if t.shape == log_p.shape:
+def _nll_inputs(log_probs: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Log-probabilities and the one-hot vectors of the integer labels (as torch, no distributions)."""
+    log_p = _as_scores(log_probs, "log_probs", finite=False)  # -inf is a probability of 0
+    if not np.all(log_p <= 0):  # NaN fails too
+        raise ValueError(
+            f"log_probs must be logarithms of probabilities (<= 0), got a value of "
+            f"{log_p[~(log_p <= 0)].flat[0]:.6g}; to pass scores before the softmax, use cross_entropy"
+        )
+    if np.shape(labels) == log_p.shape:
         raise ValueError(
             f"nll takes integer class labels of shape {log_p.shape[:-1]}, got shape "
-            f"{t.shape}; for class probabilities use cross_entropy or categorical_cross_entropy"
+            f"{log_p.shape}; for class probabilities use cross_entropy or categorical_cross_entropy"
         )
-    return _class_target(t, log_p, "log_probs")
+    return log_p, _class_target(labels, log_p, "log_probs")
 
 
 def nll(log_probs: Any, labels: Any, reduction: str = "mean") -> float | np.ndarray:
@@ -463,29 +368,14 @@ def nll(log_probs: Any, labels: Any, reduction: str = "mean") -> float | np.ndar
 
     ``C = -log_probs[k]`` for the label ``k`` of each example, as
     :func:`torch.nn.functional.nll_loss`. With ``log_probs =
-    log_softmax(logits)`` it equals :func:`cross_entropy`.
-
-    Parameters
-    ----------
-    log_probs
-        Logarithms of class probabilities (all <= 0), shape ``(N, C)`` or
-        ``(C,)``; ``-inf`` stands for a probability of 0.
-    labels
-        Integer class labels in ``0 .. C-1``, shape ``(N,)`` (an int for one
-        example).
-    reduction
-        ``"mean"`` (over the ``N`` examples), ``"sum"`` or ``"none"``.
-
-    Returns
-    -------
-    float or numpy.ndarray
+    log_softmax(logits)`` it equals :func:`cross_entropy`, whose arguments
+    it takes, with two differences: ``log_probs`` are logarithms of class
+    probabilities (all <= 0, ``-inf`` for a probability of 0), and the
+    targets must be integer class ``labels``.
     """
-    reduction = _check_reduction(reduction)
-    log_p = _check_log_probs(log_probs)
-    t = _nll_target(labels, log_p)
+    log_p, t = _nll_inputs(log_probs, labels)
     # Select rather than multiply by the one-hot t: 0 * -inf would be NaN.
-    picked = np.where(t > 0, log_p, 0.0)
-    return _reduce(-picked.sum(axis=-1), reduction)
+    return _reduce(-np.where(t > 0, log_p, 0).sum(axis=-1), reduction)
 
 
 def nll_grad(log_probs: Any, labels: Any, reduction: str = "mean") -> np.ndarray:
@@ -494,27 +384,8 @@ def nll_grad(log_probs: Any, labels: Any, reduction: str = "mean") -> np.ndarray
     ``-1`` at each example's label and 0 elsewhere, divided by ``N`` for
     ``reduction="mean"``.
     """
-    reduction = _check_reduction(reduction)
-    log_p = _check_log_probs(log_probs)
-    t = _nll_target(labels, log_p)
-    n = log_p.shape[0] if log_p.ndim == 2 else 1
-    return -t * _grad_scale(n, reduction)
-
-
-def _check_log_probs(log_probs: Any) -> np.ndarray:
-    log_p = _as_scores(log_probs, "log_probs")
-    if log_p.max() > 0.0:
-        raise ValueError(
-            f"log_probs must be logarithms of probabilities (<= 0), got a value of "
-            f"{log_p.max():.6g}; to pass scores before the softmax, use cross_entropy"
-        )
-    return log_p
-
-
-def _categorical_inputs(probs: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-    p = _as_scores(probs, "probs")
-    _check_unit_interval(p, "probs", "; to pass scores before the softmax, use cross_entropy")
-    return p, _class_target(target, p, "probs")
+    log_p, t = _nll_inputs(log_probs, labels)
+    return _reduce_grad(-t, _n_examples(log_p), reduction)
 
 
 def categorical_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> float | np.ndarray:
@@ -525,25 +396,11 @@ def categorical_cross_entropy(probs: Any, target: Any, reduction: str = "mean") 
     :func:`torch.nn.functional.binary_cross_entropy`, so a probability of 0
     for the target class costs 100 instead of infinity. To train, prefer
     :func:`cross_entropy`, which takes the logits and needs no clamping.
-
-    Parameters
-    ----------
-    probs
-        Class probabilities in [0, 1], shape ``(N, C)`` or ``(C,)``, each row
-        summing to 1.
-    target
-        Integer class labels of shape ``(N,)`` (an int for one example) or
-        class probabilities (one-hot vectors included) of the shape of
-        ``probs``.
-    reduction
-        ``"mean"`` (over the ``N`` examples), ``"sum"`` or ``"none"``.
-
-    Returns
-    -------
-    float or numpy.ndarray
+    The arguments are those of :func:`cross_entropy`, with class
+    probabilities ``probs`` in [0, 1] (rows summing to 1) in place of the
+    logits.
     """
-    reduction = _check_reduction(reduction)
-    p, t = _categorical_inputs(probs, target)
+    p, t = _categorical_inputs(probs, target, "probs")
     with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
         log_p = np.maximum(np.log(p), LOG_CLAMP)
     return _reduce(-(t * log_p).sum(axis=-1), reduction)
@@ -557,7 +414,5 @@ def categorical_cross_entropy_grad(probs: Any, target: Any, reduction: str = "me
     ``N`` for ``reduction="mean"``. (Through the softmax, this becomes the
     much simpler ``softmax(z) - t`` of :func:`cross_entropy_grad`.)
     """
-    reduction = _check_reduction(reduction)
-    p, t = _categorical_inputs(probs, target)
-    n = p.shape[0] if p.ndim == 2 else 1
-    return -t / np.maximum(p, GRAD_EPSILON) * _grad_scale(n, reduction)
+    p, t = _categorical_inputs(probs, target, "probs")
+    return _reduce_grad(-t / np.maximum(p, GRAD_EPSILON), _n_examples(p), reduction)

@@ -19,38 +19,16 @@ must exceed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from nnbook._checks import as_real_array, check_finite
 from nnbook.activations import Activation, get_activation
 
 __all__ = ["PartyDecision", "neuron", "perceptron", "sigmoid_neuron", "weighted_input"]
-
-
-def _check_bias(b: object) -> float:
-    """Return the bias as a float, or raise if it is not one finite number."""
-    if isinstance(b, np.ndarray) and b.ndim == 0:
-        b = b.item()
-    if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)):
-        raise TypeError(f"b must be a single real number (the bias), got {type(b).__name__}")
-    if not math.isfinite(b):
-        raise ValueError(f"b must be finite, got {b}")
-    return float(b)
-
-
-def _check_real(value: object, name: str) -> np.ndarray:
-    """Return ``value`` as a finite float array, or raise."""
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must not contain NaN or infinite values")
-    return array
 
 
 def weighted_input(x: Any, w: Any, b: float) -> np.ndarray:
@@ -76,16 +54,16 @@ def weighted_input(x: Any, w: Any, b: float) -> np.ndarray:
     ValueError
         If the shapes do not fit or a value is not finite.
     """
-    w = _check_real(w, "w")
+    w = as_real_array(w, "w", dtype=np.float64)
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"w must be a non-empty 1-D array of weights, got shape {w.shape}")
-    x = _check_real(x, "x")
+    x = as_real_array(x, "x", dtype=np.float64)
     k = w.size
     if x.ndim not in (1, 2) or x.shape[-1] != k:
         raise ValueError(
             f"x must have shape ({k},) or (n, {k}) to match the {k} weight(s), got shape {x.shape}"
         )
-    b = _check_bias(b)
+    b = check_finite(b, "b")
     z = x @ w + b
     return z[()] if z.ndim == 0 else z
 
@@ -149,12 +127,12 @@ class PartyDecision:
             raise ValueError("'bias' cannot be a factor's name: contributions() uses it for the bias")
         if len(set(factors)) != len(factors):
             raise ValueError(f"factors must have distinct names, got {factors!r}")
-        weights = _check_real(self.weights, "weights")
+        weights = as_real_array(self.weights, "weights", dtype=np.float64)
         if weights.shape != (len(factors),):
             raise ValueError(
                 f"weights must hold one number per factor ({len(factors)}), got shape {weights.shape}"
             )
-        threshold = _check_bias(self.threshold)
+        threshold = check_finite(self.threshold, "threshold")
         object.__setattr__(self, "factors", factors)
         object.__setattr__(self, "weights", tuple(float(v) for v in weights))
         object.__setattr__(self, "threshold", threshold)
@@ -192,7 +170,7 @@ class PartyDecision:
                     + "; ".join(parts)
                 )
             x = [x[f] for f in self.factors]
-        array = _check_real(x, "x")
+        array = as_real_array(x, "x", dtype=np.float64)
         k = len(self.factors)
         if array.ndim not in (1, 2) or array.shape[-1] != k:
             raise ValueError(

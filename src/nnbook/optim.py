@@ -1,39 +1,22 @@
-"""Gradient descent, mini-batch SGD and momentum: small NumPy optimisers.
+"""Gradient descent, momentum and mini-batch SGD, written as the lecture writes them.
 
-Each optimiser is the lecture's update rule written out, one line per
-formula, and returns the whole path it took (a :class:`Trajectory`), so that
-the book can draw it:
+Each optimiser is its update rule in a loop and returns the path it took, a
+:class:`Trajectory`, for the book to draw:
 
-* :func:`gradient_descent`: ``w' = w - eta * nabla C(w)``;
-* :func:`momentum`: ``w' = w - eta * nabla C(w) + gamma * v``, where ``v`` is
-  the previous update ``w - w_previous`` (zero before the first step);
-* :func:`minibatch_sgd`: shuffle the ``n`` training examples, cut them into
-  batches of ``m``, and take one step per batch with the gradient averaged
-  over that batch (with momentum if ``gamma > 0``).
+* :func:`gradient_descent`: ``w' = w - eta * grad C(w)``;
+* :func:`momentum`: ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``, from ``v = 0``;
+* :func:`minibatch_sgd`: the same step with the gradient averaged over one
+  batch of ``m`` examples, for every batch of a shuffled epoch.
 
-The lecture's form of momentum and PyTorch's ``torch.optim.SGD(lr=eta,
-momentum=gamma)`` are the same algorithm for a constant ``eta``. PyTorch
-keeps a buffer ``b' = gamma * b + nabla C`` and steps ``w' = w - eta * b'``;
-the lecture keeps the update ``v' = gamma * v - eta * nabla C`` and steps
-``w' = w + v'``. Multiplying the first recursion by ``-eta`` gives the second,
-with ``v = -eta * b``, so the iterates agree up to rounding.
+The lecture's momentum is ``torch.optim.SGD(lr=eta, momentum=gamma)``: PyTorch
+keeps ``b' = gamma * b + grad C`` and steps ``w' = w - eta * b'``; multiplying
+by ``-eta`` gives the lecture's recursion, with ``v = -eta * b``.
 
-A run that blows up is never returned as if nothing happened. Every step
-checks that the gradient and the new parameters are finite and have not run
-off (see ``max_growth``); every recorded loss is checked the same way. On
-the first failure the run stops, the :class:`Trajectory` is marked
-``diverged`` with the step at which it happened, and a
-:class:`DivergenceWarning` says so (unless ``warn=False``).
-
-:class:`Quadratic` is the test bed of the chapter: ``C(w) = 1/2 w^T A w -
-b^T w + c``, whose gradient descent iterates have a closed form and which
-diverges exactly when ``eta > 2 / L``, with ``L`` the largest eigenvalue of
-``A``.
-
-Everything is NumPy. Functions that draw random numbers take ``seed``: an
-``int`` (the same int gives the same numbers) or a
-:class:`numpy.random.Generator` (which is advanced, so successive calls give
-fresh draws).
+A run that blows up stops at the first step where the gradient, a parameter
+or a recorded loss is not finite or has run off (see ``max_growth``); its
+trajectory is marked ``diverged`` and a :class:`DivergenceWarning` says so.
+:class:`Quadratic` is the chapter's test bed: gradient descent on it has a
+closed form, and diverges exactly when ``eta > 2 / L``.
 """
 
 from __future__ import annotations
@@ -42,79 +25,159 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
-from nnbook._checks import Seed, as_generator, check_int, check_real
+from nnbook._checks import (Seed, as_generator, as_real_array, check_callable, check_finite, check_int,
+                            check_interval, check_positive)
 
-__all__ = [
-    "DivergenceWarning",
-    "Quadratic",
-    "Trajectory",
-    "gradient_descent",
-    "gradient_noise",
-    "minibatch_indices",
-    "minibatch_sgd",
-    "momentum",
-    "quadratic",
-]
+__all__ = ["DivergenceWarning", "Quadratic", "Trajectory", "gradient_descent", "gradient_noise",
+           "minibatch_indices", "minibatch_sgd", "momentum", "quadratic"]
 
-
-#: A gradient: parameters in, the gradient of the loss (same shape) out.
-Grad = Callable[[np.ndarray], Any]
-#: A mini-batch gradient: parameters and the indices of a batch in, the
-#: gradient of the loss averaged over that batch out.
-GradBatch = Callable[[np.ndarray, np.ndarray], Any]
-#: A loss: parameters in, one number out.
-Loss = Callable[[np.ndarray], Any]
-
-#: Default of ``max_growth``: how far (relative to the start) parameters or
-#: loss may go before a run counts as diverged.
-MAX_GROWTH = 1e6
+Point = Union[float, Sequence[float], np.ndarray]  #: Parameters: a number or an array of any shape.
+Grad = Callable[[np.ndarray], Any]  #: ``grad(w)``: the gradient of the loss at ``w``, shaped like ``w``.
+GradBatch = Callable[[np.ndarray, np.ndarray], Any]  #: ``grad_batch(w, idx)``: averaged over a batch.
+Loss = Callable[[np.ndarray], Any]  #: ``loss(w)``: one number.
+MAX_GROWTH = 1e6  #: Default of ``max_growth``: how far w or the loss may go before a run has diverged.
 
 
 class DivergenceWarning(RuntimeWarning):
     """An optimiser stopped because its parameters or loss blew up."""
 
 
-# ---------------------------------------------------------------------------
-# The result
-# ---------------------------------------------------------------------------
+# --- the optimisers -----------------------------------------------------------
+
+
+def gradient_descent(grad: Grad, w0: Point, eta: float, steps: int, loss: Loss | None = None, *,
+                     record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True) -> Trajectory:
+    """Run plain gradient descent, ``w' = w - eta * grad C(w)``, and return its :class:`Trajectory`.
+
+    Parameters
+    ----------
+    grad
+        ``grad(w)`` returns the gradient of the loss at ``w``, shaped like ``w``.
+    w0
+        The starting point: a number or an array of any shape.
+    eta
+        The learning rate, > 0.
+    steps
+        The number of updates, >= 0.
+    loss
+        Optional ``loss(w)``, evaluated at every recorded row.
+    record_every
+        Record every ``record_every``-th iterate (and the last); 1 records them all.
+    max_growth
+        The run diverges when ``|w - w0| > max_growth * (1 + |w0|)``, when
+        ``C(w) > C(w0) + max_growth * (1 + |C(w0)|)``, or when anything is not finite.
+    warn
+        Whether to warn (:class:`DivergenceWarning`) when the run diverges;
+        ``trajectory.diverged`` says it in any case.
+    """
+    check_callable(grad, "grad")
+    eta = check_positive(eta, "eta")
+    steps = check_int(steps, "steps", minimum=0)
+    run = _Recorder("gradient descent", w0, steps, loss, record_every, max_growth, warn, {"eta": eta})
+    w = run.w0
+    for _ in range(steps):
+        w = w - eta * run.checked(grad(w))
+        if not run.record(w):  # it has diverged
+            break
+    return run.trajectory()
+
+
+def momentum(grad: Grad, w0: Point, eta: float, gamma: float, steps: int, loss: Loss | None = None, *,
+             record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True) -> Trajectory:
+    """Run gradient descent with momentum: ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``.
+
+    The velocity ``v`` is the previous update, zero before the first step.
+    ``gamma``, the momentum coefficient, is in [0, 1) (0 is gradient descent);
+    the other arguments and the result are as in :func:`gradient_descent`.
+    """
+    check_callable(grad, "grad")
+    eta = check_positive(eta, "eta")
+    gamma = check_interval(gamma, "gamma", 0.0, 1.0, high_open=True)  # at 1 nothing damps v: never settles
+    steps = check_int(steps, "steps", minimum=0)
+    run = _Recorder("momentum", w0, steps, loss, record_every, max_growth, warn, {"eta": eta, "gamma": gamma})
+    w, v = run.w0, np.zeros_like(run.w0)
+    for _ in range(steps):
+        v = gamma * v - eta * run.checked(grad(w))
+        w = w + v
+        if not run.record(w):  # it has diverged
+            break
+    return run.trajectory()
+
+
+def minibatch_sgd(grad_batch: GradBatch, w0: Point, n_samples: int, eta: float, batch_size: int, epochs: int,
+                  seed: Seed = 0, gamma: float = 0.0, loss: Loss | None = None, *,
+                  record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True) -> Trajectory:
+    """Run mini-batch stochastic gradient descent (with momentum ``gamma``) for ``epochs`` epochs.
+
+    Each epoch shuffles the ``n_samples`` examples afresh and cuts them into
+    batches of ``batch_size`` (:func:`minibatch_indices`); each batch gives one
+    step of :func:`momentum` with ``grad_batch(w, idx)``, the gradient averaged
+    over the examples with indices ``idx``. ``record_every`` counts steps
+    (batches); the other arguments are as in :func:`momentum`. The result's
+    ``seen`` is the number of examples used up to each row, to compare batch
+    sizes at equal work.
+    """
+    check_callable(grad_batch, "grad_batch")
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    eta = check_positive(eta, "eta")
+    batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n_samples)
+    epochs = check_int(epochs, "epochs", minimum=0)
+    gamma = check_interval(gamma, "gamma", 0.0, 1.0, high_open=True)
+    rng = as_generator(seed)
+    steps = epochs * math.ceil(n_samples / batch_size)
+    hyper = {"eta": eta, "batch_size": batch_size, "gamma": gamma}
+    run = _Recorder("mini-batch SGD", w0, steps, loss, record_every, max_growth, warn, hyper, count_examples=True)
+    w, v = run.w0, np.zeros_like(run.w0)
+    for _ in range(epochs):
+        for idx in minibatch_indices(n_samples, batch_size, rng):
+            v = gamma * v - eta * run.checked(grad_batch(w, idx))
+            w = w + v
+            if not run.record(w, examples=len(idx)):  # it has diverged
+                return run.trajectory()
+    return run.trajectory()
+
+
+def minibatch_indices(n_samples: int, batch_size: int, seed: Seed = 0) -> list[np.ndarray]:
+    """Shuffle ``range(n_samples)`` and cut it into batches of ``batch_size``: one epoch.
+
+    The last batch is smaller when ``batch_size`` does not divide ``n_samples``.
+    ``seed`` is an int, or a Generator (advanced by one permutation).
+    """
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n_samples)
+    order = as_generator(seed).permutation(n_samples)
+    return [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
+
+
+def _as_point(w: object, name: str) -> np.ndarray:
+    """Return a point of parameter space as a new finite float64 array with at least one axis."""
+    return np.atleast_1d(as_real_array(w, name, dtype=np.float64, nonempty=True)).copy()
+
+
+# --- the path and the divergence alarm --------------------------------------------
 
 
 @dataclass(eq=False)  # arrays have no single truth value: compare fields yourself
 class Trajectory:
-    """The path an optimiser took: parameters and loss, step by step.
+    """The path an optimiser took: row ``i`` of each array is the state after ``step[i]`` updates.
 
-    Row ``i`` of every array belongs to the same moment, after ``step[i]``
-    updates. Without ``record_every`` every step is recorded, so ``w[k]`` is
-    the ``k``-th iterate and ``w`` has ``steps + 1`` rows (the start
-    included). With ``record_every=r`` only every ``r``-th step is kept, plus
-    the last one.
-
-    When a run diverges, it stops at the first step where a parameter, the
-    gradient or the loss is not finite or has run off; that step is
-    ``diverged_at``, and it is the last row (its values may be huge, ``inf``
-    or ``nan``: they are what the update produced).
+    By default every step is a row, so ``w[k]`` is the ``k``-th iterate. A run
+    that diverged ends with the step at which it did, whose values may be huge
+    or not finite: they are what the update produced.
     """
 
-    #: Parameters, shape ``(records, *w0.shape)``.
-    w: np.ndarray
-    #: Step number of each row (0 is the starting point).
-    step: np.ndarray
-    #: Loss at each row, or ``None`` when no loss function was given.
-    loss: np.ndarray | None = None
-    #: Examples used so far at each row (mini-batch SGD only, else ``None``).
-    seen: np.ndarray | None = None
-    #: True if the run was stopped because it blew up.
-    diverged: bool = False
-    #: The step at which divergence was detected, else ``None``.
-    diverged_at: int | None = None
-    #: Why the run was declared diverged ("" if it was not).
-    reason: str = ""
-    #: The hyper-parameters of the run (for plot labels and reports).
-    hyper: dict[str, Any] = field(default_factory=dict)
+    w: np.ndarray  #: Parameters, shape ``(rows, *w0.shape)``.
+    step: np.ndarray  #: Step number of each row (0 is the start).
+    loss: np.ndarray | None = None  #: Loss at each row, or ``None`` without a loss function.
+    seen: np.ndarray | None = None  #: Examples used up to each row (mini-batch SGD only).
+    diverged: bool = False  #: Whether the run was stopped because it blew up.
+    diverged_at: int | None = None  #: The step at which it blew up.
+    reason: str = ""  #: What blew up ("" if nothing did).
+    hyper: dict[str, Any] = field(default_factory=dict)  #: The hyper-parameters, for labels.
 
     @property
     def steps(self) -> int:
@@ -130,540 +193,137 @@ class Trajectory:
         return len(self.step)
 
     def steps_to_reach(self, tol: float, loss_star: float = 0.0) -> int | None:
-        """Return the first recorded step whose loss is within ``tol`` of ``loss_star``.
-
-        Parameters
-        ----------
-        tol
-            The tolerance, a positive number.
-        loss_star
-            The lowest value of the loss, if known (0 by default).
-
-        Returns
-        -------
-        int or None
-            The step number, or ``None`` if the run never got that close.
-        """
+        """Return the first recorded step whose loss is within ``tol`` (> 0) of ``loss_star``, or None."""
         if self.loss is None:
             raise ValueError("this trajectory has no loss: pass loss=... to the optimiser")
-        if not (isinstance(tol, (int, float, np.integer, np.floating)) and tol > 0):
-            raise ValueError(f"tol must be a positive number, got {tol!r}")
-        close = np.flatnonzero(self.loss - loss_star <= tol)
+        close = np.flatnonzero(self.loss - loss_star <= check_positive(tol, "tol"))
         return int(self.step[close[0]]) if close.size else None
 
 
-# ---------------------------------------------------------------------------
-# Input checks (the public boundary)
-# ---------------------------------------------------------------------------
-
-
-def _check_eta(eta: object) -> float:
-    """The learning rate must be a positive, finite number."""
-    eta = check_real(eta, "eta")
-    if not (eta > 0 and math.isfinite(eta)):
-        raise ValueError(f"eta (the learning rate) must be a positive finite number, got {eta}")
-    return eta
-
-
-def _check_gamma(gamma: object) -> float:
-    """The momentum coefficient must lie in [0, 1)."""
-    gamma = check_real(gamma, "gamma")
-    if not 0.0 <= gamma < 1.0:
-        # At gamma = 1 nothing damps the velocity: the ball never settles.
-        raise ValueError(f"gamma (the momentum coefficient) must be in [0, 1), got {gamma}")
-    return gamma
-
-
-def _check_w0(w0: object) -> np.ndarray:
-    """Return the starting point as a finite float64 array with at least one axis."""
-    if hasattr(w0, "detach"):  # a torch tensor, without importing torch
-        w0 = w0.detach().cpu().numpy()
-    array = np.asarray(w0)
-    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
-        raise TypeError(f"w0 must be real numbers, got dtype {array.dtype}")
-    array = np.atleast_1d(array.astype(np.float64))
-    if array.size == 0:
-        raise ValueError("w0 must hold at least one parameter, got an empty array")
-    if not np.isfinite(array).all():
-        raise ValueError("w0 (the starting point) contains NaN or infinite values")
-    return array.copy()
-
-
-def _check_callable(f: object, name: str, allow_none: bool = False) -> None:
-    if f is None and allow_none:
-        return
-    if not callable(f):
-        raise TypeError(f"{name} must be a function, got {type(f).__name__}")
-
-
-def _check_max_growth(max_growth: object) -> float:
-    max_growth = check_real(max_growth, "max_growth")
-    if not max_growth > 0:
-        raise ValueError(f"max_growth must be a positive number, got {max_growth}")
-    return max_growth
-
-
-# ---------------------------------------------------------------------------
-# The loop they share
-# ---------------------------------------------------------------------------
-
-
 class _Recorder:
-    """Collects the rows of a trajectory and watches for divergence."""
+    """Records the rows of a run's :class:`Trajectory` and stops the run when it diverges."""
 
-    def __init__(
-        self,
-        name: str,
-        w0: np.ndarray,
-        loss: Loss | None,
-        record_every: int,
-        max_growth: float,
-        warn: bool,
-        hyper: dict[str, Any],
-        track_seen: bool = False,
-        stacklevel: int = 4,
-    ) -> None:
-        self.name, self.w0, self.loss_fn = name, w0, loss
-        self.record_every, self.max_growth, self.warn = record_every, max_growth, warn
-        self.hyper, self.stacklevel = hyper, stacklevel
-        self.w: list[np.ndarray] = []
-        self.step: list[int] = []
-        self.loss: list[float] = []
-        self.seen: list[int] | None = [] if track_seen else None
-        # Parameters and loss may move this far from where they started.
-        self.w_limit = max_growth * (1.0 + float(np.linalg.norm(w0)))
-        self.loss0: float | None = None
-        self.reason = ""
-        self.diverged_at: int | None = None
+    def __init__(self, name: str, w0: object, steps: int, loss: Loss | None, record_every: object,
+                 max_growth: object, warn: bool, hyper: dict[str, Any], count_examples: bool = False) -> None:
+        check_callable(loss, "loss", allow_none=True)
+        self.name, self.steps, self.loss_fn, self.warn, self.hyper = name, steps, loss, warn, hyper
+        self.every = check_int(record_every, "record_every", minimum=1)
+        growth = check_positive(max_growth, "max_growth")
+        self.w0 = self.w = _as_point(w0, "w0")
+        self.k, self.seen, self.count_examples = 0, 0, count_examples  # steps taken, examples used
+        self.rows: list[tuple[int, np.ndarray, float, int]] = []  # (step, w, loss, seen)
+        self.diverged_at, self.reason = None, ""
+        loss0 = self._loss(self.w0)
+        if not math.isfinite(loss0):
+            raise ValueError(f"the loss at w0 is {loss0}; start from a point where it is finite")
+        # The run has diverged once w or the loss has gone this far from the start.
+        self.w_limit = growth * (1.0 + np.linalg.norm(self.w0))
+        self.loss_limit = loss0 + growth * (1.0 + abs(loss0))
+        self._add_row(loss0)
+
+    def checked(self, nabla: Any) -> np.ndarray:
+        """Return the gradient at the current ``w`` as an array; if it is not finite, the run has diverged."""
+        nabla = np.asarray(nabla, dtype=np.float64)
+        if nabla.shape != self.w0.shape:
+            raise ValueError(f"the gradient function returned shape {nabla.shape}; "
+                             f"expected {self.w0.shape}, the shape of w0")
+        if self.diverged_at is None and not np.isfinite(nabla).all():
+            self._stop("the gradient is not finite", loss=self._loss(self.w))
+        return nabla
+
+    def record(self, w: np.ndarray, examples: int = 0) -> bool:
+        """Count the step that led to ``w`` and record it if due; return False if the run has diverged."""
+        if self.diverged_at is not None:  # at the gradient that led to w, which is not recorded
+            return False
+        self.k, self.w, self.seen = self.k + 1, w, self.seen + examples
+        if not np.isfinite(w).all():
+            return self._stop("a parameter is not finite")
+        if (distance := np.linalg.norm(w - self.w0)) > self.w_limit:
+            return self._stop(f"the parameters moved {distance:.3g} away from w0")
+        if self.k % self.every and self.k != self.steps:
+            return True
+        loss = self._loss(w)
+        self._add_row(loss)
+        if not math.isfinite(loss):
+            return self._stop(f"the loss is {loss}")
+        if loss > self.loss_limit:
+            return self._stop(f"the loss grew from {self.rows[0][2]:.4g} to {loss:.4g}")
+        return True
 
     def _loss(self, w: np.ndarray) -> float:
-        value = np.asarray(self.loss_fn(w))  # type: ignore[misc]
+        if self.loss_fn is None:
+            return 0.0  # nothing to watch; the trajectory gets no loss
+        value = np.asarray(self.loss_fn(w))
         if value.size != 1:
             raise ValueError(f"loss must return one number, got an array of shape {value.shape}")
         return float(value.reshape(()))
 
-    def record(self, k: int, w: np.ndarray, seen: int = 0, last: bool = False) -> bool:
-        """Store row ``k`` if it is due; return False if the run must stop."""
-        if not (last or k % self.record_every == 0):
-            return True
-        self.w.append(w.copy())
-        self.step.append(k)
-        if self.seen is not None:
-            self.seen.append(seen)
-        if self.loss_fn is not None:
-            value = self._loss(w)
-            self.loss.append(value)
-            if self.loss0 is None:
-                self.loss0 = value
-                if not math.isfinite(value):
-                    raise ValueError(f"the loss at w0 is {value}; start from a point where it is finite")
-            elif not math.isfinite(value):
-                return self._stop(k, f"the loss is {value}")
-            elif value > self.loss0 + self.max_growth * (1.0 + abs(self.loss0)):
-                return self._stop(k, f"the loss grew from {self.loss0:.4g} to {value:.4g}")
-        return True
+    def _add_row(self, loss: float) -> None:
+        self.rows.append((self.k, self.w.copy(), loss, self.seen))
 
-    def check_gradient(self, k: int, nabla: Any, w: np.ndarray, seen: int = 0) -> np.ndarray | None:
-        """Return the gradient as an array, or None (after stopping) if it is not finite."""
-        nabla = np.asarray(nabla, dtype=np.float64)
-        if nabla.shape != w.shape:
-            raise ValueError(
-                f"the gradient function returned shape {nabla.shape}; "
-                f"expected {w.shape}, the shape of w0"
-            )
-        if not np.isfinite(nabla).all():
-            self._force_row(k, w, seen)
-            self._stop(k, "the gradient is not finite")
-            return None
-        return nabla
-
-    def check_w(self, k: int, w: np.ndarray, seen: int = 0) -> bool:
-        """Return False (after stopping and recording ``w``) if ``w`` blew up."""
-        if not np.isfinite(w).all():
-            reason = "a parameter is not finite"
-        elif np.linalg.norm(w - self.w0) > self.w_limit:
-            reason = f"the parameters moved {np.linalg.norm(w - self.w0):.3g} away from w0"
-        else:
-            return True
-        self._force_row(k, w, seen, with_loss=False)
-        return self._stop(k, reason)
-
-    def _force_row(self, k: int, w: np.ndarray, seen: int, with_loss: bool = True) -> None:
-        """Make sure step ``k`` is the last row, whatever ``record_every`` says."""
-        if self.step and self.step[-1] == k:
-            return
-        self.w.append(w.copy())
-        self.step.append(k)
-        if self.seen is not None:
-            self.seen.append(seen)
-        if self.loss_fn is not None:
-            if with_loss and np.isfinite(w).all():
-                with np.errstate(all="ignore"):
-                    self.loss.append(self._loss(w))
-            else:
-                self.loss.append(math.nan)
-
-    def _stop(self, k: int, reason: str) -> bool:
-        self.diverged_at, self.reason = k, reason
-        if self.warn:
-            # stacklevel: point at the caller of the public function.
-            warnings.warn(
-                f"{self.name} diverged at step {k}: {reason}. The run was stopped there; "
-                f"try a learning rate smaller than eta = {self.hyper['eta']:g} (on a quadratic, "
-                f"gradient descent needs eta < 2/L).",
-                DivergenceWarning,
-                stacklevel=self.stacklevel,
-            )
+    def _stop(self, reason: str, loss: float = math.nan) -> bool:
+        """Mark the run diverged at the current step, which becomes the last row (with ``loss``)."""
+        if self.rows[-1][0] != self.k:
+            self._add_row(loss)
+        self.diverged_at, self.reason = self.k, reason
+        if self.warn:  # stacklevel 4: the caller of the optimiser
+            warnings.warn(f"{self.name} diverged at step {self.k}: {reason}. The run was stopped there; try a "
+                          f"learning rate smaller than eta = {self.hyper['eta']:g} (on a quadratic, gradient "
+                          "descent needs eta < 2/L).", DivergenceWarning, stacklevel=4)
         return False
 
-    def result(self) -> Trajectory:
-        return Trajectory(
-            w=np.stack(self.w),
-            step=np.asarray(self.step, dtype=int),
-            loss=np.asarray(self.loss, dtype=np.float64) if self.loss_fn is not None else None,
-            seen=np.asarray(self.seen, dtype=int) if self.seen is not None else None,
-            diverged=self.diverged_at is not None,
-            diverged_at=self.diverged_at,
-            reason=self.reason,
-            hyper=dict(self.hyper),
-        )
+    def trajectory(self) -> Trajectory:
+        step, w, loss, seen = zip(*self.rows)
+        return Trajectory(np.stack(w), np.array(step), None if self.loss_fn is None else np.array(loss),
+                          np.array(seen) if self.count_examples else None, self.diverged_at is not None,
+                          self.diverged_at, self.reason, dict(self.hyper))
 
 
-def _run(
-    name: str,
-    grad: Grad,
-    w0: object,
-    eta: object,
-    gamma: object,
-    steps: object,
-    loss: Loss | None,
-    record_every: object,
-    max_growth: object,
-    warn: bool,
-) -> Trajectory:
-    """Full-batch gradient descent with (possibly zero) momentum."""
-    _check_callable(grad, "grad")
-    _check_callable(loss, "loss", allow_none=True)
-    w = _check_w0(w0)
-    eta, gamma = _check_eta(eta), _check_gamma(gamma)
-    steps = check_int(steps, "steps", 0)
-    record_every = check_int(record_every, "record_every", 1)
-    hyper = {"eta": eta, "gamma": gamma} if name == "momentum" else {"eta": eta}
-    rec = _Recorder(name, w, loss, record_every, _check_max_growth(max_growth), warn, hyper, stacklevel=5)
-    if not rec.record(0, w, last=steps == 0):
-        return rec.result()
-    v = np.zeros_like(w)  # the previous update; none before the first step
-    for k in range(1, steps + 1):
-        nabla = rec.check_gradient(k - 1, grad(w), w)
-        if nabla is None:
-            break
-        v = -eta * nabla + gamma * v
-        w = w + v
-        if not rec.check_w(k, w) or not rec.record(k, w, last=k == steps):
-            break
-    return rec.result()
+# --- the noise of mini-batch gradients --------------------------------------------------
 
 
-# ---------------------------------------------------------------------------
-# The optimisers
-# ---------------------------------------------------------------------------
-
-
-def gradient_descent(
-    grad: Grad,
-    w0: Sequence[float] | np.ndarray | float,
-    eta: float,
-    steps: int,
-    loss: Loss | None = None,
-    *,
-    record_every: int = 1,
-    max_growth: float = MAX_GROWTH,
-    warn: bool = True,
-) -> Trajectory:
-    """Run plain gradient descent, ``w' = w - eta * nabla C(w)``, for ``steps`` steps.
-
-    Parameters
-    ----------
-    grad
-        ``grad(w)`` returns the gradient ``nabla C(w)``, an array of the shape
-        of ``w``.
-    w0
-        The starting point: a number or an array of any shape (a number
-        becomes an array of one element).
-    eta
-        The learning rate, a positive number.
-    steps
-        The number of updates (0 or more).
-    loss
-        Optional ``loss(w)`` returning ``C(w)``; evaluated at every recorded
-        row, so the trajectory carries the loss curve.
-    record_every
-        Keep every ``record_every``-th iterate (and the last) to save memory
-        on long runs; 1 keeps them all.
-    max_growth
-        Divergence threshold: the run stops when ``|w - w0|`` exceeds
-        ``max_growth * (1 + |w0|)``, or the loss exceeds
-        ``C(w0) + max_growth * (1 + |C(w0)|)``, or anything is not finite.
-    warn
-        Issue a :class:`DivergenceWarning` when the run diverges. With
-        ``False``, check ``trajectory.diverged`` yourself.
-
-    Returns
-    -------
-    Trajectory
-        The iterates ``w_0, w_1, ...`` (and their losses).
-
-    Raises
-    ------
-    ValueError
-        If ``eta <= 0``, ``steps < 0``, or ``w0`` or the gradient has the wrong
-        shape or is not finite at the start.
-    """
-    return _run("gradient descent", grad, w0, eta, 0.0, steps, loss, record_every, max_growth, warn)
-
-
-def momentum(
-    grad: Grad,
-    w0: Sequence[float] | np.ndarray | float,
-    eta: float,
-    gamma: float,
-    steps: int,
-    loss: Loss | None = None,
-    *,
-    record_every: int = 1,
-    max_growth: float = MAX_GROWTH,
-    warn: bool = True,
-) -> Trajectory:
-    """Run gradient descent with momentum, ``w' = w - eta * nabla C(w) + gamma * v``.
-
-    ``v`` is the previous update, ``w - w_previous``, and is zero before the
-    first step, so the first step is a plain gradient step. Written with the
-    velocity: ``v' = gamma * v - eta * nabla C(w)``, ``w' = w + v'``. This is
-    ``torch.optim.SGD(lr=eta, momentum=gamma)`` (see the module's notes).
-
-    Parameters
-    ----------
-    grad, w0, eta, steps, loss, record_every, max_growth, warn
-        As in :func:`gradient_descent`.
-    gamma
-        The momentum coefficient, in [0, 1). ``gamma = 0`` is plain gradient
-        descent.
-
-    Returns
-    -------
-    Trajectory
-
-    Raises
-    ------
-    ValueError
-        As :func:`gradient_descent`, and if ``gamma`` is not in [0, 1).
-    """
-    return _run("momentum", grad, w0, eta, gamma, steps, loss, record_every, max_growth, warn)
-
-
-def minibatch_indices(n_samples: int, batch_size: int, seed: Seed = 0) -> list[np.ndarray]:
-    """Shuffle ``range(n_samples)`` and cut it into batches: one epoch.
-
-    Parameters
-    ----------
-    n_samples
-        The number of training examples ``n``.
-    batch_size
-        The batch size ``m``, from 1 to ``n``. When ``m`` does not divide
-        ``n`` the last batch is smaller, so that every example is used once.
-    seed
-        An int, or a Generator (advanced by one permutation).
-
-    Returns
-    -------
-    list of numpy.ndarray
-        ``ceil(n / m)`` integer arrays that together hold every index once.
-    """
-    n_samples = check_int(n_samples, "n_samples", 1)
-    batch_size = _check_batch_size(batch_size, n_samples)
-    order = as_generator(seed).permutation(n_samples)
-    return [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
-
-
-def _check_batch_size(batch_size: object, n_samples: int) -> int:
-    batch_size = check_int(batch_size, "batch_size", 1)
-    if batch_size > n_samples:
-        raise ValueError(
-            f"batch_size must be at most n_samples = {n_samples} (that is full-batch "
-            f"gradient descent), got {batch_size}"
-        )
-    return batch_size
-
-
-def minibatch_sgd(
-    grad_batch: GradBatch,
-    w0: Sequence[float] | np.ndarray | float,
-    n_samples: int,
-    eta: float,
-    batch_size: int,
-    epochs: int,
-    seed: Seed = 0,
-    gamma: float = 0.0,
-    loss: Loss | None = None,
-    *,
-    record_every: int = 1,
-    max_growth: float = MAX_GROWTH,
-    warn: bool = True,
-) -> Trajectory:
-    """Run mini-batch stochastic gradient descent for ``epochs`` passes over the data.
-
-    Each epoch shuffles the ``n`` examples afresh, cuts them into batches of
-    ``m = batch_size`` (the last one smaller if ``m`` does not divide ``n``)
-    and takes one step per batch, with the gradient averaged over the batch:
-    ``w' = w - eta * nabla C_batch(w) + gamma * v``. With ``m = n`` this is
-    gradient descent; with ``gamma > 0`` it has momentum.
-
-    Parameters
-    ----------
-    grad_batch
-        ``grad_batch(w, idx)`` returns the gradient of the loss averaged over
-        the examples with indices ``idx`` (an integer array).
-    w0
-        The starting point, as in :func:`gradient_descent`.
-    n_samples
-        The number of training examples ``n``.
-    eta
-        The learning rate, a positive number.
-    batch_size
-        ``m``, from 1 to ``n``.
-    epochs
-        Passes over the training set (0 or more).
-    seed
-        Seed of the shuffling: an int or a Generator.
-    gamma
-        The momentum coefficient, in [0, 1); 0 (the default) is plain SGD.
-    loss
-        Optional ``loss(w)``, usually the loss on the whole training set,
-        evaluated at every recorded row.
-    record_every, max_growth, warn
-        As in :func:`gradient_descent`; ``record_every`` counts steps
-        (batches).
-
-    Returns
-    -------
-    Trajectory
-        With ``seen``, the number of examples used up to each row, to compare
-        batch sizes at equal work.
-    """
-    _check_callable(grad_batch, "grad_batch")
-    _check_callable(loss, "loss", allow_none=True)
-    w = _check_w0(w0)
-    n_samples = check_int(n_samples, "n_samples", 1)
-    eta, gamma = _check_eta(eta), _check_gamma(gamma)
-    batch_size = _check_batch_size(batch_size, n_samples)
-    epochs = check_int(epochs, "epochs", 0)
-    record_every = check_int(record_every, "record_every", 1)
-    rng = as_generator(seed)
-    hyper = {"eta": eta, "batch_size": batch_size, "gamma": gamma}
-    rec = _Recorder(
-        "mini-batch SGD", w, loss, record_every, _check_max_growth(max_growth), warn, hyper, track_seen=True
-    )
-    if not rec.record(0, w, last=epochs == 0):
-        return rec.result()
-    total = epochs * -(-n_samples // batch_size)
-    k, seen = 0, 0
-    v = np.zeros_like(w)
-    for _ in range(epochs):
-        for idx in minibatch_indices(n_samples, batch_size, rng):
-            nabla = rec.check_gradient(k, grad_batch(w, idx), w, seen)
-            if nabla is None:
-                return rec.result()
-            v = -eta * nabla + gamma * v
-            w = w + v
-            k, seen = k + 1, seen + len(idx)
-            if not rec.check_w(k, w, seen) or not rec.record(k, w, seen, last=k == total):
-                return rec.result()
-    return rec.result()
-
-
-# ---------------------------------------------------------------------------
-# Measuring the noise of mini-batch gradients
-# ---------------------------------------------------------------------------
-
-
-def gradient_noise(
-    grad_batch: GradBatch,
-    w: Sequence[float] | np.ndarray,
-    n_samples: int,
-    batch_sizes: Sequence[int],
-    draws: int = 100,
-    seed: Seed = 0,
-) -> np.ndarray:
+def gradient_noise(grad_batch: GradBatch, w: Point, n_samples: int, batch_sizes: Sequence[int],
+                   draws: int = 100, seed: Seed = 0) -> np.ndarray:
     """Measure how far mini-batch gradients scatter around the full gradient.
 
-    At the fixed parameters ``w``, draw ``draws`` batches of each size ``m``
-    (each batch without repetition, as one batch of a shuffled epoch is),
-    and return the root-mean-square distance between the batch gradient and
-    the full-batch gradient ``grad_batch(w, range(n))``. For independent
-    examples it is ``sigma * sqrt((n - m) / (m (n - 1)))``, about
+    At the fixed parameters ``w``, draw ``draws`` (>= 2) batches of each size
+    ``m`` in ``batch_sizes`` (each without repetition, like a batch of an
+    epoch) and return, per size, the root-mean-square distance between the
+    batch gradient and the full one, ``grad_batch(w, range(n))``. For
+    independent examples it is ``sigma * sqrt((n - m) / (m (n - 1)))``, about
     ``sigma / sqrt(m)`` for ``m`` much smaller than ``n``.
-
-    Parameters
-    ----------
-    grad_batch
-        As in :func:`minibatch_sgd`.
-    w
-        Where to measure.
-    n_samples
-        The number of examples ``n``.
-    batch_sizes
-        The sizes ``m`` to try, each from 1 to ``n``.
-    draws
-        Batches per size (at least 2).
-    seed
-        An int or a Generator.
-
-    Returns
-    -------
-    numpy.ndarray
-        One RMS distance per batch size.
     """
-    _check_callable(grad_batch, "grad_batch")
-    w = _check_w0(w)
-    n_samples = check_int(n_samples, "n_samples", 1)
-    sizes = [_check_batch_size(m, n_samples) for m in batch_sizes]
+    check_callable(grad_batch, "grad_batch")
+    w = _as_point(w, "w")
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    sizes = [check_int(m, "batch_size", minimum=1, maximum=n_samples) for m in batch_sizes]
     if not sizes:
         raise ValueError("batch_sizes must hold at least one batch size")
-    draws = check_int(draws, "draws", 2)
+    draws = check_int(draws, "draws", minimum=2)
     rng = as_generator(seed)
     full = np.asarray(grad_batch(w, np.arange(n_samples)), dtype=np.float64)
     rms = np.empty(len(sizes))
     for i, m in enumerate(sizes):
-        squares = [
-            np.sum((np.asarray(grad_batch(w, rng.choice(n_samples, size=m, replace=False))) - full) ** 2)
-            for _ in range(draws)
-        ]
-        rms[i] = math.sqrt(np.mean(squares))
+        batches = [rng.choice(n_samples, size=m, replace=False) for _ in range(draws)]
+        rms[i] = math.sqrt(np.mean([np.sum((np.asarray(grad_batch(w, idx)) - full) ** 2) for idx in batches]))
     return rms
 
 
-# ---------------------------------------------------------------------------
-# Quadratics: the loss whose behaviour is known exactly
-# ---------------------------------------------------------------------------
+# --- quadratics: the loss whose behaviour is known exactly ---------------------------
 
 
 @dataclass(frozen=True)
 class Quadratic:
-    """The quadratic loss ``C(w) = 1/2 w^T A w - b^T w + c``.
+    """The quadratic loss ``C(w) = 1/2 w^T A w - b^T w + c``; build one with :func:`quadratic`.
 
     ``A`` is symmetric positive definite, so ``C`` has one minimum, at
-    ``w* = A^{-1} b``. Its gradient is ``A w - b`` and its curvature is the
-    same everywhere: along each eigenvector of ``A`` the loss is a parabola
-    whose second derivative is the eigenvalue. Build one with
-    :func:`quadratic`.
+    ``w* = A^{-1} b``. Along each eigenvector of ``A`` the loss is a parabola
+    whose second derivative, the curvature, is the eigenvalue.
     """
 
-    #: The symmetric positive definite matrix of curvatures, ``d x d``.
-    A: np.ndarray
-    #: The linear term, length ``d``.
-    b: np.ndarray
-    #: The constant term.
-    c: float = 0.0
+    A: np.ndarray  #: The symmetric positive definite ``d x d`` matrix of curvatures.
+    b: np.ndarray  #: The linear term, length ``d``.
+    c: float = 0.0  #: The constant term.
 
     def loss(self, w: Any) -> Any:
         """``C(w)``; ``w`` may be a stack of points of shape ``(..., d)`` (for contours)."""
@@ -671,27 +331,18 @@ class Quadratic:
         return 0.5 * np.einsum("...i,ij,...j->...", w, self.A, w) - w @ self.b + self.c
 
     def grad(self, w: Any) -> np.ndarray:
-        """``nabla C(w) = A w - b``."""
+        """``grad C(w) = A w - b``."""
         return np.asarray(w, dtype=np.float64) @ self.A - self.b  # A is symmetric
 
     @property
-    def dim(self) -> int:
-        return len(self.b)
-
-    @property
-    def eigenvalues(self) -> np.ndarray:
-        """The curvatures along the principal axes, in increasing order."""
-        return np.linalg.eigvalsh(self.A)
-
-    @property
     def L(self) -> float:
-        """The largest eigenvalue of ``A``: the gradient's Lipschitz constant."""
-        return float(self.eigenvalues[-1])
+        """The largest eigenvalue of ``A``: the steepest curvature, the gradient's Lipschitz constant."""
+        return float(np.linalg.eigvalsh(self.A)[-1])
 
     @property
     def mu(self) -> float:
         """The smallest eigenvalue of ``A``: the gentlest curvature."""
-        return float(self.eigenvalues[0])
+        return float(np.linalg.eigvalsh(self.A)[0])
 
     @property
     def condition_number(self) -> float:
@@ -714,68 +365,39 @@ class Quadratic:
         return float(self.loss(self.minimizer))
 
     def gd_iterate(self, w0: Any, eta: float, k: int) -> np.ndarray:
-        """The ``k``-th gradient descent iterate in closed form.
+        """The ``k``-th gradient descent iterate in closed form, ``w* + (I - eta A)^k (w_0 - w*)``.
 
-        ``w_k - w* = (I - eta A)^k (w_0 - w*)``: each step multiplies the
-        error by ``I - eta A``, so along an eigenvector with eigenvalue
-        ``lambda`` it shrinks by ``1 - eta * lambda`` per step. That factor is
-        smaller than 1 in size for every eigenvalue exactly when
-        ``0 < eta < 2 / L``.
+        Along an eigenvector with eigenvalue ``lambda`` each step multiplies
+        the error by ``1 - eta * lambda``, smaller than 1 in size for every
+        eigenvalue exactly when ``0 < eta < 2 / L``.
         """
-        w0 = _check_w0(w0)
-        if w0.shape != (self.dim,):
-            raise ValueError(f"w0 must have shape ({self.dim},), got shape {w0.shape}")
-        eta = _check_eta(eta)
-        k = check_int(k, "k", 0)
-        step = np.eye(self.dim) - eta * self.A
-        return self.minimizer + np.linalg.matrix_power(step, k) @ (w0 - self.minimizer)
+        w0 = _as_point(w0, "w0")
+        if w0.shape != self.b.shape:
+            raise ValueError(f"w0 must have shape {self.b.shape}, got shape {w0.shape}")
+        step = np.eye(len(self.b)) - check_positive(eta, "eta") * self.A
+        return self.minimizer + np.linalg.matrix_power(step, check_int(k, "k", minimum=0)) @ (w0 - self.minimizer)
 
 
-def quadratic(
-    A: Sequence[Sequence[float]] | np.ndarray | float,
-    b: Sequence[float] | np.ndarray | None = None,
-    c: float = 0.0,
-) -> Quadratic:
+def quadratic(A: Sequence[Sequence[float]] | np.ndarray | float, b: Point | None = None, c: float = 0.0) -> Quadratic:
     """Build the quadratic loss ``C(w) = 1/2 w^T A w - b^T w + c``.
 
-    Parameters
-    ----------
-    A
-        A symmetric positive definite ``d x d`` matrix (a positive number for
-        ``d = 1``).
-    b
-        A vector of length ``d``; zeros by default (the minimum is then at 0).
-    c
-        A constant.
-
-    Returns
-    -------
-    Quadratic
+    ``A`` is a symmetric positive definite ``d x d`` matrix (a positive number
+    for ``d = 1``), ``b`` a vector of length ``d`` (zeros by default: the
+    minimum is then at 0), and ``c`` a number.
     """
-    A_array = np.asarray(A)
-    if not (np.issubdtype(A_array.dtype, np.integer) or np.issubdtype(A_array.dtype, np.floating)):
-        raise TypeError(f"A must be real numbers, got dtype {A_array.dtype}")
-    A_array = np.atleast_2d(A_array.astype(np.float64))
-    if A_array.ndim != 2 or A_array.shape[0] != A_array.shape[1]:
-        raise ValueError(f"A must be a square matrix, got shape {A_array.shape}")
-    if not np.isfinite(A_array).all():
-        raise ValueError("A contains NaN or infinite values")
-    if not np.allclose(A_array, A_array.T, rtol=1e-12, atol=1e-12 * np.abs(A_array).max()):
+    A = np.atleast_2d(as_real_array(A, "A", dtype=np.float64))
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be a square matrix, got shape {A.shape}")
+    if not np.allclose(A, A.T, rtol=1e-12, atol=1e-12 * np.abs(A).max()):
         raise ValueError("A must be symmetric")
-    A_array = 0.5 * (A_array + A_array.T)
-    smallest = np.linalg.eigvalsh(A_array)[0]
+    A = 0.5 * (A + A.T)
+    smallest = np.linalg.eigvalsh(A)[0]
     if not smallest > 0:
-        raise ValueError(
-            f"A must be positive definite (all eigenvalues > 0, so that C has one minimum); "
-            f"its smallest eigenvalue is {smallest:.3g}"
-        )
-    d = A_array.shape[0]
-    b_array = np.zeros(d) if b is None else np.atleast_1d(np.asarray(b, dtype=np.float64))
-    if b_array.shape != (d,):
-        raise ValueError(f"b must have shape ({d},) to match A of shape {A_array.shape}, got shape {b_array.shape}")
-    if not np.isfinite(b_array).all():
-        raise ValueError("b contains NaN or infinite values")
-    c = check_real(c, "c")
-    A_array.setflags(write=False)
-    b_array.setflags(write=False)
-    return Quadratic(A_array, b_array, c)
+        raise ValueError(f"A must be positive definite (all eigenvalues > 0, so that C has one minimum); "
+                         f"its smallest eigenvalue is {smallest:.3g}")
+    b = np.zeros(len(A)) if b is None else _as_point(b, "b")
+    if b.shape != (len(A),):
+        raise ValueError(f"b must have shape ({len(A)},) to match A of shape {A.shape}, got shape {b.shape}")
+    A.setflags(write=False)
+    b.setflags(write=False)
+    return Quadratic(A, b, check_finite(c, "c"))

@@ -161,7 +161,7 @@ def learning_curves(history: Any, title: str | None = None) -> Figure:
     Parameters
     ----------
     history
-        A :class:`nnbook.train.History`, or a mapping with the lists
+        A :class:`nnbook.history.History`, or a mapping with the lists
         ``train_loss`` and optionally ``val_loss``, ``train_accuracy``,
         ``val_accuracy``.
     title

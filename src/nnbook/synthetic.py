@@ -14,32 +14,11 @@ or a :class:`numpy.random.Generator`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from nnbook._checks import Seed, as_generator
+from nnbook._checks import Seed, as_generator, check_int, check_nonnegative
 
 __all__ = ["two_moons", "xor_blobs"]
-
-
-
-def _check_n(n: object, minimum: int) -> int:
-    """Return the number of points as an int, or raise."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an integer, got {type(n).__name__}")
-    if n < minimum:
-        raise ValueError(f"n must be at least {minimum}, got {n}")
-    return int(n)
-
-
-def _check_noise(noise: object) -> float:
-    """Return the noise level as a float, or raise if it is negative or not finite."""
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
-        raise TypeError(f"noise must be a number, got {type(noise).__name__}")
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
-    return float(noise)
 
 
 def two_moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -68,8 +47,8 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndar
     y : numpy.ndarray
         Shape ``(n,)``, int64 labels 0 and 1.
     """
-    n = _check_n(n, 2)
-    noise = _check_noise(noise)
+    n = check_int(n, "n", minimum=2)
+    noise = check_nonnegative(noise, "noise")
     rng = as_generator(seed)
     n0 = n // 2
     n1 = n - n0
@@ -113,8 +92,8 @@ def xor_blobs(n: int = 200, noise: float = 0.3, seed: Seed = 0) -> tuple[np.ndar
     y : numpy.ndarray
         Shape ``(n,)``, int64 labels 0 and 1.
     """
-    n = _check_n(n, 4)
-    noise = _check_noise(noise)
+    n = check_int(n, "n", minimum=4)
+    noise = check_nonnegative(noise, "noise")
     rng = as_generator(seed)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     which = np.arange(n) % 4

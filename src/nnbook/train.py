@@ -3,7 +3,8 @@
 One epoch of :func:`fit` is the lecture's recipe in code: shuffle the
 training set, cut it into mini-batches, and for each batch compute the loss,
 back-propagate and take one optimiser step; then measure the loss and the
-accuracy on the validation set.
+accuracy on the validation set. The run is recorded in a
+:class:`nnbook.history.History`, the record the NumPy network keeps too.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import math
 import os
 import random
 import sys
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any, Union
 
 import numpy as np
@@ -21,12 +21,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from nnbook._checks import check_int, check_interval, check_nonnegative, check_positive, check_same_length
+from nnbook.history import History
+
 __all__ = [
-    "History",
     "default_device",
     "evaluate",
     "fit",
     "load_checkpoint",
+    "outputs",
     "predict",
     "save_checkpoint",
     "set_seed",
@@ -36,11 +39,13 @@ __all__ = [
 #: ``(X, y)`` pair of tensors, or a ready DataLoader.
 Data = Union[Dataset, tuple[torch.Tensor, torch.Tensor], DataLoader]
 
+#: A cost as PyTorch computes it: ``loss(output, y)``, averaged over the batch.
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
 
 def set_seed(seed: int) -> None:
     """Seed Python's, NumPy's and PyTorch's (CPU and CUDA) random generators."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r}")
+    seed = check_int(seed, "seed", minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -51,34 +56,6 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-@dataclass
-class History:
-    """Loss and accuracy per epoch, on the training and the validation set.
-
-    The training figures are averages over each epoch's mini-batches, taken
-    while the weights were changing; the validation figures are measured
-    after the epoch. Accuracies are fractions in [0, 1] (``nan`` when the
-    targets are not class labels); the validation lists are empty when
-    :func:`fit` had no validation set.
-    """
-
-    train_loss: list[float] = field(default_factory=list)
-    train_accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    #: The epoch (counted from 1) with the lowest validation loss, if any.
-    best_epoch: int | None = None
-    #: True if early stopping ended training before the last epoch.
-    stopped_early: bool = False
-
-    @property
-    def epochs(self) -> int:
-        return len(self.train_loss)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 def _as_loader(data: Data, batch_size: int, shuffle: bool, seed: int, name: str) -> DataLoader:
     """Wrap ``data`` in a DataLoader, checking what it is first."""
     if isinstance(data, DataLoader):
@@ -86,16 +63,13 @@ def _as_loader(data: Data, batch_size: int, shuffle: bool, seed: int, name: str)
     if isinstance(data, tuple):
         if len(data) != 2 or not all(isinstance(t, torch.Tensor) for t in data):
             raise TypeError(f"{name} as a tuple must be (X, y), two tensors")
-        X, y = data
-        if len(X) != len(y):
-            raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)}")
-        data = TensorDataset(X, y)
+        check_same_length(data[0], data[1], f"{name}'s X", f"{name}'s y")
+        data = TensorDataset(*data)
     if not isinstance(data, Dataset):
         raise TypeError(f"{name} must be a Dataset, an (X, y) pair of tensors or a DataLoader, got {type(data).__name__}")
     if len(data) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{name} is empty")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     generator = torch.Generator().manual_seed(seed) if shuffle else None
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
 
@@ -124,12 +98,6 @@ def _check_labels(output: torch.Tensor, labels: torch.Tensor, name: str) -> None
                 f"{name}: labels must be class indices 0 to {output.shape[1] - 1} "
                 f"(the model has {output.shape[1]} outputs), got labels from {low} to {high}"
             )
-
-
-def _check_batch(output: torch.Tensor, y: torch.Tensor, name: str) -> None:
-    """Fail early, and clearly, on a batch whose labels the loss would choke on."""
-    _check_lengths(output, y, name)
-    _check_labels(output, y, name)
 
 
 def _all_labels(data: Data) -> torch.Tensor | None:
@@ -172,10 +140,10 @@ def fit(
     train: Data,
     val: Data | None = None,
     *,
-    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    loss: Loss | None = None,
     optimizer: torch.optim.Optimizer | None = None,
-    lr: float = 0.1,
-    momentum: float = 0.0,
+    eta: float = 0.1,
+    gamma: float = 0.0,
     weight_decay: float = 0.0,
     epochs: int = 10,
     batch_size: int = 64,
@@ -198,8 +166,10 @@ def fit(
         The cost, called as ``loss(output, y)`` and averaged over the batch.
         Default: :class:`torch.nn.CrossEntropyLoss` (the model outputs logits).
     optimizer
-        Default: :class:`torch.optim.SGD` with ``lr``, ``momentum`` and
-        ``weight_decay``; those three are ignored when you pass your own.
+        Default: :class:`torch.optim.SGD` with the learning rate ``eta``, the
+        momentum coefficient ``gamma`` and ``weight_decay`` (PyTorch's
+        ``lr``, ``momentum`` and ``weight_decay``); those three are ignored
+        when you pass your own optimizer.
     epochs, batch_size
         Passes over the training set, and examples per gradient step.
     seed
@@ -219,7 +189,10 @@ def fit(
 
     Returns
     -------
-    History
+    nnbook.history.History
+        The training figures are averages over each epoch's mini-batches,
+        taken while the weights were changing; the validation figures are
+        measured after the epoch.
 
     Raises
     ------
@@ -230,21 +203,24 @@ def fit(
         ``TensorDataset``) are all checked before the first step; labels from
         other data, batch by batch.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    epochs = check_int(epochs, "epochs", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    if early_stopping is not None:
+        early_stopping = check_int(early_stopping, "early_stopping", minimum=1)
     if (early_stopping is not None or restore_best) and val is None:
         raise ValueError("early_stopping and restore_best need a validation set (val)")
-    if early_stopping is not None and (not isinstance(early_stopping, int) or early_stopping < 1):
-        raise ValueError(f"early_stopping must be a positive number of epochs, got {early_stopping!r}")
     device = torch.device(device) if device is not None else default_device()
     loss = loss if loss is not None else nn.CrossEntropyLoss()
     torch.manual_seed(seed)
     train_loader = _as_loader(train, batch_size, shuffle=True, seed=seed, name="train")
     model.to(device)
     if optimizer is None:
-        if not lr > 0:
-            raise ValueError(f"lr must be positive, got {lr!r}")
-        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        optimizer = torch.optim.SGD(
+            model.parameters(),
+            lr=check_positive(eta, "eta"),
+            momentum=check_interval(gamma, "gamma", 0, 1, high_open=True),
+            weight_decay=check_nonnegative(weight_decay, "weight_decay"),
+        )
 
     # Labels held in one tensor are checked all at once, with the first batch
     # (whose output tells how many classes the model has); labels from any
@@ -297,12 +273,28 @@ def fit(
     return history
 
 
+def _evaluation_batches(
+    model: nn.Module, data: Data, batch_size: int, device: torch.device | str | None
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield the model's output and the labels of each batch of ``data``, in order.
+
+    The model is put in evaluation mode (no dropout) and runs on ``device``,
+    by default the device its parameters are on. Call it under
+    :func:`torch.no_grad`.
+    """
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    loader = _as_loader(data, batch_size, shuffle=False, seed=0, name="data")
+    model.eval()
+    for x, y in loader:
+        yield _forward(model, x.to(device), "data"), y.to(device)
+
+
 @torch.no_grad()
 def evaluate(
     model: nn.Module,
     data: Data,
     *,
-    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    loss: Loss | None = None,
     batch_size: int = 1000,
     device: torch.device | str | None = None,
 ) -> dict[str, float]:
@@ -313,15 +305,11 @@ def evaluate(
     examples whose largest output is at the true class (``nan`` for targets
     that are not class labels).
     """
-    device = torch.device(device) if device is not None else next(model.parameters()).device
     loss = loss if loss is not None else nn.CrossEntropyLoss()
-    loader = _as_loader(data, batch_size, shuffle=False, seed=0, name="data")
-    model.eval()
     total_loss, correct, seen = 0.0, 0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        output = _forward(model, x, "data")
-        _check_batch(output, y, "data")
+    for output, y in _evaluation_batches(model, data, batch_size, device):
+        _check_lengths(output, y, "data")
+        _check_labels(output, y, "data")
         total_loss += loss(output, y).item() * len(y)
         seen += len(y)
         correct = correct + (output.argmax(1) == y).sum().item() if _is_classification(output, y) else math.nan
@@ -329,6 +317,23 @@ def evaluate(
 
 
 @torch.no_grad()
+def outputs(
+    model: nn.Module,
+    data: Data | torch.Tensor,
+    *,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """Return the model's raw outputs (for classifiers: the logits) on the CPU.
+
+    ``data`` may also be a tensor of inputs alone. The model is put in
+    evaluation mode (no dropout).
+    """
+    if isinstance(data, torch.Tensor):
+        data = (data, torch.zeros(len(data)))
+    return torch.cat([output.cpu() for output, _ in _evaluation_batches(model, data, batch_size, device)])
+
+
 def predict(
     model: nn.Module,
     data: Data | torch.Tensor,
@@ -336,16 +341,35 @@ def predict(
     batch_size: int = 1000,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
-    """Return the model's outputs (for classifiers: logits) on the CPU.
+    """Return the class the model gives each example: the index of its largest output.
 
-    ``data`` may also be a tensor of inputs alone.
+    Parameters
+    ----------
+    model
+        A classifier with one output per class (the logits, or probabilities).
+    data
+        As for :func:`outputs`: data with labels, or a tensor of inputs alone.
+    batch_size, device
+        As for :func:`outputs`.
+
+    Returns
+    -------
+    torch.Tensor
+        ``int64`` class labels on the CPU, one per example.
+
+    Raises
+    ------
+    ValueError
+        If the model gives fewer than two outputs per example (use
+        :func:`outputs` for the raw outputs of any other model).
     """
-    if isinstance(data, torch.Tensor):
-        data = (data, torch.zeros(len(data)))
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    loader = _as_loader(data, batch_size, shuffle=False, seed=0, name="data")
-    model.eval()
-    return torch.cat([_forward(model, x.to(device), "data").cpu() for x, _ in loader])
+    scores = outputs(model, data, batch_size=batch_size, device=device)
+    if scores.ndim != 2 or scores.shape[1] < 2:
+        raise ValueError(
+            f"predict needs a classifier with one output per class (at least 2), got outputs of shape "
+            f"{tuple(scores.shape)}; use nnbook.train.outputs for raw outputs"
+        )
+    return scores.argmax(1)
 
 
 def save_checkpoint(model: nn.Module, path: str | os.PathLike[str], **metadata: Any) -> None:

@@ -758,7 +758,7 @@
   const MLP_ACTIVATIONS = { relu: (z) => (z > 0 ? z : 0), sigmoid, tanh: Math.tanh, identity: (z) => z };
 
   /**
-   * The network of a file written by nnbook.models.export_mlp_json. Its
+   * The network of a file written by nnbook.widgets.export_mlp_json. Its
    * logits(input) computes, in double precision, what the file's
    * "computation" field says: z = weight a + bias for each layer, the
    * activation between layers, the last layer's z are the logits.

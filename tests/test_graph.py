@@ -1,0 +1,51 @@
+"""nnbook.graph: the nodes and edges of a Value's graph, and its drawing."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+
+from nnbook.autograd import Value
+from nnbook.graph import draw_graph, trace
+
+
+def test_trace_lists_nodes_and_edges() -> None:
+    x = Value(2.0, "x")
+    y = x * x + 1.0
+    nodes, edges = trace(y)
+    assert len(nodes) == 4  # x, the constant 1, x*x, the sum
+    assert len(edges) == 4  # x twice into *, then * and 1 into +
+    assert edges.count((x, y.parents[0])) == 2
+    assert {node.op for node in nodes} == {"", "*", "+"}
+
+
+def test_draw_graph_writes_data_and_grad_in_every_node() -> None:
+    w, x, b = Value(-0.8, "w"), Value(1.5, "x"), Value(0.4, "b")
+    d = (w * x + b).sigmoid() - 1.0
+    loss = d * d
+    loss.backward()
+    ax = draw_graph(loss)
+    texts = [t.get_text() for t in ax.texts]
+    nodes, _ = trace(loss)
+    for node in nodes:
+        assert any(f"data {node.data:.3g}" in t and f"grad {node.grad:.3g}" in t for t in texts)
+    for symbol in ("×", "+", "σ", "−"):
+        assert symbol in texts
+    assert any(t.startswith("w\n") for t in texts)
+    ax.figure.canvas.draw()  # the arrows attach to the boxes when drawn
+    plt.close(ax.figure)
+
+
+def test_draw_graph_on_given_axes() -> None:
+    fig, ax = plt.subplots()
+    assert draw_graph(Value(1.0) ** 2, ax=ax) is ax
+    plt.close(fig)
+
+
+def test_trace_needs_a_value() -> None:
+    with pytest.raises(TypeError, match="root must be a Value, got float"):
+        trace(1.0)  # type: ignore[arg-type]
