@@ -66,9 +66,9 @@ def test_grid_without_labels_has_no_titles() -> None:
     [
         ({"images": np.zeros((3, 3))}, ValueError, r"shape \(N, H, W\) or \(N, 1, H, W\)"),
         ({"images": np.zeros((2, 3, 3, 3))}, ValueError, r"shape \(N, H, W\)"),
-        ({"images": np.zeros((0, 3, 3))}, ValueError, "at least one image"),
+        ({"images": np.zeros((0, 3, 3))}, ValueError, r"images must hold at least one value, got shape \(0, 3, 3\)"),
         ({"images": np.full((1, 2, 2), np.nan)}, ValueError, "NaN"),
-        ({"images": np.array([[["a"]]])}, TypeError, "numeric"),
+        ({"images": np.array([[["a"]]])}, TypeError, "images must hold real numbers"),
         ({"images": np.zeros((2, 3, 3)), "labels": [1]}, ValueError, r"labels must have one entry per image \(2\), got 1"),
         ({"images": np.zeros((2, 3, 3)), "labels": [1, 2], "predictions": [1]}, ValueError, "predictions must have one entry"),
         ({"images": np.zeros((2, 3, 3)), "predictions": [1, 2]}, ValueError, "pass labels too"),

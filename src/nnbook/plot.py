@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnbook._checks import as_real_array, to_numpy
+
 __all__ = [
     "BOOK_STYLE",
     "COLORS",
@@ -65,20 +67,11 @@ def _as_images(images: Any) -> np.ndarray:
     Accepts NumPy arrays, PyTorch tensors and nested sequences, with or
     without a singleton channel axis (``(N, 1, H, W)``).
     """
-    array = np.asarray(_numpy(images))
+    array = as_real_array(images, "images", dtype=np.float64, nonempty=True)
     if array.ndim == 4 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 3:
-        raise ValueError(
-            f"images must have shape (N, H, W) or (N, 1, H, W), got shape {array.shape}"
-        )
-    if array.shape[0] == 0:
-        raise ValueError("images must contain at least one image, got none")
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise TypeError(f"images must be numeric, got dtype {array.dtype}")
-    array = array.astype(float)
-    if np.isnan(array).any():
-        raise ValueError("images contain NaN values")
+        raise ValueError(f"images must have shape (N, H, W) or (N, 1, H, W), got shape {array.shape}")
     return array
 
 
@@ -208,8 +201,8 @@ def confusion_counts(y_true: Any, y_pred: Any, n_classes: int | None = None) -> 
         An ``(n_classes, n_classes)`` integer matrix whose diagonal holds the
         correct predictions.
     """
-    true = np.asarray(_numpy(y_true))
-    pred = np.asarray(_numpy(y_pred))
+    true = to_numpy(y_true)
+    pred = to_numpy(y_pred)
     if true.ndim != 1 or true.shape != pred.shape:
         raise ValueError(f"y_true and y_pred must be 1-D and of equal length, got shapes {true.shape} and {pred.shape}")
     if not (np.issubdtype(true.dtype, np.integer) and np.issubdtype(pred.dtype, np.integer)):
@@ -277,8 +270,8 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
     numpy.ndarray
         Indices into the N examples, most confident mistake first.
     """
-    scores = np.asarray(_numpy(probabilities), dtype=float)
-    truth = np.asarray(_numpy(labels))
+    scores = to_numpy(probabilities).astype(float)
+    truth = to_numpy(labels)
     if scores.ndim != 2 or truth.shape != (scores.shape[0],):
         raise ValueError(
             f"probabilities must be (N, n_classes) and labels (N,), got {scores.shape} and {truth.shape}"
@@ -287,11 +280,6 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
     wrong = np.flatnonzero(predicted != truth)
     confidence = scores[wrong, predicted[wrong]]
     return wrong[np.argsort(-confidence, kind="stable")[:k]]
-
-
-def _numpy(value: Any) -> Any:
-    """Turn a torch tensor into a NumPy array without importing torch."""
-    return value.detach().cpu().numpy() if hasattr(value, "detach") else value
 
 
 def decision_boundary(
@@ -325,8 +313,8 @@ def decision_boundary(
     """
     from matplotlib.colors import LinearSegmentedColormap
 
-    points = np.asarray(_numpy(X), dtype=float)
-    labels = np.asarray(_numpy(y))
+    points = to_numpy(X).astype(float)
+    labels = to_numpy(y)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {points.shape}")
     if labels.shape != (points.shape[0],):
@@ -335,7 +323,7 @@ def decision_boundary(
         _, ax = plt.subplots(figsize=(4, 4))
     low, high = points.min(axis=0) - padding, points.max(axis=0) + padding
     g0, g1 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
-    probability = np.asarray(_numpy(predict(np.column_stack([g0.ravel(), g1.ravel()]))), dtype=float)
+    probability = to_numpy(predict(np.column_stack([g0.ravel(), g1.ravel()]))).astype(float)
     if probability.size != g0.size:
         raise ValueError(f"predict must return one probability per point, got shape {probability.shape}")
     probability = probability.reshape(g0.shape)
@@ -373,7 +361,7 @@ def network_diagram(network: Any, x: Any, ax: Any = None, max_width: float = 4.0
     matplotlib.axes.Axes
     """
     sizes = list(network.sizes)
-    point = np.atleast_2d(np.asarray(_numpy(x), dtype=float))
+    point = np.atleast_2d(to_numpy(x).astype(float))
     if point.shape != (1, sizes[0]):
         raise ValueError(f"x must be one input of {sizes[0]} values, got shape {np.shape(x)}")
     if ax is None:

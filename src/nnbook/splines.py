@@ -8,8 +8,8 @@ knots and linear beyond the two outer ones.
   those knots on the training x or on any new x; :func:`natural_spline_basis`
   is the one-call form. :func:`truncated_power_basis` is the textbook
   construction of the same function space (ESL eq. 5.4-5.5), for comparison.
-* :func:`roughness` (the integral of f''^2) and :func:`total_variation` (the
-  integral of |f'|) measure how wiggly the spline ``basis @ coef`` is.
+* :func:`roughness` (the integral of ``f''(x)^2``) and :func:`total_variation`
+  (the integral of ``|f'(x)|``) measure how wiggly the spline ``basis @ coef`` is.
 
 The knots, :class:`NaturalSplineBasis`, the roughness and the total variation
 also take a stack of data sets, x of shape ``(n_sets, n)``, with one basis per
