@@ -537,7 +537,7 @@ def test_softmax_output() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"activation": "softmax"}, "softmax is not element-wise .* pass output_activation='softmax'"),
+        ({"activation": "softmax"}, "the softmax can only be the output layer's activation: pass output_activation='softmax'"),
         ({"loss": "mse"}, "loss must be one of 'cross_entropy', 'quadratic', got 'mse'"),
         ({"output_activation": "relu", "loss": "cross_entropy"}, r"needs outputs in \(0, 1\).*got 'relu'"),
     ],

@@ -52,7 +52,7 @@ import numpy as np
 
 from nnbook._checks import as_real_array, check_choice, check_real
 
-__all__ = ["MLP", "Value", "topological_order"]
+__all__ = ["MLP", "MLP_ACTIVATIONS", "Value", "topological_order"]
 
 #: What the operators accept besides a :class:`Value`: a plain number.
 Number = Union[int, float]

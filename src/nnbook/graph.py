@@ -25,7 +25,7 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     Returns
     -------
     nodes : list of Value
-        Every value ``root`` depends on, in :func:`topological_order`.
+        Every value ``root`` depends on, in :func:`~nnbook.autograd.topological_order`.
     edges : list of tuple
         One ``(parent, child)`` pair for each use of a value in an
         operation; a value used twice by the same operation (``x * x``)
@@ -85,7 +85,7 @@ def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = 
     Every value is a box that shows its label (if it has one), its ``data``
     and its ``grad``; every operation is a small circle between the values it
     combines and the value it makes. The inputs are on the left, ``root`` on
-    the right. Call :meth:`Value.backward` first to show gradients.
+    the right. Call :meth:`Value.backward <nnbook.autograd.Value.backward>` first to show gradients.
 
     Parameters
     ----------

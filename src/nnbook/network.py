@@ -23,9 +23,8 @@ matrix whose rows are the examples' errors ``dC_x/dz^l``:
 * (BP3) ``dC/db^l`` is the mean of the rows of ``Delta^l``;
 * (BP4) ``dC/dW^l = A^{l-1}^T Delta^l / n``.
 
-Training may add a penalty on the weights (never the biases): ``lmbda``
-times ``1/(2n) sum w^2`` (``"l2"``) or ``1/n sum |w|`` (``"l1"``), with ``n``
-the size of the training set, from :mod:`nnbook.regularization`.
+Training may add a penalty on the weights (never the biases) from :mod:`nnbook.regularization`:
+``lmbda/(2n) sum w^2`` (``"l2"``) or ``lmbda/n sum |w|`` (``"l1"``), ``n`` the training set's size.
 """
 
 from __future__ import annotations
@@ -37,9 +36,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnbook import losses, regularization
-from nnbook._checks import (
-    Seed, as_generator, as_real_array, check_choice, check_float_dtype, check_int, check_sizes, check_nonnegative, check_positive, to_numpy,
-)
+from nnbook._checks import (Seed, as_generator, as_real_array, check_choice, check_float_dtype, check_int,
+                            check_nonnegative, check_positive, check_sizes, to_numpy)
 from nnbook.activations import SOFTMAX, Activation, get_activation
 from nnbook.history import History
 from nnbook.optim import DivergenceWarning, minibatch_indices
@@ -85,16 +83,16 @@ class Network:
     output_activation
         The output layer's, which may also be ``"softmax"``; ``None`` means ``activation``.
     loss
-        ``"cross_entropy"`` or ``"quadratic"``; ``None`` picks the
-        cross-entropy for a sigmoid or softmax output layer, else the quadratic loss.
+        ``"cross_entropy"`` or ``"quadratic"``; ``None`` picks the cross-entropy
+        for a sigmoid or softmax output layer, else the quadratic loss.
     seed
-        Fixes the random initial parameters: an int or a Generator.
+        An int or a Generator: fixes the random initial parameters.
     init
         ``"scaled"`` (the default) draws the weights with standard deviation
         ``1/sqrt(n_in)``, so that a weighted input does not grow with the
         number of inputs; ``"standard"`` with 1. Biases are standard normal.
     dtype
-        ``float64`` (the default) or ``float32``, for parameters and computation.
+        ``float64`` (the default) or ``float32``.
 
     Examples
     --------
@@ -121,13 +119,11 @@ class Network:
                         activation: str | Activation = "sigmoid", *,
                         output_activation: str | Activation | None = None, loss: str | None = None,
                         dtype: Any = None) -> Network:
-        """Build a network holding copies of given weights and biases.
+        """Build a network holding copies of given weights and biases (arrays, lists or tensors).
 
-        ``weights[l]`` has shape ``(n_l, n_{l+1})`` (for a
-        :class:`torch.nn.Linear` pass ``linear.weight.T``) and ``biases[l]``
-        shape ``(n_{l+1},)``; arrays, nested lists and tensors are accepted.
-        ``dtype=None`` keeps float32 if every parameter is float32, else
-        float64. The other arguments are as for :class:`Network`.
+        ``weights[l]`` has shape ``(n_l, n_{l+1})`` (for a :class:`torch.nn.Linear`
+        pass ``linear.weight.T``), ``biases[l]`` shape ``(n_{l+1},)``. ``dtype=None``
+        keeps float32 if every parameter is float32, else float64.
         """
         for name, params in (("weights", weights), ("biases", biases)):
             if isinstance(params, np.ndarray) or not isinstance(params, Sequence):
@@ -160,8 +156,7 @@ class Network:
         self.sizes = (weights[0].shape[0], *(w.shape[1] for w in weights))
         self.num_layers = len(self.sizes)
         if activation in ("softmax", SOFTMAX):
-            raise ValueError("the softmax is not element-wise and can only be the output layer's activation: "
-                             "pass output_activation='softmax'")
+            raise ValueError("the softmax can only be the output layer's activation: pass output_activation='softmax'")
         self._activation = get_activation(activation)
         self._output_activation = (self.activation if output_activation is None
                                    else SOFTMAX if output_activation in ("softmax", SOFTMAX)
@@ -195,7 +190,7 @@ class Network:
                 f"loss={self.loss_name!r}, dtype={self.dtype})")
 
     def forward_layers(self, X: Any, *, check: bool = True) -> ForwardPass:
-        """Run a batch ``X`` of shape ``(n, sizes[0])`` through the network, keeping every layer's values.
+        """Run a batch ``X``, shape ``(n, sizes[0])``, through the network, keeping every layer's values.
 
         ``check=False`` skips the check of ``X``, for a caller that has checked it.
         """
@@ -270,14 +265,12 @@ class Network:
                   monitor: bool = True) -> History:
         """Train by mini-batch stochastic gradient descent, changing the parameters in place.
 
-        Each epoch shuffles the training set, cuts it into batches of
-        ``batch_size`` (:func:`nnbook.optim.minibatch_indices`) and takes one
-        :meth:`sgd_step` per batch. With ``monitor`` the returned
-        :class:`~nnbook.history.History` holds the loss (penalty included) and
-        accuracy on the training set, and on ``validation_data = (X_val,
-        y_val)`` if given, after every epoch. If a parameter stops being
-        finite, training stops with a :class:`~nnbook.optim.DivergenceWarning`
-        and ``diverged=True``.
+        Each epoch shuffles the training set, cuts it into batches of ``batch_size``
+        (:func:`nnbook.optim.minibatch_indices`) and takes one :meth:`sgd_step` per
+        batch. With ``monitor`` the :class:`~nnbook.history.History` holds the loss
+        (penalty included) and accuracy on the training set, and on ``validation_data
+        = (X_val, y_val)``, after every epoch. If a parameter stops being finite,
+        training stops with a :class:`~nnbook.optim.DivergenceWarning`, ``diverged=True``.
         """
         X = self._inputs(X)
         n = len(X)
@@ -287,7 +280,7 @@ class Network:
         batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n)
         eta = check_positive(eta, "eta")
         _penalty_args(lmbda, n, penalty)
-        if validation_data is not None and (not isinstance(validation_data, tuple) or len(validation_data) != 2):
+        if not (validation_data is None or isinstance(validation_data, tuple) and len(validation_data) == 2):
             raise TypeError("validation_data must be a pair (X_val, y_val)")
         rng = as_generator(seed)
         history = History()

@@ -52,7 +52,7 @@ __all__ = [
     "proximal_sgd", "ridge", "soft_threshold", "sparsity", "weights_of",
 ]
 
-#: The names of the penalties: ``"l1"`` is ``(lmbda / n) sum |w|``, ``"l2"`` is ``(lmbda / (2 n)) sum w**2``.
+#: The names of the two penalties, ``"l1"`` for ``(lmbda / n) sum |w|`` and ``"l2"`` for ``(lmbda / (2 n)) sum w**2``.
 PENALTIES = ("l1", "l2")
 
 
