@@ -85,3 +85,18 @@ def test_every_public_function_and_class_is_in_all(name: str) -> None:
     ]
     missing = sorted(set(defined_here) - set(module.__all__))
     assert not missing, f"nnbook.{name} defines public {missing} but leaves them out of __all__"
+
+
+#: The modules of the from-scratch chapters: NumPy only, so a reader can run them without PyTorch.
+NUMPY_MODULES = ("activations", "autograd", "conv", "double_descent", "gradcheck", "history", "least_squares",
+                 "losses", "network", "neuron", "optim", "regularization", "splines", "splits", "synthetic")
+
+
+def test_the_numpy_modules_do_not_import_torch() -> None:
+    code = (
+        "import sys\n"
+        f"for name in {NUMPY_MODULES!r}: __import__('nnbook.' + name)\n"
+        "heavy = [m for m in ('torch', 'torchvision') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

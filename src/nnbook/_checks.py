@@ -7,7 +7,7 @@ float, an array) or raises a ``TypeError`` (wrong kind of value) or a
 and says what was expected::
 
     eta = check_positive(eta, "eta")        # "eta must be a positive finite number, got -1.0"
-    X = as_real_array(X, "X", ndim=2)       # "X must have 2 dimensions, got shape (3,)"
+    X = as_real_array(X, "X", ndim=2)       # "X must have 2 dimension(s), got shape (3,)"
 
 The checks live here, in one layer, so that the modules keep only the checks
 that belong to their own idea and their algorithms stay readable.
