@@ -22,6 +22,14 @@ from standin_mnist import write_idx  # noqa: E402  (MNIST's file format, shared 
 
 
 @pytest.fixture
+def data() -> tuple[np.ndarray, np.ndarray]:
+    """One training set of the splines chapter's experiment: 20 noisy samples of a sine."""
+    from nnbook.double_descent import sample_sine_data
+
+    return sample_sine_data(20, sigma=0.3, seed=3)
+
+
+@pytest.fixture
 def tiny_mnist(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
     """A data root holding a small, valid MNIST in torchvision's layout.
 

@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 
 from nnbook import least_squares
-from nnbook.double_descent import sample_sine_data
 from nnbook.least_squares import fit_least_squares, fit_min_norm, gradient_descent_least_squares
 from nnbook.splines import natural_spline_basis
 
 N = 20
-
-
-@pytest.fixture
-def data() -> tuple[np.ndarray, np.ndarray]:
-    """One training set of the chapter's experiment (n = 20)."""
-    return sample_sine_data(N, sigma=0.3, seed=3)
 
 
 def null_space(X: np.ndarray) -> np.ndarray:

@@ -20,12 +20,6 @@ from nnbook.splines import (
 N = 20
 
 
-@pytest.fixture
-def data() -> tuple[np.ndarray, np.ndarray]:
-    """One training set of the chapter's experiment (n = 20)."""
-    return sample_sine_data(N, sigma=0.3, seed=3)
-
-
 # ---------------------------------------------------------------------------
 # Knots and the basis
 # ---------------------------------------------------------------------------
