@@ -732,6 +732,19 @@ def test_regression_targets_have_no_accuracy() -> None:
     assert all(math.isnan(a) for a in history.train_accuracy)
 
 
+def test_an_exploding_loss_stops_training_while_the_weights_are_finite() -> None:
+    """Linear regression with too large a step: the loss grows fourfold per epoch; stopped at 100 times."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 2))
+    y = X @ np.array([[1.0], [-2.0]])
+    net = Network([2, 1], "identity", seed=0)
+    with pytest.warns(DivergenceWarning, match="training diverged in epoch 5: the loss has exploded"):
+        history = net.train_sgd(X, y, epochs=20, batch_size=50, eta=2.5)
+    assert history.diverged and history.epochs == 5
+    assert history.train_loss[-1] > 100 * history.train_loss[0] >= history.train_loss[-2]  # stopped at the first
+    assert all(np.isfinite(w).all() for w in net.weights)
+
+
 def test_divergence_stops_training_with_a_warning() -> None:
     X = np.linspace(-1, 1, 40)[:, None] * 100
     net = Network([1, 8, 8, 1], "identity", seed=0)

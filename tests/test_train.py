@@ -10,11 +10,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from nnbook.checkpoints import load_checkpoint, save_checkpoint
 from nnbook.data import load_mnist, to_tensors
 from nnbook.history import History
+from nnbook.optim import DivergenceWarning
 from nnbook.models import count_parameters, mlp, small_cnn
 from nnbook.splits import train_validation_split
-from nnbook.train import evaluate, fit, load_checkpoint, outputs, predict, save_checkpoint, set_seed
+from nnbook.train import evaluate, fit, outputs, predict, set_seed
 
 
 def blobs(n: int = 120, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -167,6 +169,71 @@ def test_load_checkpoint_rejects_other_files(tmp_path) -> None:
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a checkpoint written by nnbook"):
         load_checkpoint(mlp([2, 3]), tmp_path / "other.pt")
+
+
+def test_checkpoint_metadata_must_be_plain(tmp_path) -> None:
+    """A NumPy number would save but not load with weights_only=True: refused before writing."""
+    with pytest.raises(TypeError, match=r"metadata\['acc'\] must be a plain Python value .* got numpy.float64"):
+        save_checkpoint(mlp([2, 3]), tmp_path / "model.pt", acc=np.float64(0.9))
+    assert not (tmp_path / "model.pt").exists()
+    with pytest.raises(TypeError, match=r"metadata\['sizes'\]\[1\] must be a plain Python value"):
+        save_checkpoint(mlp([2, 3]), tmp_path / "model.pt", sizes=[2, torch.tensor(3)])
+    save_checkpoint(mlp([2, 3]), tmp_path / "model.pt", history={"loss": [0.5, 0.25]}, note=None)
+    assert load_checkpoint(mlp([2, 3]), tmp_path / "model.pt") == {"history": {"loss": [0.5, 0.25]}, "note": None}
+
+
+def test_load_checkpoint_checks_the_file_before_changing_the_model(tmp_path) -> None:
+    save_checkpoint(mlp([2, 4, 3], seed=1), tmp_path / "wide.pt")
+    model = mlp([2, 8, 3], seed=0)
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"holds weights for another model: .*model \(8, 2\), file \(4, 2\)"):
+        load_checkpoint(model, tmp_path / "wide.pt")
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
+    torch.save({"state_dict": model.state_dict()}, tmp_path / "no-metadata.pt")
+    with pytest.raises(ValueError, match="not a checkpoint written by nnbook"):
+        load_checkpoint(model, tmp_path / "no-metadata.pt")
+
+
+class _RunsCode:
+    """Unpickling this object would call os.system: the kind of file weights_only refuses."""
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("echo pwned",))
+
+
+def test_load_checkpoint_refuses_a_file_that_would_run_code(tmp_path) -> None:
+    model = mlp([2, 3])
+    torch.save({"state_dict": model.state_dict(), "metadata": {"x": _RunsCode()}}, tmp_path / "evil.pt")
+    with pytest.raises(ValueError, match="holds more than tensors and plain values, so it is not loaded"):
+        load_checkpoint(model, tmp_path / "evil.pt")
+
+
+def test_fit_warns_and_stops_when_training_diverges() -> None:
+    X, y = blobs()
+    with pytest.warns(DivergenceWarning, match="training diverged in epoch"):
+        history = fit(mlp([2, 8, 3], seed=0), (X, y), eta=1e6, gamma=0.9, epochs=20, device="cpu")
+    assert history.diverged and history.epochs < 20
+    assert not math.isfinite(history.train_loss[-1]) or history.train_loss[-1] > 100 * history.train_loss[0]
+    quiet = fit(mlp([2, 8, 3], seed=0), (X, y), eta=0.5, epochs=5, device="cpu")
+    assert not quiet.diverged and quiet.epochs == 5
+
+
+def test_fit_leaves_the_global_random_state_alone() -> None:
+    X, y = blobs()
+    model = mlp([2, 8, 3], seed=0)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fit(model, (X, y), epochs=1, device="cpu", seed=7)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_fit_needs_a_model() -> None:
+    X, y = blobs()
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got str"):
+        fit("model", (X, y))  # type: ignore[arg-type]
 
 
 def test_wrong_input_shape_is_a_clear_error() -> None:

@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 SUBMODULES = (
     "activations",
     "autograd",
+    "checkpoints",
     "conv",
     "data",
     "double_descent",

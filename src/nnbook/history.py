@@ -9,10 +9,14 @@ it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["History"]
+__all__ = ["DIVERGENCE_FACTOR", "History", "has_diverged"]
+
+#: Training has diverged when the loss exceeds this many times the first recorded loss.
+DIVERGENCE_FACTOR = 100.0
 
 
 @dataclass
@@ -45,3 +49,16 @@ class History:
     def as_dict(self) -> dict[str, Any]:
         """The history as a dictionary of lists and flags."""
         return asdict(self)
+
+
+def has_diverged(losses: list[float]) -> bool:
+    """Whether a run whose losses so far (one per epoch) are ``losses`` has diverged.
+
+    It has when its latest loss is not finite, or exceeds
+    :data:`DIVERGENCE_FACTOR` times the first one. Trainers call this once
+    per epoch, so it costs nothing per step.
+    """
+    if not losses:
+        return False
+    latest = losses[-1]
+    return not math.isfinite(latest) or latest > DIVERGENCE_FACTOR * abs(losses[0])

@@ -39,7 +39,7 @@ from nnbook import losses, regularization
 from nnbook._checks import (Seed, as_generator, as_real_array, check_choice, check_float_dtype, check_int,
                             check_nonnegative, check_positive, check_sizes, to_numpy)
 from nnbook.activations import SOFTMAX, Activation, get_activation
-from nnbook.history import History
+from nnbook.history import History, has_diverged
 from nnbook.optim import DivergenceWarning, minibatch_indices
 
 __all__ = ["INITS", "LOSSES", "ForwardPass", "Gradients", "Network", "collapse_linear"]
@@ -170,9 +170,8 @@ class Network:
             raise ValueError(f"loss='cross_entropy' needs outputs in (0, 1): a 'sigmoid' or 'softmax' output layer, "
                              f"got {self.output_activation.name!r}; use loss='quadratic' or change output_activation")
 
-    # Fixed when the network is built: the loss was checked against them.
-    activation = property(lambda self: self._activation, doc="The hidden layers' activation function.")
-    output_activation = property(lambda self: self._output_activation, doc="The output layer's activation function.")
+    activation = property(lambda self: self._activation, doc="The hidden layers' activation (read-only).")
+    output_activation = property(lambda self: self._output_activation, doc="The output layer's (read-only).")
 
     @property
     def dtype(self) -> np.dtype:
@@ -182,10 +181,10 @@ class Network:
     @property
     def num_parameters(self) -> int:
         """The number of weights and biases in all layers."""
-        return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
+        return sum(p.size for p in self.weights + self.biases)
 
     def __repr__(self) -> str:
-        out = "" if self.output_activation == self.activation else f", output_activation={self.output_activation.name!r}"
+        out = f", output_activation={self.output_activation.name!r}" if self.output_activation != self.activation else ""
         return (f"Network(sizes={self.sizes}, activation={self.activation.name!r}{out}, "
                 f"loss={self.loss_name!r}, dtype={self.dtype})")
 
@@ -266,11 +265,11 @@ class Network:
         """Train by mini-batch stochastic gradient descent, changing the parameters in place.
 
         Each epoch shuffles the training set, cuts it into batches of ``batch_size``
-        (:func:`nnbook.optim.minibatch_indices`) and takes one :meth:`sgd_step` per
-        batch. With ``monitor`` the :class:`~nnbook.history.History` holds the loss
-        (penalty included) and accuracy on the training set, and on ``validation_data
-        = (X_val, y_val)``, after every epoch. If a parameter stops being finite,
-        training stops with a :class:`~nnbook.optim.DivergenceWarning`, ``diverged=True``.
+        (:func:`~nnbook.optim.minibatch_indices`) and takes one :meth:`sgd_step` per batch. With ``monitor``
+        the :class:`~nnbook.history.History` holds the loss (penalty included) and accuracy on the training
+        set, and on ``validation_data = (X_val, y_val)``, after every epoch. Training stops with a
+        :class:`~nnbook.optim.DivergenceWarning`, ``diverged=True``, when a parameter is no longer finite or
+        the loss explodes (:func:`~nnbook.history.has_diverged`).
         """
         X = self._inputs(X)
         n = len(X)
@@ -288,18 +287,20 @@ class Network:
             with np.errstate(all="ignore"):  # a run that blows up gets one clear warning below
                 for batch in minibatch_indices(n, batch_size, rng):
                     self.sgd_step(X[batch], Y[batch], eta, lmbda=lmbda, n=n, penalty=penalty, check=False)
-            if not all(np.isfinite(p).all() for p in self.weights + self.biases):
-                history.diverged = True
-                warnings.warn(f"training diverged in epoch {epoch}: a weight or bias is no longer finite; "
-                              f"try a learning rate smaller than eta = {eta:g}", DivergenceWarning, stacklevel=2)
-                break
-            if monitor:
+            finite = all(np.isfinite(p).all() for p in self.weights + self.biases)
+            if finite and monitor:
                 history.train_loss.append(self.loss(X, Y, lmbda=lmbda, n=n, penalty=penalty))
                 history.train_accuracy.append(self.accuracy(X, Y) if has_labels else np.nan)
                 if validation_data is not None:
                     X_val, y_val = validation_data
                     history.val_loss.append(self.loss(X_val, y_val, lmbda=lmbda, n=n, penalty=penalty))
                     history.val_accuracy.append(self.accuracy(X_val, y_val) if has_labels else np.nan)
+            if not finite or has_diverged(history.train_loss):  # once per epoch: no cost per step
+                history.diverged = True
+                why = "a weight or bias is no longer finite" if not finite else "the loss has exploded"
+                warnings.warn(f"training diverged in epoch {epoch}: {why}; try a learning rate smaller than "
+                              f"eta = {eta:g}", DivergenceWarning, stacklevel=2)
+                break
         return history
 
     def loss(self, X: Any, y: Any, *, lmbda: float = 0.0, n: int | None = None, penalty: str = "l2") -> float:

@@ -9,10 +9,12 @@ accuracy on the validation set. The run is recorded in a
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import random
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, Union
 
@@ -22,16 +24,15 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from nnbook._checks import check_int, check_interval, check_nonnegative, check_positive, check_same_length
-from nnbook.history import History
+from nnbook.history import History, has_diverged
+from nnbook.optim import DivergenceWarning
 
 __all__ = [
     "default_device",
     "evaluate",
     "fit",
-    "load_checkpoint",
     "outputs",
     "predict",
-    "save_checkpoint",
     "set_seed",
 ]
 
@@ -135,6 +136,22 @@ def _progress(iterable: Any, enabled: bool | None, total: int, desc: str) -> Any
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
+def _own_random_state(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``function`` on a fork of PyTorch's random state.
+
+    The caller's global generator is left as it was, whatever the function
+    seeds or draws, so two trainings do not disturb each other's randomness.
+    """
+
+    @functools.wraps(function)
+    def on_a_fork(*args: Any, **kwargs: Any) -> Any:
+        with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+            return function(*args, **kwargs)
+
+    return on_a_fork
+
+
+@_own_random_state
 def fit(
     model: nn.Module,
     train: Data,
@@ -203,6 +220,8 @@ def fit(
         ``TensorDataset``) are all checked before the first step; labels from
         other data, batch by batch.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     epochs = check_int(epochs, "epochs", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     if early_stopping is not None:
@@ -210,8 +229,8 @@ def fit(
     if (early_stopping is not None or restore_best) and val is None:
         raise ValueError("early_stopping and restore_best need a validation set (val)")
     device = torch.device(device) if device is not None else default_device()
+    torch.manual_seed(seed)  # of the forked generator: see _own_random_state
     loss = loss if loss is not None else nn.CrossEntropyLoss()
-    torch.manual_seed(seed)
     train_loader = _as_loader(train, batch_size, shuffle=True, seed=seed, name="train")
     model.to(device)
     if optimizer is None:
@@ -254,6 +273,12 @@ def fit(
                 correct = math.nan
         history.train_loss.append(total_loss / seen)
         history.train_accuracy.append(correct / seen)
+        if has_diverged(history.train_loss):
+            history.diverged = True
+            warnings.warn(f"training diverged in epoch {epoch}: the training loss is {history.train_loss[-1]:.3g} "
+                          f"(first epoch: {history.train_loss[0]:.3g}); training was stopped, try a smaller "
+                          "learning rate", DivergenceWarning, stacklevel=3)
+            break
         if val is None:
             continue
         scores = evaluate(model, val, loss=loss, batch_size=max(batch_size, 1000), device=device)
@@ -370,22 +395,3 @@ def predict(
             f"{tuple(scores.shape)}; use nnbook.train.outputs for raw outputs"
         )
     return scores.argmax(1)
-
-
-def save_checkpoint(model: nn.Module, path: str | os.PathLike[str], **metadata: Any) -> None:
-    """Save the model's weights and plain metadata (numbers, strings, lists).
-
-    The file holds only tensors and plain Python values, so that
-    :func:`load_checkpoint` can read it with ``torch.load(weights_only=True)``,
-    which never runs code from the file.
-    """
-    torch.save({"state_dict": model.state_dict(), "metadata": metadata}, path)
-
-
-def load_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load weights saved by :func:`save_checkpoint` into ``model``; return the metadata."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
-        raise ValueError(f"{path} is not a checkpoint written by nnbook.train.save_checkpoint")
-    model.load_state_dict(checkpoint["state_dict"])
-    return checkpoint["metadata"]

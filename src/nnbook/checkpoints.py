@@ -1,0 +1,78 @@
+"""Checkpoints: a model's weights and plain metadata in a file that loads safely.
+
+:func:`save_checkpoint` writes only tensors and plain Python values, so that
+:func:`load_checkpoint` can read the file with ``torch.load(weights_only=True)``,
+which never runs code from it, and checks the whole file before it changes
+the model.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["load_checkpoint", "save_checkpoint"]
+
+#: The types a checkpoint's metadata may hold: what ``torch.load(weights_only=True)`` reads back.
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _check_plain(value: Any, name: str) -> None:
+    """Raise unless ``value`` is a plain Python value, or a list, tuple or str-keyed dict of them."""
+    if type(value) in _PLAIN:  # exact types: a numpy float is a float, but not plain
+        return
+    if type(value) in (list, tuple):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{name}[{i}]")
+        return
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"{name} must have str keys, got the key {key!r}")
+            _check_plain(item, f"{name}[{key!r}]")
+        return
+    raise TypeError(f"{name} must be a plain Python value (bool, int, float, str, None, or lists and dicts of "
+                    f"them), got {type(value).__module__}.{type(value).__qualname__}; convert it, e.g. float(x)")
+
+
+def save_checkpoint(model: nn.Module, path: str | os.PathLike[str], **metadata: Any) -> None:
+    """Save the model's weights and plain metadata (numbers, strings, lists, dicts).
+
+    Metadata of any other type (a NumPy number, say) is refused here, before
+    anything is written, since ``weights_only`` loading could not read it back.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_plain(metadata, "metadata")
+    torch.save({"state_dict": model.state_dict(), "metadata": metadata}, path)
+
+
+def load_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load weights saved by :func:`save_checkpoint` into ``model``; return the metadata.
+
+    The whole file is checked before the model changes: it must be a
+    checkpoint whose weights have the names and shapes of ``model``'s. A file
+    that would run code when unpickled is refused.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise ValueError(f"{path} holds more than tensors and plain values, so it is not loaded "
+                         f"(torch.load(weights_only=True) refused it: {str(error).splitlines()[0]})") from error
+    if not (isinstance(checkpoint, dict) and isinstance(checkpoint.get("state_dict"), dict)
+            and isinstance(checkpoint.get("metadata"), dict)):
+        raise ValueError(f"{path} is not a checkpoint written by nnbook.train.save_checkpoint")
+    expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
+    found = {name: tuple(getattr(t, "shape", ())) for name, t in checkpoint["state_dict"].items()}
+    if found != expected:
+        differ = sorted(name for name in expected.keys() | found.keys() if expected.get(name) != found.get(name))
+        raise ValueError(f"{path} holds weights for another model: these names or shapes differ: "
+                         + ", ".join(f"{n} (model {expected.get(n)}, file {found.get(n)})" for n in differ[:5]))
+    model.load_state_dict(checkpoint["state_dict"])
+    return checkpoint["metadata"]
