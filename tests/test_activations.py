@@ -319,6 +319,7 @@ def test_softmax_matches_torch_and_is_not_elementwise(dtype) -> None:
     assert ours.dtype == dtype
     np.testing.assert_allclose(ours, torch.softmax(torch.from_numpy(z), dim=-1).numpy(), rtol=1e-6, atol=1e-30)
     np.testing.assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-6)
-    assert A.SOFTMAX(z) is not None and "softmax" not in ACTIVATIONS
+    np.testing.assert_array_equal(A.SOFTMAX(z), ours)  # the Activation applies the same function
+    assert "softmax" not in ACTIVATIONS  # not element-wise: not offered for hidden layers
     with pytest.raises(TypeError, match="the softmax has no element-wise derivative"):
         A.SOFTMAX.derivative(z)
