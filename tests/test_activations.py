@@ -132,7 +132,7 @@ def test_derivatives_match_central_differences(name: str) -> None:
     )
 
 
-@pytest.mark.parametrize("slope", [0.0, 0.2, 1.0, -0.5])
+@pytest.mark.parametrize("slope", [0.0, 0.2, 1.0])
 def test_leaky_relu_slope_against_torch(slope: float) -> None:
     activation = leaky_relu_activation(slope)
     z = np.concatenate([_inputs(4), [0.0]])
@@ -144,10 +144,12 @@ def test_leaky_relu_slope_against_torch(slope: float) -> None:
     assert activation.name == ("leaky_relu" if slope == 0.01 else f"leaky_relu(slope={slope:g})")
 
 
-@pytest.mark.parametrize("slope", [float("nan"), float("inf")])
+@pytest.mark.parametrize("slope", [float("nan"), float("inf"), -0.5, 1.5])
 def test_leaky_relu_rejects_a_bad_slope(slope: float) -> None:
-    with pytest.raises(ValueError, match="slope must be a finite number, got"):
-        leaky_relu_activation(slope)
+    """The slope is in [0, 1]: a negative one would flip negative inputs, one above 1 is no longer 'leaky'."""
+    for make in (leaky_relu_activation, lambda s: A.leaky_relu(-1.0, s), lambda s: A.leaky_relu_prime(-1.0, s)):
+        with pytest.raises(ValueError, match=r"slope must be in \[0, 1\], got"):
+            make(slope)
     with pytest.raises(TypeError, match="slope must be a real number"):
         A.leaky_relu(1.0, slope="0.1")  # type: ignore[arg-type]
 
@@ -276,6 +278,39 @@ def test_steep_sigmoid_tends_to_the_step() -> None:
 
 def test_step_derivative_is_zero_everywhere() -> None:
     np.testing.assert_array_equal(A.step_prime([-1.0, 0.0, 1.0]), [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_in_gives_nan_out_and_infinities_give_the_limits(name: str, dtype) -> None:
+    """Every function and derivative keeps NaN where it is (a test such as z > 0 must not turn it into 0)."""
+    activation = ACTIVATIONS[name]
+    z = np.array([np.nan, -np.inf, -1.0, 0.0, 1.0, np.inf], dtype=dtype)
+    with np.errstate(invalid="ignore"):  # NumPy's logaddexp (in the softplus) warns about NaN
+        results = activation(z), activation.derivative(z), activation.derivative_from_output(z, activation(z))
+        assert np.isnan(activation(np.nan)) and np.isnan(activation.derivative(np.nan))
+    for result in results:
+        assert result.dtype == dtype and np.isnan(result[0]) and not np.isnan(result[1:]).any()
+    np.testing.assert_array_equal(A.relu_prime(z[1:]), [0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(A.step(z[1:]), [0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(A.leaky_relu_prime(z[1:], 0.5), [0.5, 0.5, 0.5, 1, 1])
+    np.testing.assert_array_equal(A.identity_prime(z[1:]), [1, 1, 1, 1, 1])
+
+
+def test_derivative_from_output_checks_both_arguments() -> None:
+    tanh = get_activation("tanh")
+    z = np.linspace(-2, 2, 5)
+    # NaN in either argument gives NaN, whichever of the two the activation computes with.
+    for activation in (tanh, get_activation("gelu")):
+        assert np.isnan(activation.derivative_from_output(np.r_[np.nan, z[1:]], np.tanh(z))[0])
+        assert np.isnan(activation.derivative_from_output(z, np.r_[np.nan, np.tanh(z[1:])])[0])
+    with pytest.raises(TypeError, match="a must hold real numbers"):
+        tanh.derivative_from_output(z, ["a"] * 5)
+    with pytest.raises(TypeError, match="z must hold real numbers"):
+        tanh.derivative_from_output(z.astype(complex), np.tanh(z))
+    with pytest.raises(ValueError, match=r"a must have the shape of z, \(5,\), got shape \(4,\)"):
+        tanh.derivative_from_output(z, np.tanh(z[1:]))
+    assert tanh.derivative_from_output(0.0, 0.0) == 1.0  # numbers, as the other functions take
 
 
 def test_gelu_derivative_extremes() -> None:

@@ -259,9 +259,36 @@ def test_value_needs_a_real_number() -> None:
         Value("2")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="data must be a real number"):
         Value(True)
-    with pytest.raises(ValueError, match="data must be a number, got NaN"):
+    with pytest.raises(ValueError, match="data must be a finite number, got nan"):
         Value(float("nan"))
+    with pytest.raises(ValueError, match="data must be a finite number, got inf"):
+        Value(float("inf"))
+    with pytest.raises(ValueError, match="data must be a finite number, got -inf"):
+        Value(np.float64(-np.inf))
     assert Value(np.float32(1.5)).data == 1.5 and isinstance(Value(np.int64(2)).data, float)
+
+
+def test_an_operation_that_overflows_raises() -> None:
+    big = Value(1e308)
+    with pytest.raises(OverflowError, match=r"the result of \* is too large for a float, got inf"):
+        big * 10
+    with pytest.raises(OverflowError, match=r"the result of \+ is too large"):
+        big + big
+
+
+@pytest.mark.parametrize("label", [None, 3, b"x"])
+def test_a_label_must_be_a_string(label) -> None:
+    with pytest.raises(TypeError, match=f"label must be a string, got {type(label).__name__}"):
+        Value(1.0, label)
+    assert Value(1.0, "x").label == "x" and Value(1.0).label == ""
+
+
+@pytest.mark.parametrize("argument", ["weights", "biases"])
+@pytest.mark.parametrize("bad", [None, 3, "ab"])
+def test_mlp_needs_one_array_per_layer(argument: str, bad) -> None:
+    kwargs = {"weights": [np.ones((2, 1))], "biases": [np.zeros(1)], argument: bad}
+    with pytest.raises(TypeError, match=f"{argument} must be a sequence with one array per layer, got"):
+        MLP(**kwargs)
 
 
 def test_operators_with_other_types_raise() -> None:

@@ -110,3 +110,14 @@ def test_as_real_array_converts_checks_and_keeps_precision() -> None:
     with pytest.raises(TypeError, match="X must hold real numbers, got dtype complex128"):
         C.as_real_array([1j], "X")
     assert C.to_numpy(tensor).dtype == np.float32 and C.to_numpy([1, 2]).dtype.kind == "i"
+
+
+def test_check_path_accepts_str_and_pathlike(tmp_path) -> None:
+    assert C.check_path("model.pt") == "model.pt"
+    assert C.check_path(tmp_path, "folder") == tmp_path
+    with pytest.raises(TypeError, match=r"path must be a file path \(a str or a pathlib.Path\), got NoneType"):
+        C.check_path(None)
+    with pytest.raises(TypeError, match="out must be a file path .* got int"):
+        C.check_path(3, "out")
+    with pytest.raises(ValueError, match="path must be a file path, got an empty string"):
+        C.check_path("")

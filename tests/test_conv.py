@@ -134,11 +134,10 @@ def test_conv2d_on_extreme_values() -> None:
     w = rng.standard_normal((3, 2, 3, 3)) * 1e-150
     expected = torch_conv(x, w, None, 1, 1)
     np.testing.assert_allclose(conv2d(x, w, padding=1), expected, rtol=1e-12, atol=1e-12)
-    # Large values in a float64 stay finite; NaN spreads to every window it is in.
+    # Large values in a float64 stay finite; NaN is refused (PyTorch would spread it to every window).
     x[0, 0, 0, 0] = np.nan
-    out = conv2d(x, w, padding=1)
-    assert np.isnan(out[0, :, :2, :2]).all()
-    assert np.isfinite(out[1]).all()
+    with pytest.raises(ValueError, match="x must not contain NaN or infinite values"):
+        conv2d(x, w, padding=1)
 
 
 def test_float32_stays_float32_and_ints_become_float64() -> None:
@@ -261,10 +260,10 @@ W = np.zeros((4, 3, 3, 3))
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        ((np.zeros((3, 8, 8)), W), {}, ValueError, r"input must have 4 dimensions \(N, C, H, W\), got shape \(3, 8, 8\)"),
+        ((np.zeros((3, 8, 8)), W), {}, ValueError, r"x must have 4 dimensions \(N, C, H, W\), got shape \(3, 8, 8\)"),
         ((np.zeros((8, 8)), W), {}, ValueError, r"for a single 2-D image and kernel use correlate2d"),
         ((X, np.zeros((3, 3, 3))), {}, ValueError, r"weight must have 4 dimensions \(C_out, C_in, kH, kW\)"),
-        ((X, np.zeros((4, 1, 3, 3))), {}, ValueError, r"the input has 3 channels but the weight expects 1"),
+        ((X, np.zeros((4, 1, 3, 3))), {}, ValueError, r"x has 3 channels but the weight expects 1"),
         ((X, W, np.zeros(3)), {}, ValueError, r"bias must have shape \(C_out,\) = \(4,\)"),
         ((X, np.zeros((4, 3, 9, 3))), {}, ValueError, r"the kernel \(9x3\) is larger than the padded input \(8x8"),
         ((X, np.zeros((4, 3, 11, 3))), {"padding": 1}, ValueError, r"larger than the padded input \(10x10"),
@@ -275,9 +274,13 @@ W = np.zeros((4, 3, 3, 3))
         ((X, W), {"stride": 1.5}, TypeError, r"stride must be an int or a pair of ints"),
         ((X, W), {"padding": (1, 2, 3)}, TypeError, r"padding must be an int or a pair of ints"),
         ((X, W), {"stride": True}, TypeError, r"stride must be an int or a pair of ints"),
-        ((np.zeros((0, 3, 8, 8)), W), {}, ValueError, r"input must hold at least one value"),
-        ((X.astype(complex), W), {}, TypeError, r"input must hold real numbers"),
-        ((np.array([["a"]]), W), {}, TypeError, r"input must hold real numbers"),
+        ((np.zeros((0, 3, 8, 8)), W), {}, ValueError, r"x must hold at least one value"),
+        ((X.astype(complex), W), {}, TypeError, r"x must hold real numbers"),
+        ((np.array([["a"]]), W), {}, TypeError, r"x must hold real numbers"),
+        ((None, W), {}, TypeError, r"x must hold real numbers"),
+        ((np.full((2, 3, 8, 8), np.nan), W), {}, ValueError, r"x must not contain NaN or infinite values"),
+        ((X, np.full((4, 3, 3, 3), np.inf)), {}, ValueError, r"weight must not contain NaN or infinite values"),
+        ((X, W, np.array([0.0, np.nan, 0.0, 0.0])), {}, ValueError, r"bias must not contain NaN or infinite"),
     ],
 )
 def test_convolution_errors(function, args, kwargs, error, match) -> None:
@@ -291,7 +294,9 @@ def test_convolution_errors(function, args, kwargs, error, match) -> None:
         ((np.zeros((2, 3, 3, 3)), 5), {}, ValueError, r"the kernel \(5x5\) is larger than the padded input \(3x3"),
         ((X, 0), {}, ValueError, r"kernel_size must be an integer >= 1"),
         ((X, 2), {"stride": 0}, ValueError, r"stride must be an integer >= 1"),
-        ((X[0], 2), {}, ValueError, r"input must have 4 dimensions"),
+        ((X[0], 2), {}, ValueError, r"x must have 4 dimensions"),
+        ((X, 2), {"stride": None}, TypeError, r"stride must be an int or a pair of ints"),  # None only for pooling
+        ((np.full((1, 1, 4, 4), -np.inf), 2), {}, ValueError, r"x must not contain NaN or infinite values"),
     ],
 )
 def test_im2col_errors(args, kwargs, error, match) -> None:
@@ -307,8 +312,10 @@ def test_im2col_errors(args, kwargs, error, match) -> None:
         ((X, 0), {}, ValueError, r"kernel_size must be an integer >= 1"),
         ((X, 3), {"padding": 2}, ValueError, r"padding must be at most half the kernel size \(1, 1\)"),
         ((X, 9), {}, ValueError, r"the pooling window \(9x9\) is larger than the padded input \(8x8"),
-        ((X[0], 2), {}, ValueError, r"input must have 4 dimensions"),
+        ((X[0], 2), {}, ValueError, r"x must have 4 dimensions"),
         ((X, 2.0), {}, TypeError, r"kernel_size must be an int or a pair of ints"),
+        ((np.full((1, 1, 4, 4), np.nan), 2), {}, ValueError, r"x must not contain NaN or infinite values"),
+        ((np.zeros((0, 1, 4, 4)), 2), {}, ValueError, r"x must hold at least one value"),
     ],
 )
 def test_pooling_errors(function, args, kwargs, error, match) -> None:
@@ -323,6 +330,10 @@ def test_pooling_errors(function, args, kwargs, error, match) -> None:
         ((LECTURE_IMAGE, np.zeros((1, 3, 3))), {}, ValueError, r"kernel must have 2 dimensions"),
         ((LECTURE_IMAGE, np.ones((7, 7))), {}, ValueError, r"the kernel \(7x7\) is larger than the padded input \(5x5"),
         ((LECTURE_IMAGE, VERTICAL_EDGE), {"stride": 0}, ValueError, r"stride must be an integer >= 1"),
+        ((np.zeros((0, 5)), VERTICAL_EDGE), {}, ValueError, r"image must hold at least one value"),
+        ((LECTURE_IMAGE, np.zeros((0, 3))), {}, ValueError, r"kernel must hold at least one value"),
+        ((np.full((5, 5), np.inf), VERTICAL_EDGE), {}, ValueError, r"image must not contain NaN or infinite"),
+        ((LECTURE_IMAGE, np.full((3, 3), np.nan)), {}, ValueError, r"kernel must not contain NaN or infinite"),
     ],
 )
 def test_correlate2d_errors(args, kwargs, error, match) -> None:

@@ -200,6 +200,15 @@ def test_bad_seed_and_settings_are_refused():
         double_descent([2, 3], n_repeats=0)
     with pytest.raises(ValueError, match="n_train must be an integer >= 2, got 1"):
         double_descent([2, 3], n_train=1)
+    # A huge count is refused before anything is drawn (it used to end in MemoryError).
+    with pytest.raises(ValueError, match="n_repeats must be an integer <= 10000000, got 1000000000000"):
+        double_descent([2, 3], n_repeats=10**12)
+    with pytest.raises(ValueError, match="n_sets must be an integer <= 10000000, got 1000000000000"):
+        sample_sine_data(5, n_sets=10**12)
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, got -1"):
+        double_descent([2, 3], seed=-1)
+    with pytest.raises(TypeError, match=r"seed must be an int or a numpy\.random\.Generator, got NoneType"):
+        sample_sine_data(5, seed=None)
     with pytest.raises(
         ValueError, match=r"dfs must be a non-empty 1-D sequence of integers, got shape \(0,\)"
     ):

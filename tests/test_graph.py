@@ -49,3 +49,29 @@ def test_draw_graph_on_given_axes() -> None:
 def test_trace_needs_a_value() -> None:
     with pytest.raises(TypeError, match="root must be a Value, got float"):
         trace(1.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "error", "match"),
+    [
+        (None, TypeError, "fmt must be a format spec such as '.3g' \\(a string\\), got NoneType"),
+        (3, TypeError, "fmt must be a format spec .* got int"),
+        ("abc", ValueError, "fmt must be a format spec for numbers such as '.3g', got 'abc'"),
+        ("d", ValueError, "fmt must be a format spec for numbers"),  # integers only: the data are floats
+    ],
+)
+def test_draw_graph_checks_the_format(fmt, error, match) -> None:
+    with pytest.raises(error, match=match):
+        draw_graph(Value(1.0) * 2, fmt=fmt)
+    assert not plt.get_fignums()  # refused before any figure was made
+
+
+def test_draw_graph_with_another_format() -> None:
+    ax = draw_graph(Value(1.0, "x") * 2, fmt="+.2f")
+    assert any("data +2.00" in t.get_text() for t in ax.texts)
+    plt.close(ax.figure)
+
+
+def test_draw_graph_needs_a_value() -> None:
+    with pytest.raises(TypeError, match="root must be a Value, got str"):
+        draw_graph("x")  # type: ignore[arg-type]

@@ -157,3 +157,18 @@ def test_metadata_must_be_plain_json(tmp_path) -> None:
         export_mlp_json(mlp([4, 2]), tmp_path / "m.json", accuracy=torch.tensor(0.9))
     with pytest.raises(TypeError, match="metadata loss=nan cannot be written as JSON"):
         export_mlp_json(mlp([4, 2]), tmp_path / "m.json", loss=math.nan)
+
+
+def test_model_path_and_input_description_are_checked(tmp_path) -> None:
+    with pytest.raises(TypeError, match="model must be an nn.Sequential: export_mlp_json needs an MLP .* got str"):
+        export_mlp_json("model", tmp_path / "m.json")
+    for path, error, match in ((None, TypeError, r"path must be a file path \(a str or a pathlib.Path\), got NoneType"),
+                               (3, TypeError, "path must be a file path .* got int"),
+                               ("", ValueError, "path must be a file path, got an empty string")):
+        with pytest.raises(error, match=match):
+            export_mlp_json(mlp([4, 2]), path)
+    with pytest.raises(TypeError, match="input_description must be a dict, got str"):
+        export_mlp_json(mlp([4, 2]), tmp_path / "m.json", input_description="28 x 28")
+    with pytest.raises(TypeError, match="input_description cannot be written as JSON"):
+        export_mlp_json(mlp([4, 2]), tmp_path / "m.json", input_description={"range": [0, math.nan]})
+    assert not (tmp_path / "m.json").exists()

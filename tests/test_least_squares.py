@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from nnbook import least_squares
 from nnbook.least_squares import fit_least_squares, fit_min_norm, gradient_descent_least_squares
+from nnbook.optim import DivergenceWarning
 from nnbook.splines import natural_spline_basis
 
 N = 20
@@ -207,6 +210,56 @@ def test_bad_designs_are_refused(data):
         fit_min_norm(np.ones(3), np.ones(3))
     with pytest.raises(ValueError, match=r"X must have shape \(n, p\), got shape \(2, 3, 4\)"):
         fit_least_squares(np.ones((2, 3, 4)), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize(
+    ("rcond", "error", "match"),
+    [
+        (np.nan, ValueError, r"rcond must be in \[0, 1\), got nan"),
+        (2.0, ValueError, r"rcond must be in \[0, 1\), got 2\.0"),
+        (1.0, ValueError, r"rcond must be in \[0, 1\), got 1\.0"),
+        (-0.1, ValueError, r"rcond must be in \[0, 1\), got -0\.1"),
+        ("0.5", TypeError, "rcond must be a real number, got str"),
+    ],
+)
+def test_min_norm_refuses_an_rcond_that_would_cut_everything(rcond, error, match):
+    # rcond = nan or >= 1 used to cut every singular value and return w = 0.
+    X, y = np.diag([3.0, 1.0]), np.array([3.0, 1.0])
+    with pytest.raises(error, match=match):
+        fit_min_norm(X, y, rcond=rcond)
+    np.testing.assert_allclose(fit_min_norm(X, y, rcond=0.0), [1.0, 1.0])
+    np.testing.assert_allclose(fit_min_norm(X, y, rcond=0.5), [1.0, 0.0])  # 1 < 0.5 * 3 is cut
+
+
+def test_gradient_descent_warns_when_eta_is_past_the_divergence_limit():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
+    limit = 2 / np.linalg.norm(X, ord=2) ** 2
+    with pytest.warns(DivergenceWarning, match=r"eta = 10 is at or above 2 / s_max\^2 = 0\.186"):
+        path = gradient_descent_least_squares(X, y, eta=10.0, steps=5)
+    assert np.linalg.norm(path[-1]) > 1e6  # the run is made, and shows the blow-up
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # below the limit, and by default: no warning
+        below = gradient_descent_least_squares(X, y, eta=0.99 * limit, steps=5000)
+        gradient_descent_least_squares(X, y, steps=5)
+    np.testing.assert_allclose(below[-1], fit_least_squares(X, y), atol=1e-6)
+
+
+def test_gradient_descent_step_counts_are_bounded():
+    X, y = np.eye(2), np.ones(2)
+    with pytest.raises(ValueError, match="steps must be an integer <= 10000000, got 1000000000000"):
+        gradient_descent_least_squares(X, y, steps=10**12)  # refused before anything is allocated
+    assert gradient_descent_least_squares(X, y, steps=0).shape == (1, 2)
+
+
+def test_empty_and_zero_designs():
+    with pytest.raises(ValueError, match=r"X must hold at least one value, got shape \(0, 3\)"):
+        gradient_descent_least_squares(np.zeros((0, 3)), np.zeros(0))
+    with pytest.raises(ValueError, match=r"X must hold at least one value, got shape \(2, 0\)"):
+        fit_min_norm(np.zeros((2, 0)), np.zeros(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # X = 0: no step moves, and the default eta is still finite
+        np.testing.assert_array_equal(gradient_descent_least_squares(np.zeros((3, 2)), np.ones(3), steps=3), 0.0)
 
 
 def test_the_public_api_is_listed():

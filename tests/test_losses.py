@@ -334,6 +334,36 @@ def test_softmax_and_log_softmax_match_torch(rng, extreme) -> None:
     assert np.all(np.isfinite(log_softmax(z)))
 
 
+@pytest.mark.parametrize(
+    ("loss", "prediction", "target"),
+    [
+        (mse, [[np.nan, 0.5]], [[0.0, 1.0]]),
+        (binary_cross_entropy, [np.nan, 0.5], [0.0, 1.0]),
+        (binary_cross_entropy_with_logits, [np.nan, 0.5], [0.0, 1.0]),
+        (cross_entropy, [[np.nan, 0.5], [0.1, 0.2]], [0, 1]),
+        (categorical_cross_entropy, [[np.nan, 0.5], [0.5, 0.5]], [0, 1]),
+        (nll, [[np.nan, -0.5], [-0.1, -0.2]], [0, 1]),
+    ],
+)
+def test_nan_predictions_give_nan(loss, prediction, target) -> None:
+    """A diverged network's NaN outputs show as a NaN loss and gradient, not as an error."""
+    assert np.isnan(loss(prediction, target))
+    assert np.isnan(np.ravel(loss(prediction, target, reduction="none"))[0])
+    if loss is not nll:  # nll's gradient, -1 at the label, does not depend on log_probs
+        grad = getattr(losses, f"{loss.__name__}_grad")(prediction, target)
+        assert np.isnan(np.asarray(grad).flat[0])
+
+
+def test_infinite_logits_and_log_softmax() -> None:
+    """-inf is a score of probability 0; +inf and NaN give NaN, as in PyTorch."""
+    np.testing.assert_array_equal(softmax([-np.inf, 0.0]), [0.0, 1.0])
+    assert np.isnan(log_softmax([np.nan, 0.0])).all()
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(softmax([np.inf, 0.0])[0])
+        assert torch.isnan(F.softmax(torch.tensor([float("inf"), 0.0]), dim=0)[0])
+    assert mse([np.inf], [0.0]) == np.inf
+
+
 def test_one_hot_matches_torch() -> None:
     labels = np.array([[0, 3], [2, 1]])
     np.testing.assert_array_equal(one_hot(labels, 4), F.one_hot(torch.tensor(labels), 4).numpy())
@@ -476,14 +506,17 @@ def test_binary_cross_entropy_is_smallest_at_the_target(y, p) -> None:
         (
             lambda: cross_entropy(np.zeros((2, 10)), [3, 10]),
             ValueError,
-            r"labels must be in 0\.\.9 for 10 classes, got the label 10",
+            r"target must hold class labels in 0\.\.9 for 10 classes, got the label 10",
         ),
         (lambda: cross_entropy(np.zeros((2, 3)), [-1, 0]), ValueError, "got the label -1"),
         (lambda: nll(np.log(np.full((1, 3), 1 / 3)), [3]), ValueError, r"in 0\.\.2 for 3 classes"),
         (lambda: categorical_cross_entropy(np.full((1, 2), 0.5), [2]), ValueError, r"in 0\.\.1 for 2 classes"),
-        (lambda: cross_entropy(np.zeros((2, 3)), [0.0, 1.0]), TypeError, "labels must be integers"),
+        (lambda: cross_entropy(np.zeros((2, 3)), [0.0, 1.0]), TypeError, r"target must hold integers \(class indices\)"),
+        (lambda: nll(np.log(np.full((2, 3), 1 / 3)), [0.0, 1.0]), TypeError, "labels must hold integers"),
+        (lambda: categorical_cross_entropy(np.full((1, 2), 0.5), [-5]), ValueError, "target must hold class labels"),
         (lambda: one_hot([0, 5], 5), ValueError, "got the label 5"),
-        (lambda: one_hot([0.5], 5), TypeError, "labels must be integers"),
+        (lambda: one_hot([0.5], 5), TypeError, "labels must hold integers"),
+        (lambda: one_hot(np.array([], dtype=int), 5), ValueError, r"labels must hold at least one class label"),
         (lambda: one_hot([0], 0), ValueError, r"num_classes must be an integer >= 1"),
         # mismatched shapes
         (lambda: mse(np.zeros(3), np.zeros(4)), ValueError, r"y must have the same shape as a, \(3,\), got shape \(4,\)"),
@@ -520,10 +553,15 @@ def test_binary_cross_entropy_is_smallest_at_the_target(y, p) -> None:
             ValueError,
             r"log_probs must be logarithms of probabilities \(<= 0\).*use cross_entropy",
         ),
-        # values that are not numbers
-        (lambda: cross_entropy([[np.nan, 0.0]], [0]), ValueError, "logits must not contain NaN or infinite values"),
-        (lambda: cross_entropy([[np.inf, 0.0]], [0]), ValueError, "logits must not contain NaN or infinite values"),
-        (lambda: binary_cross_entropy_with_logits([-np.inf], [0.0]), ValueError, "z must not contain NaN or infinite"),
+        # values that are not numbers (NaN in the predictions passes through: see test_nan_predictions_give_nan)
+        (lambda: cross_entropy([[0.0, 0.0]], [[np.nan, 1.0]]), ValueError, "target must not contain NaN"),
+        (lambda: mse([1.0], [np.inf]), ValueError, "y must not contain NaN or infinite values"),
+        (lambda: binary_cross_entropy_with_logits([0.0], [np.nan]), ValueError, "y must not contain NaN"),
+        (lambda: binary_cross_entropy([np.inf], [0.0]), ValueError, r"p must be probabilities in \[0, 1\]"),
+        (lambda: nll([[np.inf, 0.0]], [0]), ValueError, r"log_probs must be logarithms of probabilities"),
+        (lambda: log_softmax(np.zeros((2, 3)), axis=None), TypeError, "axis must be an integer, got NoneType"),
+        (lambda: softmax(np.zeros((2, 3)), axis="1"), TypeError, "axis must be an integer, got str"),
+        (lambda: softmax(np.zeros((2, 3)), axis=2), ValueError, "axis 2 is out of bounds"),
         (lambda: mse(["a"], ["b"]), TypeError, "a must hold real numbers"),
         (lambda: mse([], []), ValueError, "at least one value"),
         # the reduction

@@ -551,8 +551,8 @@ def test_bad_loss_or_softmax(kwargs, match: str) -> None:
     ("sizes", "output", "y", "error", "match"),
     [
         ((2, 3), "softmax", [0, 1], ValueError, "X has 4 rows, y has 2 labels"),
-        ((2, 3), "softmax", [0, 1, 2, 3], ValueError, r"class labels must be in 0..2 .* got the label 3"),
-        ((2, 1), "sigmoid", [0, 1, 2, 1], ValueError, r"class labels must be in 0..1 .* got the label 2"),
+        ((2, 3), "softmax", [0, 1, 2, 3], ValueError, r"y must hold class labels in 0..2 .* got the label 3"),
+        ((2, 1), "sigmoid", [0, 1, 2, 1], ValueError, r"y must hold class labels in 0..1 .* got the label 2"),
         ((2, 3), "softmax", [-1, 0, 1, 2], ValueError, "got the label -1"),
         ((2, 3), "softmax", [0.0, 1.0, 2.0, 1.0], ValueError, r"integer class labels of shape \(4,\) or targets of shape \(4, 3\), got float64 values of shape \(4,\)"),
         ((2, 3), "softmax", np.zeros((4, 2)), ValueError, r"targets of shape \(4, 3\)"),
@@ -733,16 +733,37 @@ def test_regression_targets_have_no_accuracy() -> None:
 
 
 def test_an_exploding_loss_stops_training_while_the_weights_are_finite() -> None:
-    """Linear regression with too large a step: the loss grows fourfold per epoch; stopped at 100 times."""
+    """Linear regression with too large a step: the loss grows fourfold per epoch; stopped at 100 times
+    the loss before training, in the first epoch that passes it."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((50, 2))
     y = X @ np.array([[1.0], [-2.0]])
     net = Network([2, 1], "identity", seed=0)
-    with pytest.warns(DivergenceWarning, match="training diverged in epoch 5: the loss has exploded"):
+    start = net.loss(X, y)
+    with pytest.warns(DivergenceWarning, match="training diverged in epoch 4: the loss has exploded"):
         history = net.train_sgd(X, y, epochs=20, batch_size=50, eta=2.5)
-    assert history.diverged and history.epochs == 5
-    assert history.train_loss[-1] > 100 * history.train_loss[0] >= history.train_loss[-2]  # stopped at the first
+    assert history.diverged and history.epochs == 4
+    assert history.train_loss[-1] > 100 * start >= history.train_loss[-2]  # stopped at the first
     assert all(np.isfinite(w).all() for w in net.weights)
+
+
+def test_a_learning_rate_that_explodes_at_once_is_caught_in_the_first_epoch() -> None:
+    """The issue's case: eta = 1e6 gave a loss around 1e6 from the first epoch on, and diverged=False."""
+    from nnbook.synthetic import xor_blobs
+
+    X, y = xor_blobs(100, seed=0)
+    net = Network((2, 8, 2), seed=0)
+    with pytest.warns(DivergenceWarning, match="epoch 1: the loss has exploded"):
+        history = net.train_sgd(X, y, epochs=5, batch_size=10, eta=1e6)
+    assert history.diverged and history.epochs == 1
+
+
+def test_training_without_monitoring_still_stops_on_non_finite_weights() -> None:
+    X = np.linspace(-1, 1, 40)[:, None] * 100
+    net = Network([1, 8, 8, 1], "identity", seed=0)
+    with pytest.warns(DivergenceWarning, match="no longer finite"):
+        history = net.train_sgd(X, X, epochs=50, batch_size=10, eta=1.0, monitor=False)
+    assert history.diverged and history.train_loss == []
 
 
 def test_divergence_stops_training_with_a_warning() -> None:

@@ -58,11 +58,19 @@ def test_neuron_with_any_activation() -> None:
         (np.ones(3), W, float("nan"), ValueError, "b must be a finite number, got nan"),
         (np.array([1.0, np.nan, 0.0]), W, B, ValueError, "x must not contain NaN"),
         (np.array(["a", "b", "c"]), W, B, TypeError, "x must hold real numbers"),
+        (np.zeros((0, 3)), W, B, ValueError, r"x must hold at least one value, got shape \(0, 3\)"),
+        (np.ones(3), W, None, TypeError, "b must be a real number, got NoneType"),
     ],
 )
 def test_neuron_rejects_bad_input(x, w, b, error, match) -> None:
     with pytest.raises(error, match=match):
         sigmoid_neuron(x, w, b)
+
+
+@pytest.mark.parametrize("function", [weighted_input, neuron, perceptron, sigmoid_neuron])
+def test_an_empty_batch_is_refused(function) -> None:
+    with pytest.raises(ValueError, match="x must hold at least one value"):
+        function(np.empty((0, 3)), W, B)
 
 
 def test_bias_may_be_a_zero_dimensional_array() -> None:

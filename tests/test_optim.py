@@ -466,6 +466,64 @@ def test_other_arguments_are_checked(q3):
         gradient_descent(q3.grad, np.ones(3), 0.1, 10, loss=3.0)
 
 
+def test_huge_step_counts_are_refused_before_running(q3):
+    # gradient_descent(f, [1.0], 0.1, 10**12) used to run on while its memory grew.
+    huge = "must be an integer <= 10000000, got 1000000000000"
+    with pytest.raises(ValueError, match=f"steps {huge}"):
+        gradient_descent(lambda w: 2 * w, [1.0], 0.1, 10**12)
+    with pytest.raises(ValueError, match=f"steps {huge}"):
+        momentum(q3.grad, np.ones(3), 0.1, 0.5, 10**12)
+    with pytest.raises(ValueError, match=f"epochs {huge}"):
+        minibatch_sgd(lambda w, idx: w, np.ones(2), 10, 0.1, 2, 10**12)
+    with pytest.raises(ValueError, match=r"the number of steps, epochs \* batches per epoch, must be an integer "
+                                         r"<= 10000000, got 50000000"):
+        minibatch_sgd(lambda w, idx: w, np.ones(2), 10, 0.1, 2, 10**7)
+    with pytest.raises(ValueError, match=f"draws {huge}"):
+        gradient_noise(lambda w, idx: w, np.ones(2), 10, [2], draws=10**12)
+    with pytest.raises(ValueError, match=f"k {huge}"):
+        q3.gd_iterate(np.ones(3), 0.1, 10**12)
+
+
+@pytest.mark.parametrize("warn", ["no", None, 2])
+def test_warn_must_be_a_bool(q3, warn):
+    with pytest.raises(TypeError, match=f"warn must be True or False, got {type(warn).__name__}"):
+        gradient_descent(q3.grad, np.ones(3), 0.1, 10, warn=warn)
+
+
+def test_steps_to_reach_checks_loss_star(q3):
+    path = gradient_descent(q3.grad, np.ones(3), 0.02, 50, q3.loss)
+    with pytest.raises(ValueError, match="loss_star must be a finite number, got nan"):
+        path.steps_to_reach(0.5, loss_star=np.nan)  # every comparison with NaN is False: it would say None
+    with pytest.raises(TypeError, match="loss_star must be a real number, got str"):
+        path.steps_to_reach(0.5, loss_star="1")
+
+
+def test_quadratic_checks_its_points(q3):
+    np.testing.assert_allclose(q3.loss(np.ones((4, 5, 3))), np.full((4, 5), q3.loss(np.ones(3))))  # a stack
+    with pytest.raises(ValueError, match=r"w must have shape \(3,\) \(a point\) or \(\.\.\., 3\)"):
+        q3.grad(np.ones((3, 1, 1)))
+    with pytest.raises(ValueError, match=r"got shape \(0,\)"):
+        q3.loss(np.ones(0))
+    with pytest.raises(ValueError, match="w must not contain NaN or infinite values"):
+        q3.grad([np.nan, 0.0, 0.0])
+    with pytest.raises(TypeError, match="w must hold real numbers, got dtype complex128"):
+        q3.loss(np.ones(3) + 1j)
+    with pytest.raises(TypeError, match="w must hold real numbers, got dtype object"):
+        q3.grad(None)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "error", "match"),
+    [(None, TypeError, r"batch_sizes must be a sequence of batch sizes such as \[1, 10, 100\], got NoneType"),
+     ("23", TypeError, "batch_sizes must be a sequence of batch sizes .*, got str"),
+     ([3, 0], ValueError, r"batch_sizes\[1\] must be an integer >= 1, got 0"),
+     ([2.5], TypeError, r"batch_sizes\[0\] must be an integer, got float")],
+)
+def test_gradient_noise_checks_the_batch_sizes(sizes, error, match):
+    with pytest.raises(error, match=match):
+        gradient_noise(lambda w, idx: w, np.zeros(2), 10, sizes)
+
+
 def test_starting_point_and_gradient_are_checked(q3):
     with pytest.raises(ValueError, match="w0 must not contain NaN"):
         gradient_descent(q3.grad, [1.0, np.nan, 0.0], 0.1, 10)
@@ -503,7 +561,7 @@ def test_gradient_noise_matches_the_sampling_formula():
 def test_gradient_noise_checks_its_arguments():
     with pytest.raises(ValueError, match="batch_sizes must hold at least one"):
         gradient_noise(lambda w, idx: w, np.zeros(2), 10, [])
-    with pytest.raises(ValueError, match="batch_size must be an integer <= 10"):
+    with pytest.raises(ValueError, match=r"batch_sizes\[0\] must be an integer <= 10"):
         gradient_noise(lambda w, idx: w, np.zeros(2), 10, [20])
     with pytest.raises(ValueError, match="draws must be an integer >= 2"):
         gradient_noise(lambda w, idx: w, np.zeros(2), 10, [2], draws=1)

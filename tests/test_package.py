@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.metadata
 import re
@@ -88,7 +89,7 @@ def test_every_public_function_and_class_is_in_all(name: str) -> None:
 
 
 #: The modules of the from-scratch chapters: NumPy only, so a reader can run them without PyTorch.
-NUMPY_MODULES = ("activations", "autograd", "conv", "double_descent", "gradcheck", "history", "least_squares",
+NUMPY_MODULES = ("activations", "autograd", "conv", "double_descent", "gradcheck", "history", "idx", "least_squares",
                  "losses", "network", "neuron", "optim", "regularization", "splines", "splits", "synthetic")
 
 
@@ -100,3 +101,98 @@ def test_the_numpy_modules_do_not_import_torch() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _summary(name: str) -> str:
+    """The first line of module ``nnbook.<name>``'s docstring, read without importing it."""
+    from pathlib import Path
+
+    source = Path(nnbook.__file__).with_name(f"{name}.py").read_text()
+    return ast.get_docstring(ast.parse(source)).splitlines()[0]
+
+
+def test_the_package_docstring_lists_every_module_with_its_summary() -> None:
+    """help(nnbook) shows each module with the first line of its own docstring, in SUBMODULES' order."""
+    listed = re.findall(r"^(\w+)\n    (.+)$", nnbook.__doc__, flags=re.M)
+    assert listed == [(name, _summary(name)) for name in nnbook.SUBMODULES]
+
+
+def _optional_imports_outside_needs(tree: ast.Module, optional: set[str]) -> list[int]:
+    """The lines that import an optional package neither inside ``with needs(...)`` nor for type checking."""
+
+    def guarded(node: ast.AST) -> bool:
+        if isinstance(node, ast.If):
+            return ast.unparse(node.test) == "TYPE_CHECKING"
+        return isinstance(node, ast.With) and any(
+            isinstance(item.context_expr, ast.Call) and ast.unparse(item.context_expr.func) == "needs"
+            for item in node.items
+        )
+
+    lines: list[int] = []
+
+    def visit(node: ast.AST, inside: bool) -> None:
+        if isinstance(node, ast.Import | ast.ImportFrom) and not inside:
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(name.partition(".")[0] in optional for name in names):
+                lines.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside or guarded(node))
+
+    visit(tree, False)
+    return lines
+
+
+def test_optional_packages_are_imported_through_needs() -> None:
+    """Without PyTorch (or IPython), every import of it must say who needs it and how to install it."""
+    from pathlib import Path
+
+    from nnbook._optional import EXTRAS
+
+    bare: dict[str, list[int]] = {}
+    for path in sorted(Path(nnbook.__file__).parent.glob("*.py")):
+        lines = _optional_imports_outside_needs(ast.parse(path.read_text()), set(EXTRAS))
+        if lines:
+            bare[path.name] = lines
+    assert not bare, f"import these inside `with needs('nnbook.<module or function>'):` -- file: lines {bare}"
+
+
+def test_needs_names_who_needs_the_package_and_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnbook._optional import MissingDependencyError, needs
+
+    monkeypatch.setitem(sys.modules, "IPython", None)  # as if it were not installed
+    with pytest.raises(MissingDependencyError, match=r'^nnbook\.widgets\.widget needs IPython, .*'
+                       r'pip install "nnbook\[notebook\]"') as caught:
+        with needs("nnbook.widgets.widget"):
+            import IPython  # noqa: F401
+    assert isinstance(caught.value, ModuleNotFoundError) and caught.value.name == "IPython"
+
+
+@pytest.mark.parametrize("name", ["torch._C", "not_an_nnbook_dependency"])
+def test_needs_lets_other_import_errors_through(name: str) -> None:
+    """A broken PyTorch or a package nnbook does not declare is not reported as a missing extra."""
+    from nnbook._optional import needs
+
+    error = ModuleNotFoundError(f"No module named {name!r}", name=name)
+    with pytest.raises(ModuleNotFoundError) as caught, needs("nnbook.train"):
+        raise error
+    assert caught.value is error
+
+
+def test_without_torch_help_works_and_the_torch_modules_say_how_to_install_it() -> None:
+    """The wheel test checks this in an environment without torch; here torch is hidden, for the fast loop."""
+    code = (
+        "import sys\n"
+        "for name in ('torch', 'torchvision', 'tqdm', 'IPython'): sys.modules[name] = None\n"
+        "import pydoc, nnbook\n"
+        "page = pydoc.render_doc(nnbook, renderer=pydoc.plaintext)\n"
+        "assert all(name in page for name in nnbook.SUBMODULES)\n"
+        "assert not hasattr(nnbook, 'train')\n"
+        "try:\n"
+        "    import nnbook.train\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith('nnbook.train needs PyTorch, which is not installed. Install it with: '
+                                    'pip install "nnbook[torch]"')

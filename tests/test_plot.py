@@ -72,9 +72,13 @@ def test_grid_without_labels_has_no_titles() -> None:
         ({"images": np.zeros((2, 3, 3)), "labels": [1]}, ValueError, r"labels must have one entry per image \(2\), got 1"),
         ({"images": np.zeros((2, 3, 3)), "labels": [1, 2], "predictions": [1]}, ValueError, "predictions must have one entry"),
         ({"images": np.zeros((2, 3, 3)), "predictions": [1, 2]}, ValueError, "pass labels too"),
-        ({"images": np.zeros((2, 3, 3)), "ncols": 0}, ValueError, "ncols must be a positive integer"),
-        ({"images": np.zeros((2, 3, 3)), "ncols": 2.5}, ValueError, "ncols must be a positive integer"),
-        ({"images": np.zeros((2, 3, 3)), "size": 0}, ValueError, "size must be positive"),
+        ({"images": np.zeros((2, 3, 3)), "ncols": 0}, ValueError, "ncols must be an integer >= 1, got 0"),
+        ({"images": np.zeros((2, 3, 3)), "ncols": 2.5}, TypeError, "ncols must be an integer, got float"),
+        ({"images": np.zeros((2, 3, 3)), "size": 0}, ValueError, "size must be a positive finite number, got 0.0"),
+        ({"images": np.zeros((2, 3, 3)), "size": None}, TypeError, "size must be a real number, got NoneType"),
+        ({"images": np.zeros((2, 3, 3)), "size": "1"}, TypeError, "size must be a real number, got str"),
+        ({"images": np.zeros((2, 3, 3)), "labels": 3}, TypeError, "labels must be a sequence with one entry per image"),
+        ({"images": np.zeros((2, 2, 3, 3))}, ValueError, r"images must have shape \(N, H, W\) .* got shape \(2, 2, 3, 3\)"),
     ],
 )
 def test_image_grid_rejects_bad_input(kwargs, error, match) -> None:
@@ -102,18 +106,57 @@ def test_learning_curves_plot_every_epoch() -> None:
         learning_curves({"val_loss": [1.0]})
 
 
+@pytest.mark.parametrize(
+    ("history", "error", "match"),
+    [
+        ("abc", TypeError, "history must be a nnbook.history.History or a dict of lists, got str"),
+        (None, TypeError, "history must be a nnbook.history.History or a dict of lists, got NoneType"),
+        ([1.0, 0.5], TypeError, "history must be a nnbook.history.History .* got list"),
+        ({"train_loss": "abc"}, TypeError, r"history\['train_loss'\] must hold real numbers"),
+        ({"train_loss": [1.0], "val_loss": [[1.0]]}, ValueError, r"history\['val_loss'\] must have 1 dimension"),
+    ],
+)
+def test_learning_curves_reject_what_is_not_a_history(history, error, match) -> None:
+    from nnbook.plot import learning_curves
+
+    with pytest.raises(error, match=match):
+        learning_curves(history)
+
+
+def test_learning_curves_of_a_history_record() -> None:
+    """A History (here of a run that diverged: its last loss is infinite) is drawn as it is."""
+    from nnbook.history import History
+    from nnbook.plot import learning_curves
+
+    fig = learning_curves(History(train_loss=[1.0, 0.5, float("inf")], train_accuracy=[0.5, 0.7, 0.1]))
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [1.0, 0.5, np.inf])
+
+
 def test_confusion_counts_by_hand() -> None:
     from nnbook.plot import confusion_counts
 
     counts = confusion_counts([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2])
     np.testing.assert_array_equal(counts, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
     assert confusion_counts(torch.tensor([1]), torch.tensor([1]), n_classes=4).shape == (4, 4)
-    with pytest.raises(ValueError, match="equal length"):
+    with pytest.raises(ValueError, match="y_true and y_pred must have the same length, got 2 and 1"):
         confusion_counts([0, 1], [0])
-    with pytest.raises(ValueError, match="below n_classes=2"):
+    # n_classes smaller than the labels: refused, not a matrix that drops the large labels.
+    with pytest.raises(ValueError, match="labels must be below n_classes=2, got 2"):
         confusion_counts([0, 2], [0, 1], n_classes=2)
-    with pytest.raises(TypeError, match="integer class labels"):
+    with pytest.raises(ValueError, match="labels must be below n_classes=2, got 3"):
+        confusion_counts([0, 1], [0, 3], n_classes=2)
+    with pytest.raises(TypeError, match="y_true must be integer class labels, got dtype float64"):
         confusion_counts([0.5], [1.0])
+    with pytest.raises(TypeError, match="y_pred must be integer class labels, got dtype <U3"):
+        confusion_counts([0], "abc")
+    with pytest.raises(ValueError, match="y_true must be class labels >= 0, got -1"):
+        confusion_counts([-1, 0], [0, 0])
+    with pytest.raises(ValueError, match=r"y_pred must be 1-D \(one label per example\), got shape \(2, 1\)"):
+        confusion_counts([0, 1], [[0], [1]])
+    with pytest.raises(TypeError, match="n_classes must be an integer, got str"):
+        confusion_counts([0, 1], [0, 1], n_classes="3")
+    with pytest.raises(ValueError, match="n_classes must be an integer >= 1, got 0"):
+        confusion_counts(np.array([], dtype=int), np.array([], dtype=int), n_classes=0)
 
 
 def test_confusion_matrix_figure_annotates_counts() -> None:
@@ -123,6 +166,10 @@ def test_confusion_matrix_figure_annotates_counts() -> None:
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.images[0].get_array(), [[0.5, 0.5], [1 / 3, 2 / 3]])
     assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "1", "2"]
+    counts = confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], normalize=False).axes[0].images[0].get_array()
+    np.testing.assert_array_equal(counts, [[1, 1], [1, 2]])
+    with pytest.raises(TypeError, match="normalize must be True or False, got str"):
+        confusion_matrix([0, 1], [0, 1], normalize="no")
 
 
 def test_most_confident_mistakes() -> None:
@@ -133,8 +180,21 @@ def test_most_confident_mistakes() -> None:
     # Wrong: 0 (conf 0.9), 2 (0.6), 3 (0.7); right: 1, 4.
     np.testing.assert_array_equal(most_confident_mistakes(p, labels), [0, 3, 2])
     np.testing.assert_array_equal(most_confident_mistakes(torch.tensor(p), torch.tensor(labels), k=1), [0])
-    with pytest.raises(ValueError, match=r"\(N, n_classes\)"):
+    with pytest.raises(ValueError, match=r"probabilities must have 2 dimension\(s\), got shape \(2,\)"):
         most_confident_mistakes(p[0], labels)
+    with pytest.raises(ValueError, match="probabilities and labels must have the same length, got 5 and 4"):
+        most_confident_mistakes(p, labels[:4])
+    # NaN used to make every NaN row a "confident" mistake of class 0.
+    with pytest.raises(ValueError, match="probabilities must not contain NaN or infinite values"):
+        most_confident_mistakes(np.where(p > 0.5, np.nan, p), labels)
+    with pytest.raises(ValueError, match=r"labels must be below the number of classes \(2\), got 2"):
+        most_confident_mistakes(p, labels + 1)
+    with pytest.raises(TypeError, match="labels must be integer class labels, got dtype float64"):
+        most_confident_mistakes(p, labels + 0.5)
+    for k, error, match in ((0, ValueError, "k must be an integer >= 1, got 0"),
+                            (None, TypeError, "k must be an integer, got NoneType")):
+        with pytest.raises(error, match=match):
+            most_confident_mistakes(p, labels, k=k)
 
 
 def test_decision_boundary_draws_the_half_contour() -> None:
@@ -156,6 +216,31 @@ def test_decision_boundary_draws_the_half_contour() -> None:
         decision_boundary(lambda p: p, X, y)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"predict": None}, TypeError, "predict must be a function, got NoneType"),
+        ({"X": np.array([[0.0, np.nan], [1.0, 0.0], [0.0, 1.0]])}, ValueError, "X must not contain NaN"),
+        ({"X": np.zeros((0, 2)), "y": np.zeros(0, dtype=int)}, ValueError, "X must hold at least one value"),
+        ({"y": np.array([0, 1])}, ValueError, "X and y must have the same length, got 3 and 2"),
+        ({"y": np.array([0, 1, 2])}, ValueError, r"y must hold the labels 0 and 1, got \[0\. 1\. 2\.\]"),
+        ({"resolution": 1}, ValueError, "resolution must be an integer >= 2, got 1"),
+        ({"resolution": 10**6}, ValueError, "resolution must be an integer <= 2000, got 1000000"),
+        ({"resolution": 2.5}, TypeError, "resolution must be an integer, got float"),
+        ({"padding": -1.0}, ValueError, "padding must be a finite number >= 0, got -1.0"),
+        ({"padding": None}, TypeError, "padding must be a real number, got NoneType"),
+        ({"ax": "left"}, TypeError, r"ax must be matplotlib axes \(or None for a new figure\), got str"),
+    ],
+)
+def test_decision_boundary_rejects_bad_input(kwargs, error, match) -> None:
+    from nnbook.plot import decision_boundary
+
+    valid = {"predict": lambda p: p[:, 0] > 0, "X": np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]),
+             "y": np.array([0, 1, 1])}
+    with pytest.raises(error, match=match):
+        decision_boundary(**{**valid, **kwargs})
+
+
 def test_network_diagram_shows_every_activation() -> None:
     from nnbook.network import Network
     from nnbook.plot import network_diagram
@@ -168,3 +253,10 @@ def test_network_diagram_shows_every_activation() -> None:
     assert len(ax.lines) == 2 * 3 + 3 * 1  # one line per weight
     with pytest.raises(ValueError, match="one input of 2 values"):
         network_diagram(network, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="x must not contain NaN"):
+        network_diagram(network, [np.nan, 2.0])
+    with pytest.raises(TypeError, match=r"network must be an nnbook.network.Network \(with sizes, weights and "
+                                        r"forward_layers\), got str"):
+        network_diagram("network", [1.0, 2.0])
+    with pytest.raises(ValueError, match="max_width must be a positive finite number, got 0.0"):
+        network_diagram(network, [1.0, 2.0], max_width=0)

@@ -457,7 +457,7 @@ def test_negative_or_infinite_lambda_is_a_clear_error(call, lmbda) -> None:
         (lambda: reg.l1_penalty([torch.ones(2, dtype=torch.int64)], 0.1, 10), TypeError, "is a PyTorch tensor; these functions take NumPy arrays"),
         (lambda: reg.l1_proximal_step([[1.0, 2.0]], 0.1, 0.1, 10), TypeError, "must be a floating-point NumPy array to be changed in place, got list"),
         (lambda: reg.l1_proximal_step([np.ones(2, dtype=int)], 0.1, 0.1, 10), TypeError, "to be changed in place, got an array of dtype int"),
-        (lambda: reg.l1_proximal_step([np.ones(2)], -0.1, 0.1, 10), ValueError, "eta must be a finite number >= 0"),
+        (lambda: reg.l1_proximal_step([np.ones(2)], -0.1, 0.1, 10), ValueError, "eta must be a positive finite number, got -0.1"),
         (lambda: reg.weights_of(nn.Sequential(nn.ReLU())), ValueError, "no linear or convolution layer"),
         (lambda: reg.weights_of([np.ones(2)]), TypeError, "model must be a torch.nn.Module, got list"),
         (lambda: reg.model_penalty(nn.Sequential(nn.Flatten()), 0.1, 10), ValueError, "no linear or convolution layer"),
@@ -474,8 +474,26 @@ def test_negative_or_infinite_lambda_is_a_clear_error(call, lmbda) -> None:
         (lambda: reg.ridge(np.ones((3, 2)), np.ones(2), 0.1), ValueError, r"y must have shape \(3,\) to match X of shape \(3, 2\)"),
         (lambda: reg.ridge(np.ones(3), np.ones(3), 0.1), ValueError, "X must have 2 dimension"),
         (lambda: reg.ridge(np.full((3, 2), np.nan), np.ones(3), 0.1), ValueError, "must not contain NaN"),
+        (lambda: reg.ridge(np.ones((3, 2)), np.ones(3), 0.0, rcond=np.nan), ValueError, r"rcond must be in \[0, 1\), got nan"),
+        (lambda: reg.l2_penalty([[]], 0.1, 10), ValueError, r"weights\[0\] must hold at least one value, got shape \(0,\)"),
+        (lambda: reg.sparsity([np.ones(2), np.ones((2, 0))]), ValueError, r"weights\[1\] must hold at least one value"),
+        (lambda: reg.l1_proximal_step([np.ones(2)], 0.0, 0.1, 10), ValueError, "eta must be a positive finite number, got 0.0"),
+        (lambda: reg.model_penalty("model", 0.1, 10), TypeError, "model must be a torch.nn.Module, got str"),
+        (lambda: reg.penalized_loss(None, 0.1, 10), TypeError, "model must be a torch.nn.Module, got NoneType"),
+        (lambda: reg.proximal_sgd(np.zeros(3), 0.1, 10), TypeError, "model must be a torch.nn.Module, got ndarray"),
+        (lambda: reg.param_groups("model", weight_decay=0.1), TypeError, "model must be a torch.nn.Module, got str"),
+        (lambda: reg.output_sensitivity(mlp([2, 2]), torch.ones(3, 2), 0.1, seed=-1), ValueError, "seed must be an integer >= 0, got -1"),
+        (lambda: reg.output_sensitivity(mlp([2, 2]), torch.ones(3, 2), 0.1, seed=None), TypeError, "seed must be an int or a torch.Generator, got NoneType"),
+        (lambda: reg.output_sensitivity(mlp([2, 2]), torch.ones(3, 2), 0.1, n_draws=10**12), ValueError, "n_draws must be an integer <= 10000000"),
     ],
 )
 def test_errors_say_what_was_expected(call, error, match) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+def test_output_sensitivity_draws_from_a_torch_generator_as_from_its_seed() -> None:
+    model, X = mlp([2, 3, 2], seed=0), torch.randn(5, 2, generator=torch.Generator().manual_seed(1))
+    by_seed = reg.output_sensitivity(model, X, 0.1, n_draws=3, seed=4)
+    by_generator = reg.output_sensitivity(model, X, 0.1, n_draws=3, seed=torch.Generator().manual_seed(4))
+    assert by_seed == by_generator > 0

@@ -311,7 +311,7 @@ def test_bad_shapes_and_types_are_refused(data):
         spline_knots([], 2)
     with pytest.raises(ValueError, match=r"x must have 1 dimension\(s\), got shape \(4, 5\)"):
         truncated_power_basis(x.reshape(4, 5), spline_knots(x, 4))
-    with pytest.raises(ValueError, match="order must be 1 or 2, got 3"):
+    with pytest.raises(ValueError, match="order must be an integer <= 2, got 3"):
         NaturalSplineBasis.from_data(x, 5).derivative(x, 3)
 
 
@@ -334,6 +334,28 @@ def test_tied_x_values_are_refused():
         spline_knots([0.0, 1.0, 1.0, 1.0, 1.0, 2.0], 4)
 
 
+
+
+@pytest.mark.parametrize("measure", [roughness, total_variation])
+@pytest.mark.parametrize("basis", ["basis", None, 3])
+def test_wiggliness_needs_a_basis(measure, basis):
+    with pytest.raises(TypeError, match=f"basis must be a NaturalSplineBasis, got {type(basis).__name__}"):
+        measure(basis, [1.0, 2.0, 3.0])
+
+
+def test_derivative_order_and_empty_points_are_refused(data):
+    basis = NaturalSplineBasis.from_data(data[0], 5)
+    with pytest.raises(TypeError, match="order must be an integer, got float"):
+        basis.derivative(data[0], 2.5)
+    with pytest.raises(ValueError, match="order must be an integer >= 1, got 0"):
+        basis.derivative(data[0], 0)
+    # Evaluating at no points is a slip (a filter that left nothing), not a (0, df) matrix.
+    with pytest.raises(ValueError, match=r"x must hold at least one value, got shape \(0,\)"):
+        basis.derivative([], 1)
+    with pytest.raises(ValueError, match=r"x must hold at least one value, got shape \(0,\)"):
+        basis([])
+    with pytest.raises(ValueError, match=r"x must hold at least one value, got shape \(0,\)"):
+        truncated_power_basis([], basis.knots)
 
 
 def test_the_public_api_is_listed():

@@ -58,6 +58,15 @@ def test_split_rejects_a_bad_seed(seed, error, match) -> None:
         stratified_split(_labels(), 0.25, seed=seed)
 
 
+def test_split_without_a_seed_is_refused_not_fresh() -> None:
+    # seed=None used to give a different split at every call; a fresh one is asked for with a generator.
+    with pytest.raises(TypeError, match="seed must be an int or a numpy.random.Generator, got NoneType"):
+        stratified_split(_labels(), 0.3, seed=None)
+    first = stratified_split(_labels(), 0.3)[1]  # the default seed is 0: the same split every time
+    np.testing.assert_array_equal(first, stratified_split(_labels(), 0.3)[1])
+    assert stratified_split(_labels(), 0.3, seed=np.random.default_rng())[1].size == first.size
+
+
 @pytest.mark.parametrize(
     ("labels", "size", "error", "match"),
     [
@@ -65,9 +74,11 @@ def test_split_rejects_a_bad_seed(seed, error, match) -> None:
         (np.array([0, 1, 2]), 1.0, ValueError, r"fraction must be in \(0, 1\)"),
         (np.array([0, 1, 2]), 3, ValueError, "count must be between 1 and 2"),
         (np.array([0, 1, 2]), 0, ValueError, "count must be between 1 and 2"),
-        (np.array([0, 1, 2]), "half", TypeError, "validation_size must be"),
-        (np.array([0, 1, 2]), True, TypeError, "validation_size must be"),
+        (np.array([0, 1, 2]), "half", TypeError, r"sizes\[0\] must be a float fraction or an int count"),
+        (np.array([0, 1, 2]), True, TypeError, r"sizes\[0\] must be"),
         (np.array([0.5, 1.0]), 0.5, TypeError, "labels must be integers"),
+        (np.array([0, 1, -1, 2]), 0.5, ValueError, "labels must be class labels >= 0, got -1"),
+        (np.array([0, 1, 2]), np.nan, ValueError, r"sizes\[0\] as a fraction must be in \(0, 1\), got nan"),
         (np.zeros((2, 2), dtype=int), 0.5, ValueError, "non-empty 1-D"),
         (np.array([], dtype=int), 0.5, ValueError, "non-empty 1-D"),
     ],

@@ -1,4 +1,4 @@
-"""nnbook.train and nnbook.models: the shared PyTorch training loop and builders."""
+"""nnbook.train: the shared PyTorch training loop (fit, evaluate, outputs, predict)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from nnbook.checkpoints import load_checkpoint, save_checkpoint
 from nnbook.data import load_mnist, to_tensors
 from nnbook.history import History
 from nnbook.optim import DivergenceWarning
-from nnbook.models import count_parameters, mlp, small_cnn
+from nnbook.models import mlp
 from nnbook.splits import train_validation_split
 from nnbook.train import evaluate, fit, outputs, predict, set_seed
 
@@ -26,60 +25,6 @@ def blobs(n: int = 120, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     y = torch.arange(n) % 3
     X = centres[y] + 0.5 * torch.randn(n, 2, generator=g)
     return X, y
-
-
-# --- models -------------------------------------------------------------------
-
-
-def test_mlp_layers_and_parameter_count() -> None:
-    model = mlp([784, 30, 10], activation="sigmoid")
-    kinds = [type(m).__name__ for m in model]
-    assert kinds == ["Flatten", "Linear", "Sigmoid", "Linear"]
-    assert count_parameters(model) == 784 * 30 + 30 + 30 * 10 + 10
-    assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
-    assert model(torch.zeros(5, 784)).shape == (5, 10)
-
-
-def test_mlp_initialisation_is_seeded_and_scaled() -> None:
-    a, b, c = mlp([100, 50, 10], seed=1), mlp([100, 50, 10], seed=1), mlp([100, 50, 10], seed=2)
-    for p, q in zip(a.parameters(), b.parameters()):
-        assert torch.equal(p, q)
-    assert not torch.equal(a[1].weight, c[1].weight)
-    # He-uniform for ReLU layers: bound sqrt(6 / fan_in); biases zero.
-    bound = math.sqrt(6 / 100)
-    assert a[1].weight.abs().max() <= bound
-    assert a[1].weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.05)
-    assert torch.count_nonzero(a[1].bias) == 0
-
-
-def test_small_cnn_shapes() -> None:
-    model = small_cnn()
-    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
-    convs = [m for m in model if isinstance(m, nn.Conv2d)]
-    assert [c.out_channels for c in convs] == [16, 32]
-    expected = (1 * 16 * 25 + 16) + (16 * 32 * 25 + 32) + (32 * 7 * 7 * 10 + 10)
-    assert count_parameters(model) == expected
-
-
-@pytest.mark.parametrize(
-    ("builder", "kwargs", "error", "match"),
-    [
-        (mlp, {"sizes": [784]}, ValueError, "sizes must list at least 2 layers"),
-        (mlp, {"sizes": [784, 0, 10]}, ValueError, r"sizes\[1\] must be an integer >= 1, got 0"),
-        (mlp, {"sizes": [784, 2.5, 10]}, TypeError, r"sizes\[1\] must be an integer, got float"),
-        (mlp, {"sizes": [4, 2], "activation": "swish"}, ValueError, "activation must be one of"),
-        (mlp, {"sizes": [4, 2], "seed": -1}, ValueError, "seed must be an integer >= 0"),
-        (small_cnn, {"channels": (1,)}, ValueError, "channels must list at least 2 layers"),
-        (small_cnn, {"kernel_size": 4}, ValueError, "odd positive integer"),
-        (small_cnn, {"kernel_size": 0}, ValueError, "kernel_size must be an integer >= 1"),
-        (small_cnn, {"n_classes": 0}, ValueError, "n_classes must be an integer >= 1"),
-        (small_cnn, {"activation": "swish"}, ValueError, "activation must be one of"),
-        (small_cnn, {"image_size": 30}, ValueError, "divisible by 2\\*\\*2"),
-    ],
-)
-def test_builders_reject_bad_arguments(builder, kwargs, error, match) -> None:
-    with pytest.raises(error, match=match):
-        builder(**kwargs)
 
 
 # --- fit, evaluate, predict ---------------------------------------------------------
@@ -152,62 +97,6 @@ def test_early_stopping_restores_the_best_weights() -> None:
     assert history.stopped_early and history.epochs < 50
     assert history.epochs - history.best_epoch == 3
     assert evaluate(model, (X, y_val))["loss"] == pytest.approx(min(history.val_loss), rel=1e-6)
-
-
-def test_checkpoint_round_trip(tmp_path) -> None:
-    X, y = blobs()
-    model = mlp([2, 8, 3], seed=1)
-    fit(model, (X, y), epochs=2, device="cpu")
-    save_checkpoint(model, tmp_path / "model.pt", epochs=2, sizes=[2, 8, 3])
-    fresh = mlp([2, 8, 3], seed=99)
-    metadata = load_checkpoint(fresh, tmp_path / "model.pt")
-    assert metadata == {"epochs": 2, "sizes": [2, 8, 3]}
-    assert torch.equal(outputs(fresh, X), outputs(model, X))
-
-
-def test_load_checkpoint_rejects_other_files(tmp_path) -> None:
-    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not a checkpoint written by nnbook"):
-        load_checkpoint(mlp([2, 3]), tmp_path / "other.pt")
-
-
-def test_checkpoint_metadata_must_be_plain(tmp_path) -> None:
-    """A NumPy number would save but not load with weights_only=True: refused before writing."""
-    with pytest.raises(TypeError, match=r"metadata\['acc'\] must be a plain Python value .* got numpy.float64"):
-        save_checkpoint(mlp([2, 3]), tmp_path / "model.pt", acc=np.float64(0.9))
-    assert not (tmp_path / "model.pt").exists()
-    with pytest.raises(TypeError, match=r"metadata\['sizes'\]\[1\] must be a plain Python value"):
-        save_checkpoint(mlp([2, 3]), tmp_path / "model.pt", sizes=[2, torch.tensor(3)])
-    save_checkpoint(mlp([2, 3]), tmp_path / "model.pt", history={"loss": [0.5, 0.25]}, note=None)
-    assert load_checkpoint(mlp([2, 3]), tmp_path / "model.pt") == {"history": {"loss": [0.5, 0.25]}, "note": None}
-
-
-def test_load_checkpoint_checks_the_file_before_changing_the_model(tmp_path) -> None:
-    save_checkpoint(mlp([2, 4, 3], seed=1), tmp_path / "wide.pt")
-    model = mlp([2, 8, 3], seed=0)
-    before = [p.detach().clone() for p in model.parameters()]
-    with pytest.raises(ValueError, match=r"holds weights for another model: .*model \(8, 2\), file \(4, 2\)"):
-        load_checkpoint(model, tmp_path / "wide.pt")
-    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
-    torch.save({"state_dict": model.state_dict()}, tmp_path / "no-metadata.pt")
-    with pytest.raises(ValueError, match="not a checkpoint written by nnbook"):
-        load_checkpoint(model, tmp_path / "no-metadata.pt")
-
-
-class _RunsCode:
-    """Unpickling this object would call os.system: the kind of file weights_only refuses."""
-
-    def __reduce__(self):
-        import os
-
-        return (os.system, ("echo pwned",))
-
-
-def test_load_checkpoint_refuses_a_file_that_would_run_code(tmp_path) -> None:
-    model = mlp([2, 3])
-    torch.save({"state_dict": model.state_dict(), "metadata": {"x": _RunsCode()}}, tmp_path / "evil.pt")
-    with pytest.raises(ValueError, match="holds more than tensors and plain values, so it is not loaded"):
-        load_checkpoint(model, tmp_path / "evil.pt")
 
 
 def test_fit_warns_and_stops_when_training_diverges() -> None:
@@ -283,12 +172,71 @@ def test_labels_from_a_loader_are_checked_batch_by_batch() -> None:
         ({"seed": -1}, ValueError, "seed must be an integer >= 0, got -1"),
         ({"early_stopping": 0}, ValueError, "early_stopping must be an integer >= 1, got 0"),
         ({"early_stopping": 2}, ValueError, "need a validation set"),
+        # The issue's worst cases: NaN and infinite hyper-parameters, and a count that would never end.
+        ({"gamma": math.nan}, ValueError, r"gamma must be in \[0, 1\), got nan"),
+        ({"eta": math.inf}, ValueError, "eta must be a positive finite number, got inf"),
+        ({"weight_decay": math.nan}, ValueError, "weight_decay must be a finite number >= 0, got nan"),
+        ({"epochs": 10**12}, ValueError, "epochs must be an integer <= 10000000, got 1000000000000"),
+        ({"batch_size": "64"}, TypeError, "batch_size must be an integer, got str"),
+        ({"seed": None}, TypeError, "seed must be an int or a torch.Generator, got NoneType"),
+        ({"early_stopping": 2.5}, TypeError, "early_stopping must be an integer, got float"),
+        ({"restore_best": "no"}, TypeError, "restore_best must be True or False, got str"),
+        ({"progress": "no"}, TypeError, "progress must be True or False, got str"),
+        ({"device": "gpu"}, ValueError, "device must be a device PyTorch can use here, such as 'cpu', got 'gpu'"),
+        ({"device": 0}, TypeError, "device must be a str such as 'cpu' or a torch.device, got int"),
+        ({"loss": "mse"}, TypeError, "loss must be a function, got str"),
+        ({"optimizer": "adam"}, TypeError, "optimizer must be a torch.optim.Optimizer, got str"),
+        ({"val": "abc"}, TypeError, "val must be a Dataset, an \\(X, y\\) pair of tensors or a DataLoader, got str"),
     ],
 )
 def test_fit_rejects_bad_arguments(kwargs, error, match) -> None:
     X, y = blobs()
     with pytest.raises(error, match=match):
-        fit(mlp([2, 3]), (X, y), device="cpu", **kwargs)
+        fit(mlp([2, 3]), (X, y), **{"device": "cpu", **kwargs})
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_device_this_machine_lacks_is_a_clear_error() -> None:
+    X, y = blobs()
+    with pytest.raises(ValueError, match="device must be a device PyTorch can use here, such as 'cpu', got 'cuda'"):
+        fit(mlp([2, 3]), (X, y), epochs=1, device="cuda")
+
+
+def test_eta_gamma_and_weight_decay_are_checked_with_an_optimizer_too() -> None:
+    """They are ignored then, but a NaN among the arguments is a slip worth reporting."""
+    X, y = blobs()
+    model = mlp([2, 3])
+    adam = torch.optim.Adam(model.parameters(), lr=0.01)
+    assert fit(model, (X, y), optimizer=adam, epochs=1, device="cpu").epochs == 1
+    with pytest.raises(ValueError, match="eta must be a positive finite number, got nan"):
+        fit(model, (X, y), optimizer=adam, eta=math.nan, epochs=1, device="cpu")
+
+
+def test_a_torch_generator_seeds_fit_like_its_seed() -> None:
+    X, y = blobs()
+    models = [mlp([2, 8, 3], seed=3) for _ in range(2)]
+    fit(models[0], (X, y), epochs=2, batch_size=10, seed=5, device="cpu")
+    fit(models[1], (X, y), epochs=2, batch_size=10, seed=torch.Generator().manual_seed(5), device="cpu")
+    for p, q in zip(models[0].parameters(), models[1].parameters()):
+        assert torch.equal(p, q)
+
+
+def test_evaluate_outputs_and_predict_check_their_arguments() -> None:
+    X, y = blobs(n=30)
+    # A model without parameters (the issue's case: a bare StopIteration) runs on the CPU.
+    logits = torch.randn(30, 3, generator=torch.Generator().manual_seed(0))
+    scores = evaluate(nn.Flatten(), (logits, y))
+    assert scores["loss"] == pytest.approx(nn.functional.cross_entropy(logits, y).item(), rel=1e-6)
+    assert torch.equal(predict(nn.Flatten(), logits), logits.argmax(1))
+    for function in (evaluate, outputs, predict):
+        with pytest.raises(TypeError, match="model must be a torch.nn.Module, got str"):
+            function("model", (X, y))
+        with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
+            function(mlp([2, 3]), (X, y), batch_size=0)
+        with pytest.raises(ValueError, match="device must be a device PyTorch can use here"):
+            function(mlp([2, 3]), (X, y), device="nonsense")
+    with pytest.raises(TypeError, match="loss must be a function, got int"):
+        evaluate(mlp([2, 3]), (X, y), loss=3)
 
 
 def test_mismatched_tensors_are_a_clear_error() -> None:

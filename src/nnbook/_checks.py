@@ -16,13 +16,20 @@ that belong to their own idea and their algorithms stay readable.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Collection, Sequence, Sized
 from typing import Any, Union
 
 import numpy as np
 
+from nnbook._optional import needs
+
 #: What ``seed`` arguments accept: an int, or a generator to draw from.
 Seed = Union[int, np.random.Generator]
+
+#: The largest step or epoch count accepted: a bigger one is a slip (it would
+#: run for days, and a recorded trajectory would not fit in memory).
+MAX_COUNT = 10_000_000
 
 _REAL_KINDS = "biuf"  # NumPy dtype kinds of real numbers: bool, int, uint, float
 
@@ -44,6 +51,21 @@ def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
     return np.random.default_rng(check_int(seed, name, minimum=0))
 
 
+def torch_generator(seed: Any, name: str = "seed") -> Any:
+    """Return a ``torch.Generator`` for ``seed``: an int >= 0, or a Generator passed through.
+
+    PyTorch is imported only here, when a caller that draws with torch asks.
+    """
+    with needs("nnbook._checks.torch_generator"):
+        import torch
+
+    if isinstance(seed, torch.Generator):
+        return seed
+    if not _is_int(seed):
+        raise TypeError(f"{name} must be an int or a torch.Generator, got {_type_name(seed)}")
+    return torch.Generator().manual_seed(check_int(seed, name, minimum=0))
+
+
 def check_int(value: object, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """Return ``value`` as an int, or raise if it is not an integer in ``[minimum, maximum]``."""
     if not _is_int(value):
@@ -54,6 +76,21 @@ def check_int(value: object, name: str, minimum: int | None = None, maximum: int
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be an integer <= {maximum}, got {value}")
     return value
+
+
+def check_count(value: object, name: str, minimum: int = 0) -> int:
+    """Return a step or epoch count as an int, or raise unless it is in ``[minimum, MAX_COUNT]``."""
+    return check_int(value, name, minimum=minimum, maximum=MAX_COUNT)
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` as a bool, or raise a TypeError unless it is True or False.
+
+    A string such as ``"no"`` would otherwise count as true.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_type_name(value)}")
+    return bool(value)
 
 
 def check_real(value: object, name: str) -> float:
@@ -207,3 +244,11 @@ def as_real_array(
         raise ValueError(f"{name} must not contain NaN or infinite values")
     return array
 
+
+def check_path(value: object, name: str = "path") -> str | os.PathLike[str]:
+    """Return ``value``, or raise unless it is a file path: a non-empty str or an ``os.PathLike``."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (a str or a pathlib.Path), got {_type_name(value)}")
+    if value == "":
+        raise ValueError(f"{name} must be a file path, got an empty string")
+    return value

@@ -15,15 +15,14 @@ its activation by name:
 Every function works element-wise on arrays of any shape, and on scalars
 (returning a NumPy scalar, as NumPy's own functions do). Integer and boolean
 inputs are computed in ``float64``; ``float32`` inputs stay ``float32``.
-NaN in gives NaN out, as in NumPy.
+NaN in gives NaN out, as in NumPy, and infinities give the limits.
 
 All of them are numerically safe for inputs of any size: ``sigmoid(-1000)``
 is 0 and ``sigmoid(1000)`` is 1 without a floating-point warning. Where an
 intermediate overflows (``exp(1000)`` in the sigmoid), the infinity it gives
 leads to the right limit, and the function silences the warning. Results
-that are smaller than the smallest floating-point number are rounded to 0
-silently (an *underflow*), which is the correct answer to the precision
-available.
+below the smallest floating-point number are rounded to 0 silently (an
+*underflow*), the correct answer to the precision available.
 
 Conventions at the kinks, where a derivative does not exist, follow
 PyTorch: ``relu_prime(0) = 0``, ``leaky_relu_prime(0) = slope``. The step
@@ -41,7 +40,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from nnbook._checks import as_real_array, check_callable, check_finite
+from nnbook._checks import as_real_array, check_callable, check_interval
 
 __all__ = [
     "ACTIVATIONS", "SOFTMAX", "Activation", "get_activation", "leaky_relu_activation",
@@ -65,16 +64,22 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
-def _as_float(z: ArrayLike) -> np.ndarray:
+def _as_float(z: ArrayLike, name: str = "z") -> np.ndarray:
     """Return ``z`` as a floating-point array (float32 stays float32; NaN and infinities pass)."""
     if isinstance(z, np.ndarray) and z.dtype.kind == "f":
         return z  # nothing to convert: the common case, once per layer and mini-batch in training
-    return as_real_array(z, "z", finite=False)
+    return as_real_array(z, name, finite=False)
 
 
 def _result(array: np.ndarray) -> np.ndarray:
     """Return a 0-d array as a NumPy scalar, like NumPy's own functions do."""
     return array[()] if array.ndim == 0 else array
+
+
+def _keep_nan(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out`` with NaN wherever ``z`` is NaN: a test such as ``z > 0`` is False for NaN and would hide it."""
+    nan = np.isnan(z)
+    return _result(np.where(nan, z, out) if nan.any() else np.asarray(out))  # no copy in the usual case
 
 
 # ---------------------------------------------------------------------------
@@ -155,17 +160,17 @@ def relu_prime(z: ArrayLike) -> np.ndarray:
     At ``z = 0`` the derivative does not exist; like PyTorch we use 0.
     """
     z = _as_float(z)
-    return _result((z > 0).astype(z.dtype))
+    return _result(np.heaviside(z, 0.0).astype(z.dtype, copy=False))  # the step function, which keeps NaN
 
 
 def leaky_relu(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.ndarray:
     """The leaky ReLU: ``z`` for ``z > 0`` and ``slope * z`` otherwise.
 
     The small slope for negative inputs keeps a little gradient flowing
-    where a ReLU would pass none. ``slope = 0`` gives the ReLU, ``slope = 1``
-    the identity.
+    where a ReLU would pass none. ``slope`` is in [0, 1]: 0 gives the ReLU,
+    1 the identity.
     """
-    slope = check_finite(slope, "slope")
+    slope = check_interval(slope, "slope", 0.0, 1.0)
     z = _as_float(z)
     with np.errstate(under="ignore"):  # slope * z for tiny z
         out = np.where(z > 0, z, slope * z).astype(z.dtype, copy=False)
@@ -177,9 +182,9 @@ def leaky_relu_prime(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.nda
 
     At ``z = 0`` the derivative does not exist; like PyTorch we use ``slope``.
     """
-    slope = check_finite(slope, "slope")
+    slope = check_interval(slope, "slope", 0.0, 1.0)
     z = _as_float(z)
-    return _result(np.where(z > 0, 1.0, slope).astype(z.dtype))
+    return _keep_nan(z, np.where(z > 0, 1.0, slope).astype(z.dtype))
 
 
 def softplus(z: ArrayLike) -> np.ndarray:
@@ -218,7 +223,8 @@ def gelu(z: ArrayLike) -> np.ndarray:
     not the tanh approximation.
     """
     z = _as_float(z)
-    z64 = z.astype(np.float64)
+    # Φ(z) is 0 to double precision below -40; clipping there keeps -inf · 0 from giving NaN.
+    z64 = np.maximum(z.astype(np.float64), -40.0)
     with np.errstate(under="ignore"):
         out = (z64 * _gaussian_cdf(z64)).astype(z.dtype)
     return _result(out)
@@ -248,7 +254,7 @@ def step(z: ArrayLike) -> np.ndarray:
     strictly above its threshold.
     """
     z = _as_float(z)
-    return _result((z > 0).astype(z.dtype))
+    return _result(np.heaviside(z, 0.0).astype(z.dtype, copy=False))
 
 
 def step_prime(z: ArrayLike) -> np.ndarray:
@@ -261,7 +267,7 @@ def step_prime(z: ArrayLike) -> np.ndarray:
     back-propagation, and why the smooth sigmoid replaced the step.
     """
     z = _as_float(z)
-    return _result(np.zeros_like(z))
+    return _keep_nan(z, np.zeros_like(z))
 
 
 def identity(z: ArrayLike) -> np.ndarray:
@@ -273,7 +279,7 @@ def identity(z: ArrayLike) -> np.ndarray:
 def identity_prime(z: ArrayLike) -> np.ndarray:
     """The derivative of the identity: 1 everywhere."""
     z = _as_float(z)
-    return _result(np.ones_like(z))
+    return _keep_nan(z, np.ones_like(z))
 
 
 # ---------------------------------------------------------------------------
@@ -326,23 +332,27 @@ class Activation:
         """Return ``f'(z)``, the derivative at the weighted input ``z``."""
         return self.df(z)
 
-    def derivative_from_output(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """Return ``f'(z)`` given both ``z`` and the output ``a = f(z)``.
+    def derivative_from_output(self, z: ArrayLike, a: ArrayLike) -> np.ndarray:
+        """Return ``f'(z)`` given both ``z`` and the output ``a = f(z)``, of the same shape.
 
         Uses ``df_of_output(a)`` when the activation has one (a few
         multiplications instead of another exponential), else ``df(z)``.
+        NaN in either ``z`` or ``a`` gives NaN out.
         """
-        if self.df_of_output is not None:
-            return self.df_of_output(a)
-        return self.df(z)
+        z, a = _as_float(z), _as_float(a, "a")
+        if z.shape != a.shape:
+            raise ValueError(f"a must have the shape of z, {z.shape}, got shape {a.shape}")
+        if self.df_of_output is None:
+            return _keep_nan(a, self.df(z))
+        return _keep_nan(z, self.df_of_output(a))
 
 
 def leaky_relu_activation(slope: float = DEFAULT_LEAKY_SLOPE) -> Activation:
     """Return the leaky ReLU with the given negative ``slope`` as an :class:`Activation`.
 
-    The registry's ``"leaky_relu"`` has slope 0.01; use this for another.
+    The registry's ``"leaky_relu"`` has slope 0.01; use this for another in [0, 1].
     """
-    slope = check_finite(slope, "slope")
+    slope = check_interval(slope, "slope", 0.0, 1.0)
     name = "leaky_relu" if slope == DEFAULT_LEAKY_SLOPE else f"leaky_relu(slope={slope:g})"
     return Activation(
         name,
@@ -363,8 +373,8 @@ def _tanh_prime_of_output(a: np.ndarray) -> np.ndarray:
 
 
 def _relu_prime_of_output(a: np.ndarray) -> np.ndarray:
-    """ReLU'(z) from a = max(0, z): 1 where a > 0 (exactly where z > 0), else 0."""
-    return (a > 0).astype(a.dtype)
+    """ReLU'(z) from a = max(0, z): 1 where a > 0 (exactly where z > 0), else 0; NaN stays NaN."""
+    return np.heaviside(a, 0.0).astype(a.dtype, copy=False)
 
 
 def softmax(z: ArrayLike) -> np.ndarray:

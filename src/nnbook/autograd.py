@@ -85,9 +85,10 @@ class Value:
     Parameters
     ----------
     data
-        The number, a Python or NumPy real number (not NaN).
+        The number, a finite Python or NumPy real number (not NaN or an
+        infinity). An operation whose result overflows raises an OverflowError.
     label
-        An optional name, shown when the graph is drawn.
+        An optional name (a string), shown when the graph is drawn.
     parents, op
         For the result of an operation (see below); leave them out for an input.
 
@@ -117,10 +118,14 @@ class Value:
 
     def __init__(self, data: Number, label: str = "", *, parents: tuple[Value, ...] = (), op: str = "") -> None:
         self.data = check_real(data, "data")
-        if math.isnan(self.data):
-            raise ValueError("data must be a number, got NaN")
+        if not math.isfinite(self.data):
+            if parents:  # the result of an operation on finite values: it overflowed
+                raise OverflowError(f"the result of {op} is too large for a float, got {self.data}")
+            raise ValueError(f"data must be a finite number, got {self.data}")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a string, got {type(label).__name__}")
         self.grad = 0.0
-        self.label = str(label)
+        self.label = label
         self.parents = tuple(parents)
         self.op = str(op)
         # Adds this node's contribution to the grads of its parents. A leaf
@@ -372,6 +377,9 @@ class MLP:
         output_activation = activation if output_activation is None else output_activation
         self.activation = check_choice(activation, "activation", MLP_ACTIVATIONS)
         self.output_activation = check_choice(output_activation, "output_activation", MLP_ACTIVATIONS)
+        for name, value in (("weights", weights), ("biases", biases)):
+            if isinstance(value, str) or not isinstance(value, (Sequence, np.ndarray)):
+                raise TypeError(f"{name} must be a sequence with one array per layer, got {type(value).__name__}")
         if len(weights) == 0 or len(weights) != len(biases):
             raise ValueError(
                 f"weights and biases must hold one entry per layer (at least one), got "

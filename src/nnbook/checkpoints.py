@@ -12,8 +12,12 @@ import os
 import pickle
 from typing import Any
 
-import torch
-from torch import nn
+from nnbook._checks import check_path
+from nnbook._optional import needs
+
+with needs("nnbook.checkpoints"):
+    import torch
+    from torch import nn
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 
@@ -43,10 +47,13 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike[str], **metadata: 
     """Save the model's weights and plain metadata (numbers, strings, lists, dicts).
 
     Metadata of any other type (a NumPy number, say) is refused here, before
-    anything is written, since ``weights_only`` loading could not read it back.
+    anything is written, since ``weights_only`` loading could not read it back:
+    convert it first (``float(accuracy)``). ``path`` is a str or a
+    ``pathlib.Path``.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_path(path, "path")
     _check_plain(metadata, "metadata")
     torch.save({"state_dict": model.state_dict(), "metadata": metadata}, path)
 
@@ -60,14 +67,18 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> dict[str,
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_path(path, "path")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise ValueError(f"{path} holds more than tensors and plain values, so it is not loaded "
                          f"(torch.load(weights_only=True) refused it: {str(error).splitlines()[0]})") from error
+    except (RuntimeError, KeyError, EOFError) as error:  # what torch.load raises for a file of another kind
+        raise ValueError(f"{path} is not a checkpoint written by nnbook.checkpoints.save_checkpoint: "
+                         "PyTorch cannot read it (an empty or damaged file, or not a PyTorch file)") from error
     if not (isinstance(checkpoint, dict) and isinstance(checkpoint.get("state_dict"), dict)
             and isinstance(checkpoint.get("metadata"), dict)):
-        raise ValueError(f"{path} is not a checkpoint written by nnbook.train.save_checkpoint")
+        raise ValueError(f"{path} is not a checkpoint written by nnbook.checkpoints.save_checkpoint")
     expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
     found = {name: tuple(getattr(t, "shape", ())) for name, t in checkpoint["state_dict"].items()}
     if found != expected:

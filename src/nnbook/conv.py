@@ -36,7 +36,9 @@ result. :func:`correlate2d` is the one-image, one-kernel special case for
 worked examples.
 
 Results are ``float64`` unless all inputs are ``float32``; integer inputs
-are computed in ``float64``. NaN in gives NaN out, as in PyTorch.
+are computed in ``float64``. Images, weights and biases must be finite: a
+NaN or an infinity is refused with a ValueError naming the argument (PyTorch
+would spread it over every window it is in).
 """
 
 from __future__ import annotations
@@ -83,8 +85,8 @@ def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
 
 
 def _as_4d(a: ArrayLike, name: str, axes: str) -> np.ndarray:
-    """Return ``a`` as a non-empty float array with the four ``axes``, or explain why not."""
-    array = as_real_array(a, name, finite=False, nonempty=True)  # NaN in, NaN out, as in PyTorch
+    """Return ``a`` as a finite, non-empty float array with the four ``axes``, or explain why not."""
+    array = as_real_array(a, name, nonempty=True)
     if array.ndim != 4:
         hint = " (for a single 2-D image and kernel use correlate2d, or add two axes with [None, None])"
         raise ValueError(
@@ -110,16 +112,16 @@ def _check_conv_arguments(
     x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrPair, padding: IntOrPair
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int]]:
     """Validate the arguments of a convolution and return them as arrays and pairs."""
-    x = _as_4d(x, "input", "(N, C, H, W)")
+    x = _as_4d(x, "x", "(N, C, H, W)")
     w = _as_4d(weight, "weight", "(C_out, C_in, kH, kW)")
     if x.shape[1] != w.shape[1]:
         raise ValueError(
-            f"the input has {x.shape[1]} channels but the weight expects {w.shape[1]} "
-            f"(input shape {x.shape}, weight shape (C_out, C_in, kH, kW) = {w.shape})"
+            f"x has {x.shape[1]} channels but the weight expects {w.shape[1]} "
+            f"(x shape {x.shape}, weight shape (C_out, C_in, kH, kW) = {w.shape})"
         )
     b = None
     if bias is not None:
-        b = as_real_array(bias, "bias", finite=False)
+        b = as_real_array(bias, "bias")
         if b.shape != (w.shape[0],):
             raise ValueError(
                 f"bias must have shape (C_out,) = ({w.shape[0]},), one value per filter, got shape {b.shape}"
@@ -131,12 +133,12 @@ def _check_conv_arguments(
 
 
 def _check_window_arguments(
-    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair, what: str = "kernel"
+    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair, padding: IntOrPair, what: str = "kernel"
 ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Validate a batch of images and a window; the stride defaults to the window's size."""
-    x = _as_4d(x, "input", "(N, C, H, W)")
+    """Validate a batch of images and a window."""
+    x = _as_4d(x, "x", "(N, C, H, W)")
     kernel = _pair(kernel_size, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, "stride", 1)
+    stride = _pair(stride, "stride", 1)
     padding = _pair(padding, "padding", 0)
     _check_fits(x.shape[2:], kernel, padding, what)
     return x, kernel, stride, padding
@@ -231,8 +233,8 @@ def conv2d_direct(
     ------
     ValueError
         On shapes that do not fit together (a kernel larger than the padded
-        input, channels or bias that do not match) and on a stride < 1 or a
-        padding < 0.
+        input, channels or bias that do not match), on NaN or infinite values
+        and on a stride < 1 or a padding < 0.
     TypeError
         On non-numeric arrays and non-integer strides or paddings.
     """
@@ -332,7 +334,7 @@ def correlate2d(image: ArrayLike, kernel: ArrayLike, stride: IntOrPair = 1, padd
     numpy.ndarray
         Shape ``(H_out, W_out)``, see :func:`output_size`.
     """
-    image, kernel = as_real_array(image, "image", finite=False), as_real_array(kernel, "kernel", finite=False)
+    image, kernel = as_real_array(image, "image", nonempty=True), as_real_array(kernel, "kernel", nonempty=True)
     for name, array in (("image", image), ("kernel", kernel)):
         if array.ndim != 2:
             raise ValueError(
@@ -350,7 +352,11 @@ def correlate2d(image: ArrayLike, kernel: ArrayLike, stride: IntOrPair = 1, padd
 def _check_pool_arguments(
     x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair
 ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Validate the arguments of a pooling, whose windows never lie entirely in the padding (as in PyTorch)."""
+    """Validate the arguments of a pooling, whose windows never lie entirely in the padding (as in PyTorch).
+
+    The stride defaults to the window's size.
+    """
+    stride = kernel_size if stride is None else stride
     x, kernel, stride, padding = _check_window_arguments(x, kernel_size, stride, padding, "pooling window")
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(

@@ -15,6 +15,15 @@ Each is a folder in torchvision's layout, holding ``MNIST/raw/`` with the
 four uncompressed IDX files. Nothing is downloaded unless you ask for it,
 with ``download=True`` or the environment variable ``NNBOOK_DOWNLOAD=1``.
 
+*What is checked.* Every file must be a complete IDX file of unsigned
+bytes; the images must be 28×28, each set must have one label per image and
+the labels must be digits 0-9. A download is checked by torchvision, which
+compares each archive (``*.gz``) with its MD5 sum and keeps it next to the
+files; wherever such an archive lies, the loader checks that the unpacked
+file still holds what the archive holds. Files without an archive (the
+offline sample, a data set of your own in MNIST's format) are checked for
+their format only, since the official checksums describe the full MNIST.
+
 *The book's data budget.* Every chapter trains on the same number of
 images, whatever data set the build finds: :data:`BOOK_BUDGET`, a
 stratified, seeded subset of each official set (:func:`load_mnist` with
@@ -32,9 +41,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
-
-from nnbook._checks import check_int
+from nnbook._checks import check_callable, check_int
+from nnbook._optional import needs
+from nnbook.idx import CorruptDataError, MissingDataError, check_against_archive, check_idx_file, read_idx
 from nnbook.splits import stratified_split
 
 if TYPE_CHECKING:  # torch is imported only when data is really loaded
@@ -48,7 +57,6 @@ __all__ = [
     "MissingDataError",
     "MNISTSplits",
     "book_budget",
-    "check_idx_file",
     "default_data_root",
     "load_mnist",
     "to_tensors",
@@ -71,19 +79,6 @@ _FIX = (
     "internet access to fetch the full dataset."
 )
 
-# IDX "magic" numbers: two zero bytes, the element type (0x08 = unsigned
-# byte) and the number of dimensions.
-_IDX_UBYTE = 0x08
-
-
-class MissingDataError(FileNotFoundError):
-    """The data set is not where the loader looked for it."""
-
-
-class CorruptDataError(ValueError):
-    """A data file exists but is truncated or is not what it should be."""
-
-
 class MNISTSplits(NamedTuple):
     """The official train and test sets, as torchvision datasets."""
 
@@ -91,17 +86,28 @@ class MNISTSplits(NamedTuple):
     test: Dataset
 
 
-class DataBudget(NamedTuple):
-    """How many images of each official MNIST set a chapter uses.
-
-    Each set is cut down to a stratified subset (every digit keeps its
-    share) chosen with ``seed``; a set that is no larger than its budget is
-    used whole.
-    """
+class _BudgetFields(NamedTuple):
+    """The fields of :class:`DataBudget`, which checks them when a budget is made."""
 
     train: int
     test: int
     seed: int = 0
+
+
+class DataBudget(_BudgetFields):
+    """How many images of each official MNIST set a chapter uses.
+
+    Each set is cut down to a stratified subset (every digit keeps its
+    share) chosen with ``seed``; a set that is no larger than its budget is
+    used whole. ``train`` and ``test`` must be integers >= 1, ``seed`` an
+    integer >= 0 (the same seed gives the same subset).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, train: int, test: int, seed: int = 0) -> DataBudget:
+        return super().__new__(cls, check_int(train, "train", minimum=1), check_int(test, "test", minimum=1),
+                               check_int(seed, "seed", minimum=0))
 
 
 #: The book's one data budget. These are the sizes of the offline sample the
@@ -121,14 +127,15 @@ def book_budget() -> DataBudget | None:
     ValueError
         If ``NNBOOK_FULL_DATA`` holds anything else.
     """
-    value = os.environ.get("NNBOOK_FULL_DATA", "")
-    if value in ("", "0"):
-        return BOOK_BUDGET
-    if value == "1":
-        return None
-    raise ValueError(
-        f"NNBOOK_FULL_DATA must be 1 (use all of MNIST) or 0 or unset (use the book's data budget), got {value!r}"
-    )
+    return None if _switch("NNBOOK_FULL_DATA", "use all of MNIST", "use the book's data budget") else BOOK_BUDGET
+
+
+def _switch(variable: str, on: str, off: str) -> bool:
+    """Read an on/off environment variable: ``1`` is on; ``0``, empty or unset is off."""
+    value = os.environ.get(variable, "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{variable} must be 1 ({on}) or 0 or unset ({off}), got {value!r}")
+    return value == "1"
 
 
 def default_data_root() -> tuple[Path, str]:
@@ -151,67 +158,8 @@ def default_data_root() -> tuple[Path, str]:
     return Path(user_cache_dir("nnbook")), "the default per-user cache folder"
 
 
-def check_idx_file(path: str | os.PathLike[str], ndim: int) -> tuple[int, ...]:
-    """Check that ``path`` is a complete IDX file of unsigned bytes.
-
-    An IDX file is a 4-byte magic number, one big-endian 32-bit size per
-    dimension, then the data. Checking the header against the file size
-    catches truncated downloads and wrong files before torchvision fails on
-    them with a less helpful message.
-
-    Parameters
-    ----------
-    path
-        The file to check.
-    ndim
-        The number of dimensions the file should have (3 for images,
-        1 for labels).
-
-    Returns
-    -------
-    tuple of int
-        The dimensions recorded in the header.
-
-    Raises
-    ------
-    MissingDataError
-        If the file does not exist.
-    CorruptDataError
-        If the header is not an IDX header of ``ndim`` unsigned-byte
-        dimensions, or the file is shorter or longer than the header says.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise MissingDataError(f"IDX file not found: {path}. {_FIX}")
-    size = path.stat().st_size
-    with path.open("rb") as f:
-        header = f.read(4 + 4 * ndim)
-    if len(header) < 4 + 4 * ndim:
-        raise CorruptDataError(
-            f"{path} is truncated: it has {size} bytes, fewer than an IDX "
-            f"header of {ndim} dimension(s). Delete it and fetch it again. {_FIX}"
-        )
-    magic = header[:4]
-    if magic[0] != 0 or magic[1] != 0 or magic[2] != _IDX_UBYTE or magic[3] != ndim:
-        raise CorruptDataError(
-            f"{path} is not an IDX file of unsigned bytes with {ndim} dimension(s): "
-            f"its magic number is {magic.hex()}, expected 0000{_IDX_UBYTE:02x}{ndim:02x}. "
-            f"Is it still gzip-compressed, or another file under this name? {_FIX}"
-        )
-    shape = tuple(int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = 4 + 4 * ndim + int(np.prod(shape))
-    if size != expected:
-        problem = "truncated" if size < expected else "longer than its header says"
-        raise CorruptDataError(
-            f"{path} is {problem}: its header promises {shape} values "
-            f"({expected} bytes in all) but the file has {size} bytes. "
-            f"Delete it and fetch it again. {_FIX}"
-        )
-    return shape
-
-
 def _check_mnist_raw(raw: Path, source: str) -> None:
-    """Check the four MNIST files in ``raw`` and their mutual consistency."""
+    """Check the four MNIST files in ``raw``, each alone and the pairs together."""
     missing = [name for name in MNIST_FILES if not (raw / name).is_file()]
     if missing:
         hints = []
@@ -229,26 +177,48 @@ def _check_mnist_raw(raw: Path, source: str) -> None:
             )
         raise MissingDataError(
             f"MNIST not found: looked in {raw} ({source}) for {', '.join(MNIST_FILES)}; "
-            f"missing: {', '.join(missing)}. {' '.join(hints)} {_FIX}".replace("  ", " ")
+            f"missing: {', '.join(missing)}. {' '.join(hints)}".replace("  ", " ").strip()
         )
     for split in ("train", "t10k"):
-        images = check_idx_file(raw / f"{split}-images-idx3-ubyte", ndim=3)
-        labels = check_idx_file(raw / f"{split}-labels-idx1-ubyte", ndim=1)
+        images_file, labels_file = raw / f"{split}-images-idx3-ubyte", raw / f"{split}-labels-idx1-ubyte"
+        images = check_idx_file(images_file, ndim=3)
+        labels = read_idx(labels_file, ndim=1)
         if images[1:] != (28, 28):
             raise CorruptDataError(
-                f"{raw / f'{split}-images-idx3-ubyte'} holds images of size "
-                f"{images[1]}x{images[2]}, expected 28x28 for MNIST. {_FIX}"
+                f"{images_file} holds images of size {images[1]}x{images[2]}, expected 28x28 for "
+                f"MNIST: it is not an MNIST images file. Delete it and fetch it again."
             )
-        if images[0] != labels[0]:
+        if images[0] == 0:
+            raise CorruptDataError(f"{images_file} holds no images: its header says 0. Delete it and fetch it again.")
+        if images[0] != labels.size:
             raise CorruptDataError(
-                f"{raw} holds {images[0]} {split} images but {labels[0]} labels; "
-                f"the two files do not belong together. {_FIX}"
+                f"{raw} holds {images[0]} {split} images ({images_file.name}) but {labels.size} labels "
+                f"({labels_file.name}), expected one label per image: the two files do not belong "
+                f"together. Delete both and fetch them again."
             )
-        values = np.fromfile(raw / f"{split}-labels-idx1-ubyte", dtype=np.uint8, offset=8)
-        if values.size and values.max() > 9:
+        wrong = (labels > 9).nonzero()[0]
+        if wrong.size:
             raise CorruptDataError(
-                f"{raw / f'{split}-labels-idx1-ubyte'} contains the label "
-                f"{int(values.max())}; MNIST labels are 0 to 9. {_FIX}"
+                f"{labels_file} contains the label {labels[wrong[0]]} (at position {wrong[0]}; {wrong.size} "
+                f"label(s) in all outside 0-9): MNIST labels are the digits 0 to 9, so this is not an "
+                f"MNIST labels file. Delete it and fetch it again."
+            )
+    with needs("nnbook.data.load_mnist"):
+        from torchvision.datasets import MNIST
+
+    for name in MNIST_FILES:  # torchvision checked the archives' MD5 sums, if it downloaded them
+        check_against_archive(raw / name, dict(MNIST.resources).get(f"{name}.gz"))
+
+
+def _check_folders(raw: Path, source: str) -> None:
+    """Refuse a data root, or a folder below it, that is a file."""
+    root = raw.parent.parent
+    for folder in (root, raw.parent, raw):
+        if folder.exists() and not folder.is_dir():
+            what = f"The data root {folder} ({source})" if folder == root else str(folder)
+            raise MissingDataError(
+                f"{what} is a file, not a folder: the loader looks for the MNIST files in "
+                f"the folder MNIST/raw/ below the data root, here {raw}."
             )
 
 
@@ -295,32 +265,52 @@ def load_mnist(
     ------
     MissingDataError
         If the files are not under ``root`` (and ``download`` is false or the
-        download failed). The message names the folder and the fix.
+        download failed), ``root`` is a file, or a file or folder may not be
+        read. The message names the folder and the fix.
     CorruptDataError
-        If a file is truncated or is not an MNIST IDX file.
+        If a file is truncated, is not an MNIST IDX file (28x28 images, one
+        label 0-9 per image), or differs from the archive it was unpacked from.
+    TypeError, ValueError
+        If an argument, or ``NNBOOK_DOWNLOAD``, is not one of the values above.
     """
     if root is None:
         root_path, source = default_data_root()
-    elif isinstance(root, (str, os.PathLike)):
+    elif isinstance(root, (str, os.PathLike)) and os.fspath(root):
         root_path, source = Path(root).expanduser(), "the root argument"
+    elif isinstance(root, (str, os.PathLike)):
+        raise ValueError("root must name a folder, got ''; pass None for the default data root")
     else:
         raise TypeError(f"root must be a path (str or os.PathLike) or None, got {type(root).__name__}")
+    if download is not None and not isinstance(download, bool):
+        raise TypeError(f"download must be True, False or None, got {type(download).__name__}")
+    check_callable(transform, "transform", allow_none=True)
     _check_budget(budget)
     raw = root_path / "MNIST" / "raw"
 
-    from torchvision import datasets, transforms
+    with needs("nnbook.data.load_mnist"):
+        from torchvision import datasets, transforms
 
     if download is None:
-        download = os.environ.get("NNBOOK_DOWNLOAD", "") == "1"
-    if download and not all((raw / name).is_file() for name in MNIST_FILES):
-        try:
-            datasets.MNIST(root_path, train=True, download=True)
-        except (RuntimeError, OSError) as error:
-            raise MissingDataError(
-                f"MNIST not found in {raw} ({source}) and the download failed "
-                f"({str(error).strip().splitlines()[0]}). {_FIX}"
-            ) from error
-    _check_mnist_raw(raw, source)
+        download = _switch("NNBOOK_DOWNLOAD", "download MNIST if it is missing", "never download")
+    try:
+        _check_folders(raw, source)
+        if download and not all((raw / name).is_file() for name in MNIST_FILES):
+            try:  # torchvision checks each archive's MD5 sum
+                datasets.MNIST(root_path, train=True, download=True)
+            except (RuntimeError, OSError) as error:
+                raise MissingDataError(
+                    f"MNIST not found in {raw} ({source}) and the download failed "
+                    f"({' '.join(str(error).split())})."
+                ) from error
+        _check_mnist_raw(raw, source)
+    except PermissionError as error:  # a folder that may not be entered
+        raise MissingDataError(
+            f"Cannot read {error.filename or raw}, where the loader looks for MNIST ({source}): permission "
+            f"denied. Give your user read access to it and to the folders above it (chmod u+r for a file, "
+            f"u+rx for a folder). {_FIX}"
+        ) from error
+    except (MissingDataError, CorruptDataError) as error:  # every fault of the files: say where to get good ones
+        raise type(error)(f"{error} {_FIX}") from error.__cause__
 
     if transform is None:
         transform = transforms.ToTensor()
@@ -380,6 +370,10 @@ def to_tensors(dataset: Dataset, flatten: bool = False) -> tuple[Any, Any]:
     y : torch.Tensor
         ``int64`` labels, shape ``(N,)``.
     """
+    if not isinstance(flatten, bool):
+        raise TypeError(f"flatten must be True or False, got {type(flatten).__name__}")
+    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        raise TypeError(f"dataset must be a dataset of (image tensor, label) pairs, got {type(dataset).__name__}")
     arrays = _stored_arrays(dataset)
     X, y = arrays if arrays is not None else _stacked_items(dataset)
     return (X.flatten(1) if flatten else X), y
@@ -391,9 +385,10 @@ def _stored_arrays(dataset: Dataset) -> tuple[Any, Any] | None:
     ``None`` unless the dataset stores its images as one ``uint8`` tensor and
     applies ``ToTensor`` alone, whose result this computes for all at once.
     """
-    import torch
-    from torch.utils.data import Subset
-    from torchvision import transforms
+    with needs("nnbook.data.to_tensors"):
+        import torch
+        from torch.utils.data import Subset
+        from torchvision import transforms
 
     base, indices = (dataset.dataset, list(dataset.indices)) if isinstance(dataset, Subset) else (dataset, slice(None))
     data = getattr(base, "data", None)
@@ -410,12 +405,20 @@ def _stored_arrays(dataset: Dataset) -> tuple[Any, Any] | None:
 
 def _stacked_items(dataset: Dataset) -> tuple[Any, Any]:
     """All ``(image tensor, label)`` items of ``dataset``, stacked into two tensors."""
-    import torch
+    with needs("nnbook.data.to_tensors"):
+        import torch
 
     if len(dataset) == 0:  # type: ignore[arg-type]
         raise ValueError("dataset is empty")
     items = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
-    if not all(isinstance(x, torch.Tensor) for x, _ in items):
+    if not all(isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], torch.Tensor)
+               for item in items):
         raise TypeError("dataset must yield (tensor, label) pairs; give MNIST a ToTensor transform")
-    X = torch.stack([x for x, _ in items]).to(torch.float32)
-    return X, torch.as_tensor([int(label) for _, label in items], dtype=torch.int64)
+    shapes = sorted({tuple(x.shape) for x, _ in items})
+    if len(shapes) > 1:
+        raise ValueError(f"dataset images must all have one shape, got {shapes[0]} and {shapes[1]}")
+    try:
+        y = torch.as_tensor([int(label) for _, label in items], dtype=torch.int64)
+    except (TypeError, ValueError, RuntimeError):  # a label that is not one number
+        raise TypeError("dataset labels must be integers (class numbers)") from None
+    return torch.stack([x for x, _ in items]).to(torch.float32), y

@@ -29,6 +29,7 @@ from nnbook._checks import (
     Seed,
     as_generator,
     as_real_array,
+    check_count,
     check_finite,
     check_int,
     check_nonnegative,
@@ -60,8 +61,8 @@ def sample_sine_data(
     seed
         An int or a :class:`numpy.random.Generator`.
     n_sets
-        If given, draw that many independent data sets at once; the arrays
-        then have shape ``(n_sets, n)``.
+        If given, draw that many independent data sets at once (at most ten
+        million); the arrays then have shape ``(n_sets, n)``.
     low, high
         The interval of X.
 
@@ -75,7 +76,7 @@ def sample_sine_data(
     low, high = check_finite(low, "low"), check_finite(high, "high")
     if not low < high:
         raise ValueError(f"low must be less than high, got low={low}, high={high}")
-    shape: tuple[int, ...] = (n,) if n_sets is None else (check_int(n_sets, "n_sets", minimum=1), n)
+    shape: tuple[int, ...] = (n,) if n_sets is None else (check_count(n_sets, "n_sets", minimum=1), n)
     rng = as_generator(seed)
     x = rng.uniform(low, high, size=shape)
     y = np.sin(x) + sigma * rng.standard_normal(shape)
@@ -208,7 +209,7 @@ def double_descent(
     n_test
         Test points per repeat, >= 1.
     n_repeats
-        Number of independent training sets, >= 1.
+        Number of independent training sets, from 1 to ten million.
     sigma
         Noise standard deviation, >= 0.
     seed
@@ -227,7 +228,7 @@ def double_descent(
     dfs_list = [check_int(d, f"dfs[{i}]", minimum=2) for i, d in enumerate(dfs_array.tolist())]
     n_train = check_int(n_train, "n_train", minimum=2)
     n_test = check_int(n_test, "n_test", minimum=1)
-    n_repeats = check_int(n_repeats, "n_repeats", minimum=1)
+    n_repeats = check_count(n_repeats, "n_repeats", minimum=1)
     rng = as_generator(seed)
     x, y = sample_sine_data(n_train, sigma, rng, n_sets=n_repeats)
     x_test, y_test = sample_sine_data(n_test, sigma, rng, n_sets=n_repeats)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnbook._checks import as_real_array, check_callable, check_positive
+from nnbook.network import Network
 
 __all__ = ["gradient_check", "numerical_gradient", "relative_error"]
 
@@ -36,7 +37,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     f
         A function of no arguments returning a real number that depends on ``x``.
     x
-        A float array (modified during the call, restored afterwards).
+        A non-empty float array of finite numbers, any shape (modified during
+        the call, restored afterwards).
     eps
         The step, a positive number.
 
@@ -49,6 +51,7 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     eps = check_positive(eps, "eps")
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"x must be a float numpy array (it is changed in place), got {type(x).__name__}")
+    as_real_array(x, "x", nonempty=True)  # finite: x ± eps must be a different number
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -67,12 +70,14 @@ def relative_error(analytic: Any, numeric: Any) -> float:
     Dividing by the largest partial derivative, rather than by each one,
     keeps tiny derivatives (which central differences cannot resolve) from
     raising false alarms. A correct gradient gives about ``1e-8`` or less in
-    float64; a wrong formula gives errors of order 1.
+    float64; a wrong formula gives errors of order 1. Both arrays must have
+    the same shape and hold finite numbers (a NaN gradient is refused rather
+    than compared).
     """
-    a = as_real_array(analytic, "analytic", dtype=np.float64, finite=False).ravel()
-    b = as_real_array(numeric, "numeric", dtype=np.float64, finite=False).ravel()
+    a = as_real_array(analytic, "analytic", dtype=np.float64)
+    b = as_real_array(numeric, "numeric", dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"analytic and numeric must have the same size, got {a.size} and {b.size}")
+        raise ValueError(f"analytic and numeric must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:
         return 0.0
     error = float(np.max(np.abs(a - b)))
@@ -82,16 +87,19 @@ def relative_error(analytic: Any, numeric: Any) -> float:
     return error / scale
 
 
-def gradient_check(network: Any, X: Any, y: Any, eps: float = 1e-6) -> float:
+def gradient_check(network: Network, X: Any, y: Any, eps: float = 1e-6) -> float:
     """Compare a network's back-propagation with central differences; return the relative error.
 
-    ``network`` is a :class:`nnbook.network.Network` (anything with its
-    ``weights``, ``biases``, ``loss`` and ``backprop``). Every weight and bias
+    ``network`` is a :class:`nnbook.network.Network` (or a subclass, such as
+    one with a deliberately wrong ``backprop``). Every weight and bias
     is moved in turn by ``±eps`` (:func:`numerical_gradient`), which costs two
     forward passes per parameter; the result is :func:`relative_error` of
     ``backprop``'s gradient against that estimate. A float32 network is
     checked on a float64 copy, so that rounding does not hide a mistake.
     """
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a nnbook.network.Network, got {type(network).__name__}")
+    eps = check_positive(eps, "eps")
     if network.dtype != np.float64:
         network = type(network).from_parameters(
             network.weights, network.biases, network.activation, output_activation=network.output_activation,

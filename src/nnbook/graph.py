@@ -79,6 +79,17 @@ def _layout(nodes: list[Value]) -> dict[Value, tuple[float, float]]:
     return position
 
 
+def _check_format(fmt: object) -> str:
+    """Return ``fmt`` if it formats a float (``".3g"``, ``"+.2f"`` ...), or raise naming it."""
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format spec such as '.3g' (a string), got {type(fmt).__name__}")
+    try:
+        format(0.5, fmt)
+    except ValueError:
+        raise ValueError(f"fmt must be a format spec for numbers such as '.3g', got {fmt!r}") from None
+    return fmt
+
+
 def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = "#DCEBF7") -> Any:
     """Draw the computational graph of ``root`` with matplotlib.
 
@@ -102,6 +113,7 @@ def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = 
     -------
     matplotlib.axes.Axes
     """
+    fmt = _check_format(fmt)
     import matplotlib.pyplot as plt
 
     nodes, _ = trace(root)

@@ -9,9 +9,13 @@ it.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
+
+from nnbook._checks import as_real_array
 
 __all__ = ["DIVERGENCE_FACTOR", "History", "has_diverged"]
 
@@ -38,7 +42,7 @@ class History:
     best_epoch: int | None = None
     #: True if early stopping ended training before the last epoch.
     stopped_early: bool = False
-    #: True if training stopped because the loss or a parameter stopped being finite.
+    #: True if training stopped because the losses diverged (:func:`has_diverged`) or a parameter stopped being finite.
     diverged: bool = False
 
     @property
@@ -51,14 +55,12 @@ class History:
         return asdict(self)
 
 
-def has_diverged(losses: list[float]) -> bool:
-    """Whether a run whose losses so far (one per epoch) are ``losses`` has diverged.
+def has_diverged(losses: Sequence[float] | np.ndarray) -> bool:
+    """Whether a run whose losses so far (one per epoch, at least one) are ``losses`` has diverged.
 
-    It has when its latest loss is not finite, or exceeds
-    :data:`DIVERGENCE_FACTOR` times the first one. Trainers call this once
-    per epoch, so it costs nothing per step.
+    It has when a loss is NaN or infinite, or when the latest one exceeds
+    :data:`DIVERGENCE_FACTOR` times the first. Trainers call this once per
+    epoch, so it costs nothing per step.
     """
-    if not losses:
-        return False
-    latest = losses[-1]
-    return not math.isfinite(latest) or latest > DIVERGENCE_FACTOR * abs(losses[0])
+    losses = as_real_array(losses, "losses", dtype=np.float64, ndim=1, finite=False, nonempty=True)
+    return bool(not np.isfinite(losses).all() or losses[-1] > DIVERGENCE_FACTOR * abs(losses[0]))

@@ -16,9 +16,12 @@ Everything is NumPy.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from nnbook._checks import as_real_array, check_int, check_positive
+from nnbook._checks import as_real_array, check_count, check_interval, check_positive
+from nnbook.optim import DivergenceWarning
 
 __all__ = ["fit_least_squares", "fit_min_norm", "gradient_descent_least_squares"]
 
@@ -29,7 +32,7 @@ def _check_design(X: object, y: object, stack: bool = False) -> tuple[np.ndarray
     With ``stack=True``, ``X`` may also be a stack of design matrices
     ``(..., n, p)``, with one response vector per matrix in ``y`` ``(..., n)``.
     """
-    X = as_real_array(X, "X", dtype=float)
+    X = as_real_array(X, "X", dtype=float, nonempty=True)
     if X.ndim < 2 or (X.ndim > 2 and not stack):
         wanted = "(n, p) (or a stack (..., n, p))" if stack else "(n, p)"
         raise ValueError(f"X must have shape {wanted}, got shape {X.shape}")
@@ -99,8 +102,10 @@ def fit_min_norm(X: np.ndarray, y: np.ndarray, rcond: float | None = None) -> np
     y
         Responses, shape ``(n,)`` or ``(..., n)``.
     rcond
-        Relative cut-off for small singular values; by default
-        ``machine epsilon * max(n, p)``, as :func:`numpy.linalg.lstsq` uses.
+        Relative cut-off for small singular values, a finite number in
+        ``[0, 1)`` (at 1 or above every singular value would be cut and the
+        answer would be zero); by default ``machine epsilon * max(n, p)``,
+        as :func:`numpy.linalg.lstsq` uses.
 
     Returns
     -------
@@ -111,6 +116,8 @@ def fit_min_norm(X: np.ndarray, y: np.ndarray, rcond: float | None = None) -> np
     n, p = X.shape[-2:]
     if rcond is None:
         rcond = np.finfo(float).eps * max(n, p)
+    else:
+        rcond = check_interval(rcond, "rcond", 0.0, 1.0, high_open=True)
     U, s, Vt = np.linalg.svd(X, full_matrices=False)
     keep = s > rcond * s[..., :1]
     s_inverse = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
@@ -142,11 +149,16 @@ def gradient_descent_least_squares(
     w0
         Starting point, shape ``(p,)``; zeros by default.
     eta
-        Learning rate; by default ``1 / s_max^2`` with ``s_max`` the largest
-        singular value of ``X``, safely below the divergence limit
-        ``2 / s_max^2``.
+        Learning rate, > 0; by default ``1 / s_max^2`` with ``s_max`` the
+        largest singular value of ``X``, safely below the divergence limit
+        ``2 / s_max^2``. Each step multiplies the error along the top singular
+        direction by ``1 - eta * s_max^2``, so for ``eta >= 2 / s_max^2`` the
+        iterates do not converge (they grow without bound above it): such an
+        ``eta`` gives a :class:`nnbook.optim.DivergenceWarning` before the
+        first step, and the run is made anyway, to be looked at.
     steps
-        Number of updates, >= 0.
+        Number of updates, from 0 to ten million (the result holds every
+        iterate).
 
     Returns
     -------
@@ -155,7 +167,7 @@ def gradient_descent_least_squares(
         row is the final answer.
     """
     X, y = _check_design(X, y)
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps")
     p = X.shape[1]
     if w0 is None:
         w = np.zeros(p)
@@ -163,10 +175,15 @@ def gradient_descent_least_squares(
         w = as_real_array(w0, "w0", dtype=float)
         if w.shape != (p,):
             raise ValueError(f"w0 must have shape ({p},) to match X, got shape {w.shape}")
+    s_max2 = float(np.linalg.norm(X, ord=2)) ** 2  # s_max^2, the largest eigenvalue of the Hessian X^T X
     if eta is None:
-        eta = float(1.0 / np.linalg.norm(X, ord=2) ** 2)
+        eta = 1.0 / s_max2 if s_max2 > 0 else 1.0  # s_max = 0 only for X = 0, where every step is zero
     else:
         eta = check_positive(eta, "eta")
+    if eta * s_max2 >= 2:
+        warnings.warn(f"eta = {eta:g} is at or above 2 / s_max^2 = {2 / s_max2:.4g}, where gradient descent on this "
+                      "least-squares problem stops converging; the iterates will oscillate or grow without bound",
+                      DivergenceWarning, stacklevel=2)
     path = np.empty((steps + 1, p))
     path[0] = w
     for k in range(1, steps + 1):

@@ -33,7 +33,11 @@ the book agree with PyTorch's:
   losses need neither.
 
 Inputs may be NumPy arrays, nested sequences or PyTorch tensors. Float32
-inputs are computed in float32, everything else in float64.
+inputs are computed in float32, everything else in float64. The predictions
+(the first argument) may hold NaN or infinities: NaN in gives NaN out, as in
+NumPy and PyTorch, so that a diverging training run shows itself as a NaN
+loss rather than as an error. The targets are checked: finite numbers, and
+class labels integers in range.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbook._checks import as_real_array, check_choice, check_int
+from nnbook._checks import as_real_array, check_choice, check_int, to_numpy
 
 __all__ = [
     "GRAD_EPSILON", "LOG_CLAMP", "REDUCTIONS", "mse", "mse_grad",
@@ -68,8 +72,8 @@ GRAD_EPSILON = 1e-12
 
 
 def _same_shape(a: Any, y: Any, a_name: str, y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
-    """Return outputs ``a`` and targets ``y`` as float arrays of one shape."""
-    a = as_real_array(a, a_name, nonempty=True)
+    """Return outputs ``a`` (NaN passes) and finite targets ``y`` as float arrays of one shape."""
+    a = as_real_array(a, a_name, finite=False, nonempty=True)
     y = as_real_array(y, y_name, nonempty=True)
     if a.shape != y.shape:
         raise ValueError(f"{y_name} must have the same shape as {a_name}, {a.shape}, got shape {y.shape}")
@@ -77,14 +81,14 @@ def _same_shape(a: Any, y: Any, a_name: str, y_name: str = "y") -> tuple[np.ndar
 
 
 def _check_probabilities(x: np.ndarray, name: str, hint: str = "") -> None:
-    low, high = x.min(), x.max()
+    low, high = x.min(), x.max()  # NaN if x holds one, which passes
     if low < 0 or high > 1:
         raise ValueError(f"{name} must be probabilities in [0, 1], got values from {low:.6g} to {high:.6g}{hint}")
 
 
-def _as_scores(x: Any, name: str, finite: bool = True) -> np.ndarray:
-    """Check a batch of per-class scores: shape ``(N, C)`` or ``(C,)``."""
-    array = as_real_array(x, name, finite=finite, nonempty=True)
+def _as_scores(x: Any, name: str) -> np.ndarray:
+    """Check a batch of per-class scores (NaN passes): shape ``(N, C)`` or ``(C,)``."""
+    array = as_real_array(x, name, finite=False, nonempty=True)
     if array.ndim not in (1, 2):
         raise ValueError(
             f"{name} must have shape (N, C) for N examples and C classes, or (C,) "
@@ -93,25 +97,39 @@ def _as_scores(x: Any, name: str, finite: bool = True) -> np.ndarray:
     return array
 
 
-def _class_target(target: Any, scores: np.ndarray, scores_name: str) -> np.ndarray:
+def _check_labels(labels: Any, num_classes: int, name: str) -> np.ndarray:
+    """Return ``labels`` as a non-empty array of integer class labels in ``0 .. num_classes - 1``."""
+    y = to_numpy(labels)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers (class indices), got dtype {y.dtype}")
+    if y.size == 0:
+        raise ValueError(f"{name} must hold at least one class label, got shape {y.shape}")
+    if y.min() < 0 or y.max() >= num_classes:
+        bad = y[(y < 0) | (y >= num_classes)].flat[0]
+        raise ValueError(f"{name} must hold class labels in 0..{num_classes - 1} for {num_classes} classes, "
+                         f"got the label {bad}")
+    return y
+
+
+def _class_target(target: Any, scores: np.ndarray, scores_name: str, name: str = "target") -> np.ndarray:
     """Turn class labels or class probabilities into an array like ``scores``.
 
     For ``scores`` of shape ``(N, C)`` (or ``(C,)``), ``target`` holds
     integer class labels of shape ``(N,)`` (or one int), or one probability
     distribution per row, of the shape of ``scores``.
     """
-    t = np.asarray(target)
+    t = to_numpy(target)
     if t.shape == scores.shape:
-        t = as_real_array(t, "target", dtype=scores.dtype)
-        _check_probabilities(t, "target (class probabilities)")
+        t = as_real_array(t, name, dtype=scores.dtype)
+        _check_probabilities(t, f"{name} (class probabilities)")
         return t
     if t.shape != scores.shape[:-1]:
         raise ValueError(
-            f"target must be class labels of shape {scores.shape[:-1]} or class "
+            f"{name} must be class labels of shape {scores.shape[:-1]} or class "
             f"probabilities of shape {scores.shape} to match {scores_name} of shape "
             f"{scores.shape}, got shape {t.shape}"
         )
-    return one_hot(t, scores.shape[-1]).astype(scores.dtype)
+    return one_hot(_check_labels(t, scores.shape[-1], name), scores.shape[-1]).astype(scores.dtype)
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> float | np.ndarray:
@@ -143,11 +161,13 @@ def log_softmax(z: Any, axis: int = -1) -> np.ndarray:
     mathematically but keeps every ``exp`` at most 1, so nothing overflows
     and the result is finite for all finite ``z``.
 
-    ``z`` holds finite scores (logits), any shape, and ``axis`` runs over
+    ``z`` holds scores (logits), any shape, and ``axis`` (an int) runs over
     the classes. The result has the shape of ``z``; each slice along
-    ``axis`` exponentiates to a distribution.
+    ``axis`` exponentiates to a distribution. A score of ``-inf`` has
+    probability 0; NaN in gives NaN out, and so does ``+inf``.
     """
-    z = as_real_array(z, "z", nonempty=True)
+    z = as_real_array(z, "z", finite=False, nonempty=True)
+    axis = check_int(axis, "axis")
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -162,20 +182,13 @@ def softmax(z: Any, axis: int = -1) -> np.ndarray:
 
 
 def one_hot(labels: Any, num_classes: int) -> np.ndarray:
-    """Return the one-hot vectors of integer class ``labels`` (any shape, in ``0 .. C - 1``).
+    """Return the one-hot vectors of integer class ``labels`` (any shape, at least one, in ``0 .. C - 1``).
 
     The result, a float64 array of shape ``labels.shape + (C,)`` for
     ``C = num_classes``, has a single 1 in each vector, at the label.
     """
     num_classes = check_int(num_classes, "num_classes", minimum=1)
-    y = np.asarray(labels)
-    if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"class labels must be integers (class indices), got dtype {y.dtype}")
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        bad = y[(y < 0) | (y >= num_classes)].flat[0]
-        raise ValueError(
-            f"class labels must be in 0..{num_classes - 1} for {num_classes} classes, got the label {bad}"
-        )
+    y = _check_labels(labels, num_classes, "labels")
     return (y[..., None] == np.arange(num_classes)).astype(np.float64)
 
 
@@ -349,18 +362,18 @@ def cross_entropy_grad(logits: Any, target: Any, reduction: str = "mean") -> np.
 
 def _nll_inputs(log_probs: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Log-probabilities and the one-hot vectors of the integer labels (as torch, no distributions)."""
-    log_p = _as_scores(log_probs, "log_probs", finite=False)  # -inf is a probability of 0
-    if not np.all(log_p <= 0):  # NaN fails too
+    log_p = _as_scores(log_probs, "log_probs")  # -inf is a probability of 0
+    if np.any(log_p > 0):  # NaN passes, as everywhere in the predictions
         raise ValueError(
             f"log_probs must be logarithms of probabilities (<= 0), got a value of "
-            f"{log_p[~(log_p <= 0)].flat[0]:.6g}; to pass scores before the softmax, use cross_entropy"
+            f"{log_p[log_p > 0].flat[0]:.6g}; to pass scores before the softmax, use cross_entropy"
         )
     if np.shape(labels) == log_p.shape:
         raise ValueError(
             f"nll takes integer class labels of shape {log_p.shape[:-1]}, got shape "
             f"{log_p.shape}; for class probabilities use cross_entropy or categorical_cross_entropy"
         )
-    return log_p, _class_target(labels, log_p, "log_probs")
+    return log_p, _class_target(labels, log_p, "log_probs", "labels")
 
 
 def nll(log_probs: Any, labels: Any, reduction: str = "mean") -> float | np.ndarray:
@@ -382,10 +395,10 @@ def nll_grad(log_probs: Any, labels: Any, reduction: str = "mean") -> np.ndarray
     """Gradient of :func:`nll` with respect to ``log_probs``.
 
     ``-1`` at each example's label and 0 elsewhere, divided by ``N`` for
-    ``reduction="mean"``.
+    ``reduction="mean"``; NaN where ``log_probs`` is NaN.
     """
     log_p, t = _nll_inputs(log_probs, labels)
-    return _reduce_grad(-t, _n_examples(log_p), reduction)
+    return _reduce_grad(np.where(np.isnan(log_p), log_p, -t), _n_examples(log_p), reduction)
 
 
 def categorical_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> float | np.ndarray:

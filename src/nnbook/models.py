@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
-from torch import nn
+from nnbook._checks import check_bool, check_choice, check_int, check_sizes, torch_generator
+from nnbook._optional import needs
 
-from nnbook._checks import check_choice, check_int
+with needs("nnbook.models"):
+    import torch
+    from torch import nn
 
 __all__ = ["ACTIVATION_MODULES", "count_parameters", "mlp", "small_cnn"]
 
@@ -40,7 +42,9 @@ def _init(layer: nn.Linear | nn.Conv2d, activation: str, generator: torch.Genera
 
     He (Kaiming) initialisation suits the ReLU family, whose outputs are zero
     for half of the inputs; Glorot (Xavier) initialisation suits activations
-    that are roughly linear around zero. Biases start at zero.
+    that are roughly linear around zero. Biases start at zero. (The builders
+    make their layers with ``skip_init``, so that PyTorch's own initialisation,
+    which draws from the global generator, does not run first.)
     """
     if activation in _RELU_LIKE:
         nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu", generator=generator)
@@ -49,16 +53,7 @@ def _init(layer: nn.Linear | nn.Conv2d, activation: str, generator: torch.Genera
         nn.init.xavier_uniform_(layer.weight, gain=gain, generator=generator)
     nn.init.zeros_(layer.bias)
 
-
-def _layer_sizes(sizes: Sequence[int], name: str) -> list[int]:
-    """The sizes of a network's layers: at least two (input and output), each >= 1."""
-    sizes = [check_int(size, f"{name}[{i}]", minimum=1) for i, size in enumerate(sizes)]
-    if len(sizes) < 2:
-        raise ValueError(f"{name} must list at least 2 layers (the input and the output), got {sizes!r}")
-    return sizes
-
-
-def mlp(sizes: Sequence[int], activation: str = "relu", seed: int = 0) -> nn.Sequential:
+def mlp(sizes: Sequence[int], activation: str = "relu", seed: int | torch.Generator = 0) -> nn.Sequential:
     """Build a fully connected network with the given layer sizes.
 
     Parameters
@@ -71,7 +66,8 @@ def mlp(sizes: Sequence[int], activation: str = "relu", seed: int = 0) -> nn.Seq
         :data:`ACTIVATION_MODULES`). The output layer has none: it returns
         logits, which :class:`torch.nn.CrossEntropyLoss` expects.
     seed
-        Seed of the initial weights, an int >= 0.
+        Seed of the initial weights: an int >= 0, or a ``torch.Generator``
+        to draw from.
 
     Returns
     -------
@@ -79,13 +75,13 @@ def mlp(sizes: Sequence[int], activation: str = "relu", seed: int = 0) -> nn.Seq
         ``Flatten`` (so images of shape ``(N, 1, 28, 28)`` and flat inputs both
         work), then ``Linear`` layers with the activation between them.
     """
-    sizes = _layer_sizes(sizes, "sizes")
+    sizes = check_sizes(sizes, "sizes", minimum=2)  # the input and the output at least
     # Checked even when there is no hidden layer to use it.
     check_choice(activation, "activation", ACTIVATION_MODULES)
-    generator = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
+    generator = torch_generator(seed, "seed")
     layers: list[nn.Module] = [nn.Flatten()]
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        linear = nn.Linear(n_in, n_out)
+        linear = nn.utils.skip_init(nn.Linear, n_in, n_out)
         is_output = i == len(sizes) - 2
         _init(linear, "identity" if is_output else activation, generator)
         layers.append(linear)
@@ -100,7 +96,7 @@ def small_cnn(
     image_size: int = 28,
     kernel_size: int = 5,
     activation: str = "relu",
-    seed: int = 0,
+    seed: int | torch.Generator = 0,
 ) -> nn.Sequential:
     """Build a CNN of convolution–pooling blocks followed by a linear classifier.
 
@@ -121,9 +117,9 @@ def small_cnn(
     activation
         A name from :data:`ACTIVATION_MODULES`.
     seed
-        Seed of the initial weights, an int >= 0.
+        Seed of the initial weights: an int >= 0, or a ``torch.Generator``.
     """
-    channels = _layer_sizes(channels, "channels")
+    channels = check_sizes(channels, "channels", minimum=2)
     n_classes = check_int(n_classes, "n_classes", minimum=1)
     image_size = check_int(image_size, "image_size", minimum=1)
     kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
@@ -137,14 +133,14 @@ def small_cnn(
             f"image_size {image_size} must be divisible by 2**{blocks} = {2**blocks} "
             f"so that {blocks} 2x2 poolings divide it evenly"
         )
-    generator = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
+    generator = torch_generator(seed, "seed")
     layers: list[nn.Module] = []
     for c_in, c_out in zip(channels[:-1], channels[1:]):
-        conv = nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2)
+        conv = nn.utils.skip_init(nn.Conv2d, c_in, c_out, kernel_size, padding=kernel_size // 2)
         _init(conv, activation, generator)
         layers += [conv, ACTIVATION_MODULES[activation](), nn.MaxPool2d(2)]
     side = image_size // 2**blocks
-    classifier = nn.Linear(channels[-1] * side * side, n_classes)
+    classifier = nn.utils.skip_init(nn.Linear, channels[-1] * side * side, n_classes)
     _init(classifier, "identity", generator)
     layers += [nn.Flatten(), classifier]
     return nn.Sequential(*layers)
@@ -152,4 +148,7 @@ def small_cnn(
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Return the number of (trainable) numbers in ``model``'s parameters."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    trainable_only = check_bool(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -36,8 +36,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnbook import losses, regularization
-from nnbook._checks import (Seed, as_generator, as_real_array, check_choice, check_float_dtype, check_int,
-                            check_nonnegative, check_positive, check_sizes, to_numpy)
+from nnbook._checks import (Seed, as_generator, as_real_array, check_bool, check_choice, check_count,
+                            check_float_dtype, check_int, check_nonnegative, check_positive, check_sizes, to_numpy)
 from nnbook.activations import SOFTMAX, Activation, get_activation
 from nnbook.history import History, has_diverged
 from nnbook.optim import DivergenceWarning, minibatch_indices
@@ -269,20 +269,25 @@ class Network:
         the :class:`~nnbook.history.History` holds the loss (penalty included) and accuracy on the training
         set, and on ``validation_data = (X_val, y_val)``, after every epoch. Training stops with a
         :class:`~nnbook.optim.DivergenceWarning`, ``diverged=True``, when a parameter is no longer finite or
-        the loss explodes (:func:`~nnbook.history.has_diverged`).
+        the loss explodes: is not finite, or exceeds 100 times the loss before training
+        (:func:`~nnbook.history.has_diverged`).
         """
         X = self._inputs(X)
         n = len(X)
         Y = self._targets(y, n)  # labels become one-hot rows once, not once per batch
         has_labels = monitor and _class_labels(Y) is not None
-        epochs = check_int(epochs, "epochs", minimum=0)
+        epochs = check_count(epochs, "epochs")
+        monitor = check_bool(monitor, "monitor")
         batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n)
         eta = check_positive(eta, "eta")
         _penalty_args(lmbda, n, penalty)
         if not (validation_data is None or isinstance(validation_data, tuple) and len(validation_data) == 2):
             raise TypeError("validation_data must be a pair (X_val, y_val)")
+        if validation_data is not None:  # checked now, not after the first epoch's work
+            self._targets(validation_data[1], len(self._inputs(validation_data[0])))
         rng = as_generator(seed)
         history = History()
+        start = self.loss(X, Y, lmbda=lmbda, n=n, penalty=penalty) if monitor else 0.0  # "exploded" compares with it
         for epoch in range(1, epochs + 1):
             with np.errstate(all="ignore"):  # a run that blows up gets one clear warning below
                 for batch in minibatch_indices(n, batch_size, rng):
@@ -295,7 +300,7 @@ class Network:
                     X_val, y_val = validation_data
                     history.val_loss.append(self.loss(X_val, y_val, lmbda=lmbda, n=n, penalty=penalty))
                     history.val_accuracy.append(self.accuracy(X_val, y_val) if has_labels else np.nan)
-            if not finite or has_diverged(history.train_loss):  # once per epoch: no cost per step
+            if not finite or monitor and has_diverged([start, *history.train_loss]):  # once per epoch, not per step
                 history.diverged = True
                 why = "a weight or bias is no longer finite" if not finite else "the loss has exploded"
                 warnings.warn(f"training diverged in epoch {epoch}: {why}; try a learning rate smaller than "
@@ -324,6 +329,7 @@ class Network:
 
     def accuracy(self, X: Any, y: Any) -> float:
         """Return the fraction of examples whose class :meth:`predict` gets right."""
+        X = self._inputs(X)
         labels = _class_labels(self._targets(y, len(X)))
         if labels is None:
             raise ValueError("accuracy needs class labels: integer labels of shape (n,) or one-hot rows")
@@ -348,7 +354,7 @@ class Network:
                 raise ValueError(f"y must hold one label per example: X has {n} rows, y has {len(y)} labels")
             classes = max(k, 2)
             if y.size and (y.min() < 0 or y.max() >= classes):
-                raise ValueError(f"class labels must be in 0..{classes - 1} for a network with {k} output(s), "
+                raise ValueError(f"y must hold class labels in 0..{classes - 1} for a network with {k} output(s), "
                                  f"got the label {y[(y < 0) | (y >= classes)][0]}")
             return (y[:, None] if k == 1 else y[:, None] == np.arange(k)).astype(self.dtype)
         y = as_real_array(y, "y", dtype=self.dtype)

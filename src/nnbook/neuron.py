@@ -38,7 +38,7 @@ def weighted_input(x: Any, w: Any, b: float) -> np.ndarray:
     ----------
     x
         One input of shape ``(k,)``, or a batch of shape ``(n, k)`` with one
-        input per row.
+        input per row (at least one).
     w
         The ``k`` weights, shape ``(k,)``.
     b
@@ -57,7 +57,7 @@ def weighted_input(x: Any, w: Any, b: float) -> np.ndarray:
     w = as_real_array(w, "w", dtype=np.float64)
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"w must be a non-empty 1-D array of weights, got shape {w.shape}")
-    x = as_real_array(x, "x", dtype=np.float64)
+    x = as_real_array(x, "x", dtype=np.float64, nonempty=True)
     k = w.size
     if x.ndim not in (1, 2) or x.shape[-1] != k:
         raise ValueError(

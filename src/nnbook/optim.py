@@ -29,8 +29,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from nnbook._checks import (Seed, as_generator, as_real_array, check_callable, check_finite, check_int,
-                            check_interval, check_positive)
+from nnbook._checks import (Seed, as_generator, as_real_array, check_bool, check_callable, check_count,
+                            check_finite, check_int, check_interval, check_positive)
 
 __all__ = ["DivergenceWarning", "Quadratic", "Trajectory", "gradient_descent", "gradient_noise",
            "minibatch_indices", "minibatch_sgd", "momentum", "quadratic"]
@@ -62,7 +62,7 @@ def gradient_descent(grad: Grad, w0: Point, eta: float, steps: int, loss: Loss |
     eta
         The learning rate, > 0.
     steps
-        The number of updates, >= 0.
+        The number of updates, from 0 to ten million.
     loss
         Optional ``loss(w)``, evaluated at every recorded row.
     record_every
@@ -76,7 +76,7 @@ def gradient_descent(grad: Grad, w0: Point, eta: float, steps: int, loss: Loss |
     """
     check_callable(grad, "grad")
     eta = check_positive(eta, "eta")
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps")
     run = _Recorder("gradient descent", w0, steps, loss, record_every, max_growth, warn, {"eta": eta})
     w = run.w0
     for _ in range(steps):
@@ -97,7 +97,7 @@ def momentum(grad: Grad, w0: Point, eta: float, gamma: float, steps: int, loss: 
     check_callable(grad, "grad")
     eta = check_positive(eta, "eta")
     gamma = check_interval(gamma, "gamma", 0.0, 1.0, high_open=True)  # at 1 nothing damps v: never settles
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps")
     run = _Recorder("momentum", w0, steps, loss, record_every, max_growth, warn, {"eta": eta, "gamma": gamma})
     w, v = run.w0, np.zeros_like(run.w0)
     for _ in range(steps):
@@ -116,8 +116,9 @@ def minibatch_sgd(grad_batch: GradBatch, w0: Point, n_samples: int, eta: float, 
     Each epoch shuffles the ``n_samples`` examples afresh and cuts them into
     batches of ``batch_size`` (:func:`minibatch_indices`); each batch gives one
     step of :func:`momentum` with ``grad_batch(w, idx)``, the gradient averaged
-    over the examples with indices ``idx``. ``record_every`` counts steps
-    (batches); the other arguments are as in :func:`momentum`. The result's
+    over the examples with indices ``idx``. The run may take at most ten
+    million steps (batches) in all. ``record_every`` counts steps; the other
+    arguments are as in :func:`momentum`. The result's
     ``seen`` is the number of examples used up to each row, to compare batch
     sizes at equal work.
     """
@@ -125,10 +126,11 @@ def minibatch_sgd(grad_batch: GradBatch, w0: Point, n_samples: int, eta: float, 
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     eta = check_positive(eta, "eta")
     batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n_samples)
-    epochs = check_int(epochs, "epochs", minimum=0)
+    epochs = check_count(epochs, "epochs")
     gamma = check_interval(gamma, "gamma", 0.0, 1.0, high_open=True)
     rng = as_generator(seed)
     steps = epochs * math.ceil(n_samples / batch_size)
+    check_count(steps, "the number of steps, epochs * batches per epoch,")
     hyper = {"eta": eta, "batch_size": batch_size, "gamma": gamma}
     run = _Recorder("mini-batch SGD", w0, steps, loss, record_every, max_growth, warn, hyper, count_examples=True)
     w, v = run.w0, np.zeros_like(run.w0)
@@ -193,10 +195,11 @@ class Trajectory:
         return len(self.step)
 
     def steps_to_reach(self, tol: float, loss_star: float = 0.0) -> int | None:
-        """Return the first recorded step whose loss is within ``tol`` (> 0) of ``loss_star``, or None."""
+        """Return the first recorded step whose loss is within ``tol`` (> 0) of ``loss_star`` (finite), or None."""
+        tol, loss_star = check_positive(tol, "tol"), check_finite(loss_star, "loss_star")
         if self.loss is None:
             raise ValueError("this trajectory has no loss: pass loss=... to the optimiser")
-        close = np.flatnonzero(self.loss - loss_star <= check_positive(tol, "tol"))
+        close = np.flatnonzero(self.loss - loss_star <= tol)
         return int(self.step[close[0]]) if close.size else None
 
 
@@ -204,9 +207,10 @@ class _Recorder:
     """Records the rows of a run's :class:`Trajectory` and stops the run when it diverges."""
 
     def __init__(self, name: str, w0: object, steps: int, loss: Loss | None, record_every: object,
-                 max_growth: object, warn: bool, hyper: dict[str, Any], count_examples: bool = False) -> None:
+                 max_growth: object, warn: object, hyper: dict[str, Any], count_examples: bool = False) -> None:
         check_callable(loss, "loss", allow_none=True)
-        self.name, self.steps, self.loss_fn, self.warn, self.hyper = name, steps, loss, warn, hyper
+        self.name, self.steps, self.loss_fn, self.hyper = name, steps, loss, hyper
+        self.warn = check_bool(warn, "warn")
         self.every = check_int(record_every, "record_every", minimum=1)
         growth = check_positive(max_growth, "max_growth")
         self.w0 = self.w = _as_point(w0, "w0")
@@ -286,27 +290,38 @@ def gradient_noise(grad_batch: GradBatch, w: Point, n_samples: int, batch_sizes:
                    draws: int = 100, seed: Seed = 0) -> np.ndarray:
     """Measure how far mini-batch gradients scatter around the full gradient.
 
-    At the fixed parameters ``w``, draw ``draws`` (>= 2) batches of each size
-    ``m`` in ``batch_sizes`` (each without repetition, like a batch of an
-    epoch) and return, per size, the root-mean-square distance between the
-    batch gradient and the full one, ``grad_batch(w, range(n))``. For
+    At the fixed parameters ``w``, draw ``draws`` (2 to ten million) batches
+    of each size ``m`` in ``batch_sizes`` (each without repetition, like a
+    batch of an epoch) and return, per size, the root-mean-square distance
+    between the batch gradient and the full one, ``grad_batch(w, range(n))``. For
     independent examples it is ``sigma * sqrt((n - m) / (m (n - 1)))``, about
     ``sigma / sqrt(m)`` for ``m`` much smaller than ``n``.
     """
     check_callable(grad_batch, "grad_batch")
     w = _as_point(w, "w")
     n_samples = check_int(n_samples, "n_samples", minimum=1)
-    sizes = [check_int(m, "batch_size", minimum=1, maximum=n_samples) for m in batch_sizes]
-    if not sizes:
-        raise ValueError("batch_sizes must hold at least one batch size")
-    draws = check_int(draws, "draws", minimum=2)
+    sizes = _batch_sizes(batch_sizes, n_samples)
+    draws = check_count(draws, "draws", minimum=2)
     rng = as_generator(seed)
     full = np.asarray(grad_batch(w, np.arange(n_samples)), dtype=np.float64)
     rms = np.empty(len(sizes))
     for i, m in enumerate(sizes):
-        batches = [rng.choice(n_samples, size=m, replace=False) for _ in range(draws)]
-        rms[i] = math.sqrt(np.mean([np.sum((np.asarray(grad_batch(w, idx)) - full) ** 2) for idx in batches]))
+        squared = 0.0  # a running sum, so that memory does not grow with draws
+        for _ in range(draws):
+            idx = rng.choice(n_samples, size=m, replace=False)
+            squared += np.sum((np.asarray(grad_batch(w, idx)) - full) ** 2)
+        rms[i] = math.sqrt(squared / draws)
     return rms
+
+
+def _batch_sizes(batch_sizes: object, n_samples: int) -> list[int]:
+    """Return ``batch_sizes`` as a non-empty list of ints in ``[1, n_samples]``, or raise."""
+    if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, (Sequence, np.ndarray)):
+        raise TypeError(f"batch_sizes must be a sequence of batch sizes such as [1, 10, 100], "
+                        f"got {type(batch_sizes).__name__}")
+    if len(batch_sizes) == 0:
+        raise ValueError("batch_sizes must hold at least one batch size")
+    return [check_int(m, f"batch_sizes[{i}]", minimum=1, maximum=n_samples) for i, m in enumerate(batch_sizes)]
 
 
 # --- quadratics: the loss whose behaviour is known exactly ---------------------------
@@ -326,13 +341,21 @@ class Quadratic:
     c: float = 0.0  #: The constant term.
 
     def loss(self, w: Any) -> Any:
-        """``C(w)``; ``w`` may be a stack of points of shape ``(..., d)`` (for contours)."""
-        w = np.asarray(w, dtype=np.float64)
+        """``C(w)``; ``w`` (finite) may be a stack of points of shape ``(..., d)`` (for contours)."""
+        w = self._points(w)
         return 0.5 * np.einsum("...i,ij,...j->...", w, self.A, w) - w @ self.b + self.c
 
     def grad(self, w: Any) -> np.ndarray:
-        """``grad C(w) = A w - b``."""
-        return np.asarray(w, dtype=np.float64) @ self.A - self.b  # A is symmetric
+        """``grad C(w) = A w - b``, for a point ``w`` of shape ``(d,)`` or a stack of them."""
+        return self._points(w) @ self.A - self.b  # A is symmetric
+
+    def _points(self, w: Any) -> np.ndarray:
+        """Return ``w`` as finite floats of shape ``(d,)`` or ``(..., d)``, or raise."""
+        w = as_real_array(w, "w", dtype=np.float64)
+        if w.shape[-1:] != self.b.shape:
+            raise ValueError(f"w must have shape {self.b.shape} (a point) or (..., {len(self.b)}) (a stack of "
+                             f"points), got shape {w.shape}")
+        return w
 
     @property
     def L(self) -> float:
@@ -369,13 +392,14 @@ class Quadratic:
 
         Along an eigenvector with eigenvalue ``lambda`` each step multiplies
         the error by ``1 - eta * lambda``, smaller than 1 in size for every
-        eigenvalue exactly when ``0 < eta < 2 / L``.
+        eigenvalue exactly when ``0 < eta < 2 / L``. ``k`` is a step count,
+        from 0 to ten million, as for the optimisers.
         """
         w0 = _as_point(w0, "w0")
         if w0.shape != self.b.shape:
             raise ValueError(f"w0 must have shape {self.b.shape}, got shape {w0.shape}")
         step = np.eye(len(self.b)) - check_positive(eta, "eta") * self.A
-        return self.minimizer + np.linalg.matrix_power(step, check_int(k, "k", minimum=0)) @ (w0 - self.minimizer)
+        return self.minimizer + np.linalg.matrix_power(step, check_count(k, "k")) @ (w0 - self.minimizer)
 
 
 def quadratic(A: Sequence[Sequence[float]] | np.ndarray | float, b: Point | None = None, c: float = 0.0) -> Quadratic:

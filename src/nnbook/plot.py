@@ -6,15 +6,18 @@ it shares the same fonts, sizes and colours.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from nnbook._checks import as_real_array, to_numpy
+from nnbook._checks import (as_real_array, check_bool, check_callable, check_int, check_nonnegative, check_positive,
+                            check_same_length, to_numpy)
+from nnbook.history import History
 
 __all__ = [
     "BOOK_STYLE",
@@ -106,11 +109,10 @@ def image_grid(
     """
     array = _as_images(images)
     n = array.shape[0]
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
-    if not size > 0:
-        raise ValueError(f"size must be positive, got {size!r}")
+    ncols, size = check_int(ncols, "ncols", minimum=1), check_positive(size, "size")
     for name, values in (("labels", labels), ("predictions", predictions)):
+        if values is not None and not hasattr(values, "__len__"):
+            raise TypeError(f"{name} must be a sequence with one entry per image, got {type(values).__name__}")
         if values is not None and len(values) != n:
             raise ValueError(f"{name} must have one entry per image ({n}), got {len(values)}")
     if predictions is not None and labels is None:
@@ -165,13 +167,18 @@ def learning_curves(history: Any, title: str | None = None) -> Figure:
     matplotlib.figure.Figure
         Two panels: loss (left) and accuracy (right), against the epoch.
     """
-    data = history.as_dict() if hasattr(history, "as_dict") else dict(history)
-    if not data.get("train_loss"):
+    if not isinstance(history, (History, Mapping)):
+        raise TypeError(f"history must be a nnbook.history.History or a dict of lists, got {type(history).__name__}")
+    data = history.as_dict() if isinstance(history, History) else history
+    # NaN (the accuracy of a regression) and infinity (a diverged loss) are allowed: they are not drawn.
+    curves = {key: as_real_array(data.get(key, []), f"history['{key}']", ndim=1, finite=False)
+              for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")}
+    if curves["train_loss"].size == 0:
         raise ValueError("history must contain a non-empty 'train_loss' list")
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(9, 3.4))
     for ax, metric in ((ax_loss, "loss"), (ax_accuracy, "accuracy")):
         for split, style in (("train", "-"), ("val", "--")):
-            values = np.asarray(data.get(f"{split}_{metric}") or [], dtype=float)
+            values = curves[f"{split}_{metric}"]
             if values.size and not np.isnan(values).all():
                 epochs = np.arange(1, values.size + 1)
                 ax.plot(epochs, values, style, marker="o", markersize=3,
@@ -183,6 +190,18 @@ def learning_curves(history: Any, title: str | None = None) -> Figure:
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _class_labels(values: Any, name: str) -> np.ndarray:
+    """``values`` as a 1-D array of class labels (integers >= 0), or a clear error."""
+    labels = to_numpy(values)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer class labels, got dtype {labels.dtype}")
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one label per example), got shape {labels.shape}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{name} must be class labels >= 0, got {labels.min()}")
+    return labels.astype(np.int64, copy=False)
 
 
 def confusion_counts(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
@@ -201,18 +220,12 @@ def confusion_counts(y_true: Any, y_pred: Any, n_classes: int | None = None) -> 
         An ``(n_classes, n_classes)`` integer matrix whose diagonal holds the
         correct predictions.
     """
-    true = to_numpy(y_true)
-    pred = to_numpy(y_pred)
-    if true.ndim != 1 or true.shape != pred.shape:
-        raise ValueError(f"y_true and y_pred must be 1-D and of equal length, got shapes {true.shape} and {pred.shape}")
-    if not (np.issubdtype(true.dtype, np.integer) and np.issubdtype(pred.dtype, np.integer)):
-        raise TypeError("y_true and y_pred must be integer class labels")
-    if true.size and min(true.min(), pred.min()) < 0:
-        raise ValueError("class labels must not be negative")
-    if n_classes is None:
-        n_classes = int(max(true.max(initial=-1), pred.max(initial=-1))) + 1
-    elif true.size and max(true.max(), pred.max()) >= n_classes:
-        raise ValueError(f"labels must be below n_classes={n_classes}, got {max(true.max(), pred.max())}")
+    true, pred = _class_labels(y_true, "y_true"), _class_labels(y_pred, "y_pred")
+    check_same_length(true, pred, "y_true", "y_pred")
+    largest = int(max(true.max(initial=-1), pred.max(initial=-1)))
+    n_classes = largest + 1 if n_classes is None else check_int(n_classes, "n_classes", minimum=1)
+    if largest >= n_classes:
+        raise ValueError(f"labels must be below n_classes={n_classes}, got {largest}")
     return np.bincount(true * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
@@ -232,6 +245,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None, nor
     -------
     matplotlib.figure.Figure
     """
+    normalize = check_bool(normalize, "normalize")
     counts = confusion_counts(y_true, y_pred, n_classes)
     k = counts.shape[0]
     shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
@@ -259,7 +273,7 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
     ----------
     probabilities
         Predicted class probabilities (or logits: the order is the same),
-        shape ``(N, n_classes)``.
+        shape ``(N, n_classes)``, finite.
     labels
         True class labels, shape ``(N,)``.
     k
@@ -270,16 +284,21 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
     numpy.ndarray
         Indices into the N examples, most confident mistake first.
     """
-    scores = to_numpy(probabilities).astype(float)
-    truth = to_numpy(labels)
-    if scores.ndim != 2 or truth.shape != (scores.shape[0],):
-        raise ValueError(
-            f"probabilities must be (N, n_classes) and labels (N,), got {scores.shape} and {truth.shape}"
-        )
+    scores = as_real_array(probabilities, "probabilities", ndim=2)
+    truth = _class_labels(labels, "labels")
+    check_same_length(scores, truth, "probabilities", "labels")
+    if truth.size and truth.max() >= scores.shape[1]:
+        raise ValueError(f"labels must be below the number of classes ({scores.shape[1]}), got {truth.max()}")
+    k = check_int(k, "k", minimum=1)
     predicted = scores.argmax(axis=1)
     wrong = np.flatnonzero(predicted != truth)
     confidence = scores[wrong, predicted[wrong]]
     return wrong[np.argsort(-confidence, kind="stable")[:k]]
+
+
+def _check_axes(ax: Any) -> None:
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be matplotlib axes (or None for a new figure), got {type(ax).__name__}")
 
 
 def decision_boundary(
@@ -302,7 +321,7 @@ def decision_boundary(
     ax
         The axes to draw on; default: a new figure's.
     resolution
-        Grid points along each axis.
+        Grid points along each axis, 2 to 2000.
     padding
         Margin around the points, in data units.
 
@@ -313,17 +332,22 @@ def decision_boundary(
     """
     from matplotlib.colors import LinearSegmentedColormap
 
-    points = to_numpy(X).astype(float)
-    labels = to_numpy(y)
+    check_callable(predict, "predict")
+    points = as_real_array(X, "X", dtype=np.float64, nonempty=True)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {points.shape}")
-    if labels.shape != (points.shape[0],):
-        raise ValueError(f"y must have one label per point ({points.shape[0]}), got shape {labels.shape}")
+    labels = as_real_array(y, "y", ndim=1)
+    check_same_length(points, labels, "X", "y")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"y must hold the labels 0 and 1, got {np.unique(labels)[:5]}")
+    resolution = check_int(resolution, "resolution", minimum=2, maximum=2000)
+    padding = check_nonnegative(padding, "padding")
+    _check_axes(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     low, high = points.min(axis=0) - padding, points.max(axis=0) + padding
     g0, g1 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
-    probability = to_numpy(predict(np.column_stack([g0.ravel(), g1.ravel()]))).astype(float)
+    probability = as_real_array(predict(np.column_stack([g0.ravel(), g1.ravel()])), "predict's result", finite=False)
     if probability.size != g0.size:
         raise ValueError(f"predict must return one probability per point, got shape {probability.shape}")
     probability = probability.reshape(g0.shape)
@@ -360,8 +384,13 @@ def network_diagram(network: Any, x: Any, ax: Any = None, max_width: float = 4.0
     -------
     matplotlib.axes.Axes
     """
+    if not all(hasattr(network, a) for a in ("sizes", "weights", "forward_layers")):
+        raise TypeError(f"network must be an nnbook.network.Network (with sizes, weights and forward_layers), "
+                        f"got {type(network).__name__}")
+    max_width = check_positive(max_width, "max_width")
+    _check_axes(ax)
     sizes = list(network.sizes)
-    point = np.atleast_2d(to_numpy(x).astype(float))
+    point = np.atleast_2d(as_real_array(x, "x", dtype=np.float64))
     if point.shape != (1, sizes[0]):
         raise ValueError(f"x must be one input of {sizes[0]} values, got shape {np.shape(x)}")
     if ax is None:

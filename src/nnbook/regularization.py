@@ -41,7 +41,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnbook._checks import as_real_array, check_callable, check_choice, check_int, check_nonnegative, check_positive
+from nnbook._checks import (as_real_array, check_callable, check_choice, check_count, check_int, check_interval,
+                            check_nonnegative, check_positive, torch_generator)
+from nnbook._optional import needs
 
 if TYPE_CHECKING:  # torch is imported only by the functions that take a PyTorch model
     import torch
@@ -128,13 +130,13 @@ def l1_proximal_step(weights: Sequence[np.ndarray], eta: float, lmbda: float, n:
     """Soft-threshold every weight array in place by ``eta * lmbda / n``: the L1 half of a proximal step.
 
     Call it right after a plain gradient step on the unregularised cost
-    ``C0`` with learning rate ``eta`` (>= 0). The two together are one step of
+    ``C0`` with learning rate ``eta`` (> 0). The two together are one step of
     proximal gradient descent on ``C0 + (lmbda / n) sum |w|``: weights that
     the L1 penalty would push past zero stop at exactly zero. ``weights`` is
     a list of floating-point NumPy arrays, which are changed.
     """
     _arrays(weights, in_place=True)
-    threshold = check_nonnegative(eta, "eta") * _scale(lmbda, n)
+    threshold = check_positive(eta, "eta") * _scale(lmbda, n)
     for w in weights:
         w[...] = soft_threshold(w, threshold)
 
@@ -168,7 +170,8 @@ def ridge(X: Any, y: Any, lmbda: float, rcond: float | None = None) -> np.ndarra
         The strength of the penalty, >= 0.
     rcond
         For ``lmbda = 0``: singular values below ``rcond`` times the largest
-        count as zero; by default ``machine epsilon * max(n, p)``.
+        count as zero; a finite number in ``[0, 1)``, by default
+        ``machine epsilon * max(n, p)``.
 
     Returns
     -------
@@ -180,6 +183,8 @@ def ridge(X: Any, y: Any, lmbda: float, rcond: float | None = None) -> np.ndarra
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, got shape {y.shape}")
     lmbda = check_nonnegative(lmbda, "lmbda")
+    if rcond is not None:
+        rcond = check_interval(rcond, "rcond", 0.0, 1.0, high_open=True)
     U, s, Vt = np.linalg.svd(X, full_matrices=False)
     if lmbda > 0:
         factor = s / (s**2 + lmbda)
@@ -196,7 +201,7 @@ def _scale(lmbda: object, n: object) -> float:
 
 
 def _arrays(weights: object, in_place: bool = False) -> list[np.ndarray]:
-    """Return ``weights``, a list with one array per layer, as real NumPy arrays (integers become floats).
+    """Return ``weights``, a list with one non-empty array per layer, as finite real NumPy arrays (ints become floats).
 
     With ``in_place``, each one must already be a floating-point NumPy array,
     so that changing it changes the network.
@@ -214,7 +219,7 @@ def _arrays(weights: object, in_place: bool = False) -> list[np.ndarray]:
         if in_place and not (isinstance(w, np.ndarray) and w.dtype.kind == "f"):
             got = f"an array of dtype {w.dtype}" if isinstance(w, np.ndarray) else type(w).__name__
             raise TypeError(f"weights[{l}] must be a floating-point NumPy array to be changed in place, got {got}")
-    return [as_real_array(w, f"weights[{l}]") for l, w in enumerate(weights)]
+    return [as_real_array(w, f"weights[{l}]", nonempty=True) for l, w in enumerate(weights)]
 
 
 # --- PyTorch: the weights of a model -------------------------------------------------
@@ -228,7 +233,8 @@ def weights_of(model: torch.nn.Module) -> list[torch.nn.Parameter]:
     order of ``model.modules()``; biases and the parameters of normalisation
     layers are left out. A model without such a layer is an error.
     """
-    from torch import nn
+    with needs("nnbook.regularization.weights_of"):
+        from torch import nn
 
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -285,7 +291,8 @@ def penalized_loss(
     ``loss``, the unregularised cost ``C0``, is by default the cross-entropy
     of logits, :func:`torch.nn.functional.cross_entropy`.
     """
-    import torch.nn.functional as F
+    with needs("nnbook.regularization.penalized_loss"):
+        import torch.nn.functional as F
 
     check_callable(loss, "loss", allow_none=True)
     model_penalty(model, lmbda, n, kind)  # a bad argument fails here, not in the first training step
@@ -310,7 +317,8 @@ def proximal_sgd(model: torch.nn.Module, lmbda: float, n: int, eta: float = 0.1)
     the group's current learning rate, so learning-rate schedulers work. Train
     with the unregularised loss, e.g. ``nnbook.train.fit(..., optimizer=...)``.
     """
-    import torch
+    with needs("nnbook.regularization.proximal_sgd"):
+        import torch
 
     groups = param_groups(model, l1=_scale(lmbda, n))
     optimizer = torch.optim.SGD(groups, lr=check_positive(eta, "eta"))
@@ -328,7 +336,7 @@ def proximal_sgd(model: torch.nn.Module, lmbda: float, n: int, eta: float = 0.1)
 
 
 def output_sensitivity(model: torch.nn.Module, X: torch.Tensor, epsilon: float, n_draws: int = 10,
-                       seed: int = 0, output: str = "probabilities") -> float:
+                       seed: int | torch.Generator = 0, output: str = "probabilities") -> float:
     """Measure how much a classifier's output moves when its input is jiggled a little.
 
     Each input ``x`` gets ``n_draws`` random perturbations ``delta``, each
@@ -343,23 +351,26 @@ def output_sensitivity(model: torch.nn.Module, X: torch.Tensor, epsilon: float, 
     X
         A floating-point batch of inputs, one per row.
     epsilon, n_draws
-        The size of the perturbations and their number per input.
+        The size of the perturbations and their number per input (at most
+        ten million).
     seed
-        Seed of the perturbations; the same seed gives the same number.
+        Seed of the perturbations, an int >= 0 (the same seed gives the same
+        number) or a :class:`torch.Generator` to draw from.
     output
         ``"probabilities"`` (the softmax of the logits, which lie in [0, 1]
         for every model) or ``"logits"``.
     """
-    import torch
+    with needs("nnbook.regularization.output_sensitivity"):
+        import torch
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(X, torch.Tensor) or not X.is_floating_point() or X.ndim < 2 or len(X) == 0:
         raise TypeError("X must be a non-empty floating-point tensor with one input per row")
     epsilon = check_positive(epsilon, "epsilon")
-    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    n_draws = check_count(n_draws, "n_draws", minimum=1)
     output = check_choice(output, "output", ("probabilities", "logits"))
-    generator = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
+    generator = torch_generator(seed, "seed")
     device = next(model.parameters()).device
 
     def f(inputs: torch.Tensor) -> torch.Tensor:

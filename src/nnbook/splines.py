@@ -253,7 +253,7 @@ class NaturalSplineBasis:
 
     def _points(self, x: Sequence[float] | np.ndarray) -> np.ndarray:
         """Return ``x`` as floats, shape ``(n,)``, or ``(n_sets, n)`` for a stack of bases."""
-        x = as_real_array(x, "x", dtype=float, ndim=self.knots.ndim)
+        x = as_real_array(x, "x", dtype=float, ndim=self.knots.ndim, nonempty=True)
         if x.shape[:-1] != self.knots.shape[:-1]:
             raise ValueError(
                 f"x must have shape ({self.knots.shape[0]}, n), one row per knot vector, "
@@ -262,7 +262,7 @@ class NaturalSplineBasis:
         return x
 
     def __call__(self, x: Sequence[float] | np.ndarray) -> np.ndarray:
-        """Return the design matrix, shape ``(n, df)``: column j is basis function j at x.
+        """Return the design matrix, shape ``(n, df)``: column j is basis function j at x (n >= 1 points).
 
         For a stack of bases the shape is ``(n_sets, n, df)``.
         """
@@ -274,8 +274,7 @@ class NaturalSplineBasis:
         The second derivative is exactly zero outside the boundary knots,
         which is what makes the spline *natural*.
         """
-        if order not in (1, 2):
-            raise ValueError(f"order must be 1 or 2, got {order!r}")
+        order = check_int(order, "order", minimum=1, maximum=2)
         return _natural_design(self._points(x), self.knots, deriv=order)
 
 
@@ -287,7 +286,7 @@ def natural_spline_basis(
     Parameters
     ----------
     x
-        Points at which to evaluate the basis, 1-D.
+        Points at which to evaluate the basis, 1-D, at least one.
     df
         Degrees of freedom: the number of columns (intercept included), >= 2.
     knots
@@ -327,15 +326,17 @@ def truncated_power_basis(
     numpy.ndarray
         Shape ``(len(x), len(knots))``.
     """
-    x = as_real_array(x, "x", dtype=float, ndim=1)
+    x = as_real_array(x, "x", dtype=float, ndim=1, nonempty=True)
     knots = _check_knots(knots, ndim=1)
     cubes = np.maximum(x[:, None] - knots[None, :], 0.0) ** 3
     d = (cubes[:, :-1] - cubes[:, -1:]) / (knots[-1] - knots[:-1])
     return np.column_stack([np.ones_like(x), x, d[:, :-1] - d[:, -1:]])
 
 
-def _check_coef(basis: NaturalSplineBasis, coef: object) -> np.ndarray:
-    """Return ``coef`` as floats, one coefficient per basis function (per data set)."""
+def _check_coef(basis: object, coef: object) -> np.ndarray:
+    """Check that ``basis`` is a basis; return ``coef`` as floats, one per basis function (per data set)."""
+    if not isinstance(basis, NaturalSplineBasis):
+        raise TypeError(f"basis must be a NaturalSplineBasis, got {type(basis).__name__}")
     coef = as_real_array(coef, "coef", dtype=float)
     if coef.shape != basis.knots.shape:
         raise ValueError(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnbook._checks import as_generator
+from nnbook._optional import needs
 
 if TYPE_CHECKING:  # torch is imported only when a dataset is split
     from torch.utils.data import Dataset, Subset
@@ -70,7 +71,7 @@ def stratified_split(
     Parameters
     ----------
     labels
-        One integer class label per example.
+        One class label per example, an integer >= 0.
     *sizes
         The size of each held-out part (for example validation, then test):
         a fraction strictly between 0 and 1, or a number of examples. Together
@@ -78,6 +79,9 @@ def stratified_split(
     seed
         Seed of the random choice within each class (an int >= 0, or a
         NumPy generator to draw from); the same seed gives the same split.
+        There is no ``None`` for fresh randomness: a split that changed at
+        every call would leak validation examples into training across runs.
+        For a fresh split pass ``numpy.random.default_rng()``.
 
     Returns
     -------
@@ -95,11 +99,13 @@ def stratified_split(
         raise ValueError(f"labels must be a non-empty 1-D sequence, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+    if y.min() < 0:
+        raise ValueError(f"labels must be class labels >= 0, got {y.min()}")
     if not sizes:
         raise TypeError("stratified_split needs at least one part size, e.g. stratified_split(labels, 0.1)")
     rng = as_generator(seed)
     n = y.size
-    totals = [_part_size(size, n, "validation_size" if len(sizes) == 1 else f"sizes[{i}]") for i, size in enumerate(sizes)]
+    totals = [_part_size(size, n, f"sizes[{i}]") for i, size in enumerate(sizes)]
     if sum(totals) >= n:
         raise ValueError(f"the parts take {sum(totals)} of {n} examples and leave none for training")
 
@@ -184,7 +190,8 @@ def _subsets(dataset: Dataset, sizes: dict[str, float | int], seed: int | np.ran
             f"dataset must have a 'targets' attribute with one label per example "
             f"(as torchvision datasets do); {type(dataset).__name__} has none"
         )
-    from torch.utils.data import Subset
+    with needs("splitting a dataset with nnbook.splits"):
+        from torch.utils.data import Subset
 
     labels = np.asarray(targets)
     for name, size in sizes.items():

@@ -19,13 +19,17 @@ from collections.abc import Callable, Iterator
 from typing import Any, Union
 
 import numpy as np
-import torch
-from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from nnbook._checks import check_int, check_interval, check_nonnegative, check_positive, check_same_length
+from nnbook._checks import (check_bool, check_callable, check_count, check_int, check_interval, check_nonnegative,
+                            check_positive, check_same_length, torch_generator)
+from nnbook._optional import needs
 from nnbook.history import History, has_diverged
 from nnbook.optim import DivergenceWarning
+
+with needs("nnbook.train"):
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 __all__ = [
     "default_device",
@@ -57,8 +61,27 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _as_loader(data: Data, batch_size: int, shuffle: bool, seed: int, name: str) -> DataLoader:
-    """Wrap ``data`` in a DataLoader, checking what it is first."""
+def _check_model(model: Any) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
+def _device(device: Any, default: torch.device) -> torch.device:
+    """``device`` (a name such as ``"cpu"``, or a torch.device) as a torch.device; ``default`` if None."""
+    if device is None:
+        return default
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a str such as 'cpu' or a torch.device, got {type(device).__name__}")
+    try:
+        torch.empty(0, device=device)  # fails for an unknown name, or a device this machine lacks
+    except (RuntimeError, AssertionError, NotImplementedError) as error:
+        raise ValueError(f"device must be a device PyTorch can use here, such as 'cpu', got {device!r} "
+                         f"({str(error).splitlines()[0]})") from None
+    return torch.device(device)
+
+
+def _as_loader(data: Data, batch_size: int, name: str, generator: torch.Generator | None = None) -> DataLoader:
+    """Wrap ``data`` in a DataLoader (shuffled by ``generator``, if given), checking what it is first."""
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, tuple):
@@ -70,9 +93,7 @@ def _as_loader(data: Data, batch_size: int, shuffle: bool, seed: int, name: str)
         raise TypeError(f"{name} must be a Dataset, an (X, y) pair of tensors or a DataLoader, got {type(data).__name__}")
     if len(data) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{name} is empty")
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    generator = torch.Generator().manual_seed(seed) if shuffle else None
-    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
+    return DataLoader(data, batch_size=batch_size, shuffle=generator is not None, generator=generator)
 
 
 def _is_classification(output: torch.Tensor, y: torch.Tensor) -> bool:
@@ -131,7 +152,8 @@ def _progress(iterable: Any, enabled: bool | None, total: int, desc: str) -> Any
         enabled = sys.stderr.isatty() and not os.environ.get("CI")
     if not enabled:
         return iterable
-    from tqdm.auto import tqdm
+    with needs("nnbook.train.fit(progress=True)"):
+        from tqdm.auto import tqdm
 
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
@@ -164,7 +186,7 @@ def fit(
     weight_decay: float = 0.0,
     epochs: int = 10,
     batch_size: int = 64,
-    seed: int = 0,
+    seed: int | torch.Generator = 0,
     device: torch.device | str | None = None,
     progress: bool | None = None,
     early_stopping: int | None = None,
@@ -188,16 +210,19 @@ def fit(
         ``lr``, ``momentum`` and ``weight_decay``); those three are ignored
         when you pass your own optimizer.
     epochs, batch_size
-        Passes over the training set, and examples per gradient step.
+        Passes over the training set (at most 10,000,000), and examples per
+        gradient step.
     seed
-        Seeds the shuffling of the training set and PyTorch's global
-        generator (dropout), so two runs from the same initial weights end
-        with the same weights.
+        An int >= 0, or a ``torch.Generator`` to draw from: it shuffles the
+        training set and seeds PyTorch's global generator (dropout), so two
+        runs from the same initial weights end with the same weights. The
+        caller's global generator is left as it was.
     device
-        Default: :func:`default_device`.
+        A name such as ``"cpu"`` or a ``torch.device``; default:
+        :func:`default_device`.
     progress
-        Show a progress bar over epochs; default: only in an interactive
-        terminal.
+        True or False: show a progress bar over epochs; None (default):
+        only in an interactive terminal.
     early_stopping
         Stop after this many epochs without a lower validation loss.
     restore_best
@@ -211,8 +236,17 @@ def fit(
         taken while the weights were changing; the validation figures are
         measured after the epoch.
 
+    Warns
+    -----
+    nnbook.optim.DivergenceWarning
+        If an epoch's training loss is not finite or exceeds 100 times the
+        first epoch's: training stops there and ``history.diverged`` is True.
+
     Raises
     ------
+    TypeError, ValueError
+        For an argument of the wrong type or value (``eta`` not positive,
+        ``gamma`` outside [0, 1), ``epochs`` too large, ...).
     ValueError
         If the model cannot process a batch, gives a number of outputs other
         than the number of labels, or a class label is not the index of one of
@@ -220,26 +254,28 @@ def fit(
         ``TensorDataset``) are all checked before the first step; labels from
         other data, batch by batch.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    epochs = check_int(epochs, "epochs", minimum=1)
-    seed = check_int(seed, "seed", minimum=0)
+    _check_model(model)
+    check_callable(loss, "loss", allow_none=True)
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    eta, gamma = check_positive(eta, "eta"), check_interval(gamma, "gamma", 0, 1, high_open=True)
+    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    epochs, batch_size = check_count(epochs, "epochs", minimum=1), check_int(batch_size, "batch_size", minimum=1)
+    generator = torch_generator(seed, "seed")
     if early_stopping is not None:
         early_stopping = check_int(early_stopping, "early_stopping", minimum=1)
+    restore_best = check_bool(restore_best, "restore_best")
+    progress = None if progress is None else check_bool(progress, "progress")
     if (early_stopping is not None or restore_best) and val is None:
         raise ValueError("early_stopping and restore_best need a validation set (val)")
-    device = torch.device(device) if device is not None else default_device()
-    torch.manual_seed(seed)  # of the forked generator: see _own_random_state
+    device = _device(device, default_device())
+    train_loader = _as_loader(train, batch_size, "train", generator)
+    val_loader = None if val is None else _as_loader(val, max(batch_size, 1000), "val")
+    torch.manual_seed(generator.initial_seed())  # the forked global generator: see _own_random_state
     loss = loss if loss is not None else nn.CrossEntropyLoss()
-    train_loader = _as_loader(train, batch_size, shuffle=True, seed=seed, name="train")
     model.to(device)
     if optimizer is None:
-        optimizer = torch.optim.SGD(
-            model.parameters(),
-            lr=check_positive(eta, "eta"),
-            momentum=check_interval(gamma, "gamma", 0, 1, high_open=True),
-            weight_decay=check_nonnegative(weight_decay, "weight_decay"),
-        )
+        optimizer = torch.optim.SGD(model.parameters(), lr=eta, momentum=gamma, weight_decay=weight_decay)
 
     # Labels held in one tensor are checked all at once, with the first batch
     # (whose output tells how many classes the model has); labels from any
@@ -279,9 +315,9 @@ def fit(
                           f"(first epoch: {history.train_loss[0]:.3g}); training was stopped, try a smaller "
                           "learning rate", DivergenceWarning, stacklevel=3)
             break
-        if val is None:
+        if val_loader is None:
             continue
-        scores = evaluate(model, val, loss=loss, batch_size=max(batch_size, 1000), device=device)
+        scores = evaluate(model, val_loader, loss=loss, device=device)
         history.val_loss.append(scores["loss"])
         history.val_accuracy.append(scores["accuracy"])
         if scores["loss"] < best_loss:
@@ -307,8 +343,9 @@ def _evaluation_batches(
     by default the device its parameters are on. Call it under
     :func:`torch.no_grad`.
     """
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    loader = _as_loader(data, batch_size, shuffle=False, seed=0, name="data")
+    # A model without parameters (such as nn.Flatten()) runs on the CPU.
+    device = _device(device, next(model.parameters(), torch.empty(0)).device)
+    loader = _as_loader(data, batch_size, "data")
     model.eval()
     for x, y in loader:
         yield _forward(model, x.to(device), "data"), y.to(device)
@@ -330,6 +367,9 @@ def evaluate(
     examples whose largest output is at the true class (``nan`` for targets
     that are not class labels).
     """
+    _check_model(model)
+    check_callable(loss, "loss", allow_none=True)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     loss = loss if loss is not None else nn.CrossEntropyLoss()
     total_loss, correct, seen = 0.0, 0, 0
     for output, y in _evaluation_batches(model, data, batch_size, device):
@@ -354,6 +394,8 @@ def outputs(
     ``data`` may also be a tensor of inputs alone. The model is put in
     evaluation mode (no dropout).
     """
+    _check_model(model)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     if isinstance(data, torch.Tensor):
         data = (data, torch.zeros(len(data)))
     return torch.cat([output.cpu() for output, _ in _evaluation_batches(model, data, batch_size, device)])

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnbook._checks import as_real_array, check_choice
+from nnbook._checks import as_real_array, check_choice, check_path
+from nnbook._optional import needs
 
 if TYPE_CHECKING:
     import torch
@@ -71,7 +72,8 @@ def _json_text(value: Any, what: str) -> str:
 
 def widget(kind: str, **data: Any) -> Any:
     """Return the widget's element for display in a notebook (an IPython ``HTML``)."""
-    from IPython.display import HTML
+    with needs("nnbook.widgets.widget"):
+        from IPython.display import HTML
 
     return HTML(widget_html(kind, **data))
 
@@ -125,13 +127,14 @@ def _mlp_structure(model: torch.nn.Module) -> tuple[list[torch.nn.Linear], str]:
 
     ``model`` must be an MLP as :func:`nnbook.models.mlp` builds it.
     """
-    from torch import nn
+    with needs("nnbook.widgets.export_mlp_json"):
+        from torch import nn
 
-    from nnbook.models import ACTIVATION_MODULES
+        from nnbook.models import ACTIVATION_MODULES
 
     expected = "an MLP as nnbook.models.mlp builds it (Flatten, then Linear layers with one activation between them)"
     if not isinstance(model, nn.Sequential):
-        raise TypeError(f"export_mlp_json needs {expected}, got {type(model).__name__}")
+        raise TypeError(f"model must be an nn.Sequential: export_mlp_json needs {expected}, got {type(model).__name__}")
     modules = list(model)
     if modules and isinstance(modules[0], nn.Flatten):
         modules = modules[1:]
@@ -223,6 +226,10 @@ def export_mlp_json(
         examples do not fit its input.
     """
     linears, activation = _mlp_structure(model)
+    check_path(path, "path")
+    if input_description is not None and not isinstance(input_description, dict):
+        raise TypeError(f"input_description must be a dict, got {type(input_description).__name__}")
+    _json_text(input_description, "input_description")
     sizes = [linears[0].in_features] + [linear.out_features for linear in linears]
     for key, value in metadata.items():
         _json_text(value, f"metadata {key}={value!r}")
@@ -252,7 +259,8 @@ def export_mlp_json(
 
 def _examples(model: torch.nn.Module, examples: Any, n_inputs: int) -> dict[str, Any]:
     """The ``examples`` entry of :func:`export_mlp_json`: inputs, labels and PyTorch's logits."""
-    import torch
+    with needs("nnbook.widgets.export_mlp_json"):
+        import torch
 
     inputs, labels = examples if isinstance(examples, tuple) else (examples, None)
     if not isinstance(inputs, torch.Tensor) or (labels is not None and not isinstance(labels, torch.Tensor)):
