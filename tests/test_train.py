@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -104,9 +105,21 @@ def test_fit_warns_and_stops_when_training_diverges() -> None:
     with pytest.warns(DivergenceWarning, match="training diverged in epoch"):
         history = fit(mlp([2, 8, 3], seed=0), (X, y), eta=1e6, gamma=0.9, epochs=20, device="cpu")
     assert history.diverged and history.epochs < 20
-    assert not math.isfinite(history.train_loss[-1]) or history.train_loss[-1] > 100 * history.train_loss[0]
     quiet = fit(mlp([2, 8, 3], seed=0), (X, y), eta=0.5, epochs=5, device="cpu")
     assert not quiet.diverged and quiet.epochs == 5
+
+
+def test_a_loss_that_explodes_in_the_first_epoch_is_caught_there() -> None:
+    """The issue's case: with eta = 1e6 the first epoch's loss was already huge, so comparing with
+    the first epoch caught nothing until the loss became NaN; the reference is now the loss of the
+    first mini-batch before any step (about log 3 for three balanced classes)."""
+    X, y = blobs()
+    with pytest.warns(DivergenceWarning, match=r"epoch 1: .*\(before training: ") as caught:
+        history = fit(mlp([2, 8, 3], seed=0), (X, y), eta=1e6, epochs=20, device="cpu")
+    start = float(re.search(r"before training: ([0-9.e+-]+)\)", str(caught[0].message)).group(1))
+    assert 0.5 < start < 3
+    assert history.diverged and history.epochs == 1
+    assert not math.isfinite(history.train_loss[0]) or history.train_loss[0] > 100 * start
 
 
 def test_fit_leaves_the_global_random_state_alone() -> None:

@@ -240,7 +240,8 @@ def fit(
     -----
     nnbook.optim.DivergenceWarning
         If an epoch's training loss is not finite or exceeds 100 times the
-        first epoch's: training stops there and ``history.diverged`` is True.
+        loss of the first mini-batch before any step: training stops there and
+        ``history.diverged`` is True.
 
     Raises
     ------
@@ -285,7 +286,7 @@ def fit(
     labels_checked = False
 
     history = History()
-    best_loss, best_state, since_best = math.inf, None, 0
+    best_loss, best_state, since_best, start = math.inf, None, 0, None
     for epoch in _progress(range(1, epochs + 1), progress, epochs, "epochs"):
         model.train()
         total_loss, correct, seen = 0.0, 0, 0
@@ -297,6 +298,7 @@ def fit(
                 _check_labels(output, y if all_labels is None else all_labels, "train")
                 labels_checked = all_labels is not None
             batch_loss = loss(output, y)
+            start = batch_loss.item() if start is None else start  # before any step: what "exploded" means
             optimizer.zero_grad()
             batch_loss.backward()
             optimizer.step()
@@ -309,10 +311,10 @@ def fit(
                 correct = math.nan
         history.train_loss.append(total_loss / seen)
         history.train_accuracy.append(correct / seen)
-        if has_diverged(history.train_loss):
+        if has_diverged([start, *history.train_loss]):
             history.diverged = True
             warnings.warn(f"training diverged in epoch {epoch}: the training loss is {history.train_loss[-1]:.3g} "
-                          f"(first epoch: {history.train_loss[0]:.3g}); training was stopped, try a smaller "
+                          f"(before training: {start:.3g}); training was stopped, try a smaller "
                           "learning rate", DivergenceWarning, stacklevel=3)
             break
         if val_loader is None:
