@@ -112,6 +112,9 @@ BAD: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
     "function": [_NONE, ("3", _const(3)), _TEXT],
     "bool": [("'no'", _const("no")), _NONE, ("2", _const(2))],
     "model": [("'model'", _const("model")), _NONE, ("array", _const(np.zeros(3)))],
+    # None is valid for these two: "no optimiser/generator state"
+    "optimizer": [("'sgd'", _const("sgd")), ("3", _const(3)), ("a model", lambda v: torch_model())],
+    "generator": [("0", _const(0)), ("'0'", _const("0")), ("array", _const(np.zeros(3)))],
     "object": [_TEXT, _NONE, ("3", _const(3))],
     "text": [_NONE, ("3", _const(3))],
     "metadata": [("object()", _const(object())), ("a function", _const(print))],  # not plain data
@@ -243,17 +246,29 @@ def _ckpt_path() -> str:
     return tempfile.mkdtemp() + "/model.pt"
 
 
-call("checkpoints.save_checkpoint", lambda: (nb("checkpoints.save_checkpoint"), dict(
-    model=torch_model(), path=_ckpt_path(), epoch=3)), model="model", path="path", epoch="metadata")
+def _training_state(model: Any) -> dict[str, Any]:
+    import torch
+
+    return dict(optimizer=torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), generator=torch.Generator())
+
+
+def _to_save() -> tuple[Callable[..., Any], dict[str, Any]]:
+    model = torch_model()
+    return nb("checkpoints.save_checkpoint"), dict(model=model, path=_ckpt_path(), epoch=3, **_training_state(model))
+
+
+call("checkpoints.save_checkpoint", _to_save, model="model", path="path", epoch="metadata",
+     optimizer="optimizer", generator="generator")
 
 
 def _saved() -> tuple[Callable[..., Any], dict[str, Any]]:
-    path = _ckpt_path()
-    nb("checkpoints.save_checkpoint")(torch_model(), path, epoch=3)
-    return nb("checkpoints.load_checkpoint"), dict(model=torch_model(), path=path)
+    path, model = _ckpt_path(), torch_model()
+    nb("checkpoints.save_checkpoint")(model, path, epoch=3, **_training_state(model))
+    model = torch_model()
+    return nb("checkpoints.load_checkpoint"), dict(model=model, path=path, **_training_state(model))
 
 
-call("checkpoints.load_checkpoint", _saved, model="model", path="path")
+call("checkpoints.load_checkpoint", _saved, model="model", path="path", optimizer="optimizer", generator="generator")
 
 # conv
 def img() -> np.ndarray:

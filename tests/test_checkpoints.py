@@ -101,3 +101,61 @@ def test_load_checkpoint_refuses_a_file_that_would_run_code(tmp_path) -> None:
     with pytest.raises(ValueError, match="holds more than tensors and plain values, so it is not loaded"):
         load_checkpoint(model, tmp_path / "evil.pt")
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
+
+
+def _momentum_training(model, generator, steps: int, optimizer=None):
+    """A few momentum-SGD steps on shuffled batches drawn with ``generator``; returns the optimizer."""
+    optimizer = optimizer or torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    X = torch.randn(32, 2, generator=torch.Generator().manual_seed(5))
+    y = torch.arange(32) % 3
+    for _ in range(steps):
+        batch = torch.randperm(32, generator=generator)[:8]
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(X[batch]), y[batch]).backward()
+        optimizer.step()
+    return optimizer
+
+
+def test_checkpoint_with_optimizer_and_generator_resumes_training_exactly(tmp_path) -> None:
+    straight = mlp([2, 8, 3], seed=1)
+    _momentum_training(straight, torch.Generator().manual_seed(0), steps=6)
+
+    model, generator = mlp([2, 8, 3], seed=1), torch.Generator().manual_seed(0)
+    optimizer = _momentum_training(model, generator, steps=3)
+    save_checkpoint(model, tmp_path / "run.pt", optimizer=optimizer, generator=generator, step=3)
+    raw = torch.load(tmp_path / "run.pt", weights_only=True)
+    assert set(raw) == {"state_dict", "metadata", "optimizer", "generator"}
+
+    model, generator = mlp([2, 8, 3], seed=99), torch.Generator().manual_seed(42)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    assert load_checkpoint(model, tmp_path / "run.pt", optimizer=optimizer, generator=generator) == {"step": 3}
+    _momentum_training(model, generator, steps=3, optimizer=optimizer)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), straight.parameters()))
+
+
+def test_optimizer_and_generator_are_checked(tmp_path) -> None:
+    model = mlp([2, 3])
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer or None, got str"):
+        save_checkpoint(model, tmp_path / "model.pt", optimizer="sgd")
+    with pytest.raises(TypeError, match="generator must be a torch.Generator or None, got int"):
+        save_checkpoint(model, tmp_path / "model.pt", generator=0)
+    assert not (tmp_path / "model.pt").exists()
+    save_checkpoint(model, tmp_path / "model.pt")
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer or None, got list"):
+        load_checkpoint(model, tmp_path / "model.pt", optimizer=[])
+
+
+def test_load_checkpoint_checks_the_training_state_before_changing_anything(tmp_path) -> None:
+    save_checkpoint(mlp([2, 3], seed=1), tmp_path / "weights.pt")
+    model = mlp([2, 3], seed=0)
+    before = [p.detach().clone() for p in model.parameters()]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for name, state in (("optimizer", optimizer), ("generator", torch.Generator())):
+        with pytest.raises(ValueError, match=rf"holds no {name} state: save it with save_checkpoint\(\.\.\., {name}=\.\.\.\)"):
+            load_checkpoint(model, tmp_path / "weights.pt", **{name: state})
+    other = mlp([2, 3], seed=1)
+    save_checkpoint(other, tmp_path / "run.pt", optimizer=torch.optim.SGD([other[1].weight], lr=0.5))
+    with pytest.raises(ValueError, match="holds the state of an optimizer for other parameters"):
+        load_checkpoint(model, tmp_path / "run.pt", optimizer=optimizer)
+    assert optimizer.param_groups[0]["lr"] == 0.1
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
