@@ -309,18 +309,14 @@ def _idx_file() -> str:
 
 
 def _tiny_mnist() -> str:
-    """A data root holding a small MNIST in torchvision's layout, written as the tests' fixture does."""
+    """A data root holding the tests' small MNIST (``conftest.write_tiny_mnist``)."""
     import tempfile
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-    from standin_mnist import write_idx
+    from conftest import write_tiny_mnist  # tests/ is on the path, as this file's folder or pytest's
 
     root = Path(tempfile.mkdtemp())
-    rng = np.random.default_rng(1)
-    for prefix, n in (("train", 30), ("t10k", 12)):
-        write_idx(root / "MNIST" / "raw" / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, size=(n, 28, 28)))
-        write_idx(root / "MNIST" / "raw" / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10)
+    write_tiny_mnist(root)
     return str(root)
 
 

@@ -29,13 +29,8 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return sample_sine_data(20, sigma=0.3, seed=3)
 
 
-@pytest.fixture
-def tiny_mnist(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
-    """A data root holding a small, valid MNIST in torchvision's layout.
-
-    Returns the root and the arrays written, so tests can compare what the
-    loader gives back with what is on disk.
-    """
+def write_tiny_mnist(root: Path) -> dict[str, np.ndarray]:
+    """Write a small, valid MNIST in torchvision's layout below ``root``; return the arrays written."""
     rng = np.random.default_rng(1)
     arrays = {
         "train-images-idx3-ubyte": rng.integers(0, 256, size=(30, 28, 28)),
@@ -43,10 +38,20 @@ def tiny_mnist(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
         "t10k-images-idx3-ubyte": rng.integers(0, 256, size=(12, 28, 28)),
         "t10k-labels-idx1-ubyte": (np.arange(12) * 7) % 10,
     }
-    raw = tmp_path / "MNIST" / "raw"
+    raw = root / "MNIST" / "raw"
     for name, array in arrays.items():
         write_idx(raw / name, array)
-    return tmp_path, {k: np.asarray(v, dtype=np.uint8) for k, v in arrays.items()}
+    return {k: np.asarray(v, dtype=np.uint8) for k, v in arrays.items()}
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    """A data root holding a small, valid MNIST in torchvision's layout.
+
+    Returns the root and the arrays written, so tests can compare what the
+    loader gives back with what is on disk.
+    """
+    return tmp_path, write_tiny_mnist(tmp_path)
 
 
 @pytest.fixture

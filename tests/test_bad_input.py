@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -88,7 +89,7 @@ def _generated(kind: str) -> st.SearchStrategy:
     non_finite = st.sampled_from([math.nan, math.inf, -math.inf])
     made_up = {
         "positive": st.floats(max_value=0.0) | non_finite,
-        "nonnegative": st.floats(max_value=0.0, exclude_max=True) | non_finite,
+        "nonnegative": st.floats(max_value=-1e-300) | non_finite,  # -0.0 would be valid
         "real": non_finite,
         "probability": st.floats().filter(lambda v: not 0.0 <= v <= 1.0),
         "coefficient": st.floats().filter(lambda v: not 0.0 <= v < 1.0),
@@ -97,7 +98,7 @@ def _generated(kind: str) -> st.SearchStrategy:
         "index": st.integers(max_value=-1),
         "seed": st.integers(max_value=-1),
         "choice": st.text(max_size=8).map(lambda t: "~" + t),  # no name starts with "~"
-        "bool": st.text(max_size=4) | st.integers(),
+        "bool": st.text(max_size=4) | st.integers().filter(lambda v: v not in (0, 1)),
         "text": st.integers() | st.floats(),
     }.get(kind.rstrip("?"))
     if made_up is None:
@@ -113,7 +114,7 @@ _REFERENCES: dict[str, list[float]] = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _quiet(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _warm() -> None:
     api_probe.warm_up()
 
 
@@ -135,11 +136,17 @@ def test_bad_arguments_are_refused_clearly(entry: api_probe.Call, data: st.DataO
 
 def test_the_probe_sorts_outcomes() -> None:
     """The probe's own categories, on calls whose outcome is known."""
+    from nnbook.optim import DivergenceWarning
+
     def f(x: float = 1.0) -> float:
         if isinstance(x, str):
             raise TypeError(f"x must be a number, got {x!r}")
         if x == 0:
             raise ZeroDivisionError
+        if x == 7:
+            raise ValueError("bad value")  # right type of error, but it does not say which argument
+        if x == 8:
+            warnings.warn("too large", DivergenceWarning)
         return 1.0 if x < -5 else x  # below -5 the value is silently ignored
 
     entry = api_probe.Call("f", lambda: (f, {"x": 1.0}), {"x": "real"})
@@ -147,7 +154,11 @@ def test_the_probe_sorts_outcomes() -> None:
     sort = lambda value: api_probe.classify(entry, "x", repr(value), lambda _v: value, valid).category  # noqa: E731
     assert sort("a") == "clear"
     assert sort(0) == "obscure"
+    assert sort(7) == "obscure"
+    assert sort(8) == "documented"
     assert sort(-9.0) == "accepted"
     assert sort(2.0) == "wrong"
     assert sort(math.nan) == "nan"
+    documented_nan = api_probe.Call("f", entry.make, {"x": "real"}, nan_ok=("x",))
+    assert api_probe.classify(documented_nan, "x", "NaN", lambda _v: math.nan, valid).category == "documented"
     assert np.isclose(valid, [1.0]).all()
