@@ -391,11 +391,13 @@ call("losses.one_hot", lambda: (nb("losses.one_hot"), dict(labels=labels6(), num
 # models
 call("models.count_parameters", lambda: (nb("models.count_parameters"), dict(model=torch_model(), trainable_only=True)),
      model="model", trainable_only="bool")
-call("models.mlp", lambda: (nb("models.mlp"), dict(sizes=[4, 5, 3], activation="relu", seed=0)),
-     sizes="sizes", activation="choice", seed="seed")
+call("models.mlp", lambda: (nb("models.mlp"), dict(sizes=[4, 5, 3], activation="relu", seed=0, init="he")),
+     sizes="sizes", activation="choice", seed="seed", init="choice")
 call("models.small_cnn", lambda: (nb("models.small_cnn"), dict(channels=(1, 2, 3), n_classes=10, image_size=12,
-                                                               kernel_size=3, activation="relu", seed=0)),
-     channels="sizes", n_classes="size", image_size="size", kernel_size="size", activation="choice", seed="seed")
+                                                               kernel_size=3, activation="relu", seed=0,
+                                                               init="xavier")),
+     channels="sizes", n_classes="size", image_size="size", kernel_size="size", activation="choice", seed="seed",
+     init="choice")
 
 # network
 call("network.Network", lambda: (nb("network.Network"), dict(sizes=(3, 4, 3), activation="sigmoid", seed=0,
@@ -469,6 +471,52 @@ call("optim.minibatch_sgd", lambda: (nb("optim.minibatch_sgd"), dict(
 call("optim.gradient_noise", lambda: (nb("optim.gradient_noise"), dict(
     grad_batch=_grad_batch, w=np.ones(2), n_samples=10, batch_sizes=[2, 5], draws=5, seed=0)),
     grad_batch="function", w="point", n_samples="size", batch_sizes="sizes", draws="count", seed="seed")
+
+# optimizers, schedules, init
+def _two() -> list[np.ndarray]:
+    return [np.ones((2, 3)), np.zeros(3)]
+
+
+call("optim.optimize", lambda: (nb("optim.optimize"), dict(
+    grad=_q().grad, w0=np.ones(2), steps=10, optimizer=nb("optimizers.Adam"), loss=_q().loss, record_every=1,
+    max_growth=1e6, warn=True, eta=0.1)),
+    grad="function", w0="point", steps="count", optimizer="optimizer", record_every="size", max_growth="positive",
+    warn="bool", eta="positive")
+call("optimizers.SGD", lambda: (nb("optimizers.SGD"), dict(params=_two(), eta=0.1, gamma=0.9, dampening=0.1,
+                                                           nesterov=False, weight_decay=0.01)),
+     params="arrays", eta="positive", gamma="coefficient", dampening="probability", nesterov="bool",
+     weight_decay="nonnegative")
+call("optimizers.Adagrad", lambda: (nb("optimizers.Adagrad"), dict(
+    params=_two(), eta=0.1, eta_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1, eps=1e-10)),
+    params="arrays", eta="positive", eta_decay="nonnegative", weight_decay="nonnegative",
+    initial_accumulator_value="nonnegative", eps="nonnegative")
+call("optimizers.RMSprop", lambda: (nb("optimizers.RMSprop"), dict(
+    params=_two(), eta=0.01, alpha=0.99, eps=1e-8, weight_decay=0.01, gamma=0.9, centered=True)),
+    params="arrays", eta="positive", alpha="probability", eps="nonnegative", weight_decay="nonnegative",
+    gamma="coefficient", centered="bool")
+for _adam in ("Adam", "AdamW"):
+    call(f"optimizers.{_adam}", lambda name=_adam: (nb(f"optimizers.{name}"), dict(
+        params=_two(), eta=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, amsgrad=True)),
+        params="arrays", eta="positive", betas="object", eps="nonnegative", weight_decay="nonnegative",
+        amsgrad="bool")
+call("optimizers.Optimizer.step", lambda: (nb("optimizers.Adam")(_two(), eta=0.01).step,
+                                           dict(grads=[np.ones((2, 3)), np.ones(3)])), grads="arrays")
+call("schedules.step_decay", lambda: (nb("schedules.step_decay"), dict(t=40, eta=0.1, step_size=30, factor=0.5)),
+     t="count", eta="positive", step_size="size", factor="probability")
+call("schedules.cosine", lambda: (nb("schedules.cosine"), dict(t=40, eta=0.1, total_steps=100, eta_min=0.001)),
+     t="count", eta="positive", total_steps="size", eta_min="nonnegative")
+call("schedules.linear_warmup", lambda: (nb("schedules.linear_warmup"), dict(t=4, eta=0.1, warmup_steps=10,
+                                                                              start_factor=0.25)),
+     t="count", eta="positive", warmup_steps="size", start_factor="probability")
+call("schedules.one_cycle", lambda: (nb("schedules.one_cycle"), dict(
+    t=40, eta_max=0.1, total_steps=100, pct_start=0.3, div_factor=25.0, final_div_factor=1e4)),
+    t="count", eta_max="positive", total_steps="size", pct_start="probability", div_factor="positive",
+    final_div_factor="positive")
+call("schedules.one_cycle_momentum", lambda: (nb("schedules.one_cycle_momentum"), dict(
+    t=40, total_steps=100, pct_start=0.3, base_momentum=0.85, max_momentum=0.95)),
+    t="count", total_steps="size", pct_start="probability", base_momentum="coefficient", max_momentum="coefficient")
+call("init.std", lambda: (nb("init.std"), dict(scheme="he", fan_in=784, fan_out=100)),
+     scheme="choice", fan_in="size", fan_out="size")
 
 # plot
 call("plot.confusion_counts", lambda: (nb("plot.confusion_counts"), dict(y_true=labels6(), y_pred=labels6()[::-1],

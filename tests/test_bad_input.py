@@ -43,6 +43,7 @@ NOT_PROBED = {
     "optim.DivergenceWarning": "a warning",
     "optim.Quadratic": "built by optim.quadratic, which checks its arguments",
     "optim.Trajectory": "a record that the optimisers return",
+    "optimizers.Optimizer": "the base class of the optimisers, each probed with its own hyper-parameters",
     "plot.use_book_style": "no arguments",
     "train.default_device": "no arguments",
     "widgets.widget": "widget_html with IPython's display around it",

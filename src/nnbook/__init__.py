@@ -30,6 +30,8 @@ history
     The record of a training run: loss and accuracy after each epoch.
 idx
     MNIST's file format, IDX, and the checks of a data file before it is read.
+init
+    How large the initial weights should be: the standard deviations of the common schemes.
 least_squares
     Linear least squares: the unique solution, the minimum-norm one, and gradient descent.
 losses
@@ -42,10 +44,14 @@ neuron
     A single neuron: the perceptron, the sigmoid neuron and a decision it makes.
 optim
     Gradient descent, momentum and mini-batch SGD, written as the lecture writes them.
+optimizers
+    The optimisers of ``torch.optim``, written from their equations in NumPy.
 plot
     The book's figure style and the figures that several chapters draw.
 regularization
     L1 and L2 regularisation: penalties on the weights, their gradients, and the steps that use them.
+schedules
+    Learning-rate schedules: the learning rate as a function of the step.
 splines
     Natural cubic splines: knots, bases, and how wiggly a spline is.
 splits
@@ -81,14 +87,17 @@ SUBMODULES = (
     "graph",
     "history",
     "idx",
+    "init",
     "least_squares",
     "losses",
     "models",
     "network",
     "neuron",
     "optim",
+    "optimizers",
     "plot",
     "regularization",
+    "schedules",
     "splines",
     "splits",
     "synthetic",

@@ -40,12 +40,13 @@ from nnbook._checks import (Seed, as_generator, as_real_array, check_bool, check
                             check_float_dtype, check_int, check_nonnegative, check_positive, check_sizes, to_numpy)
 from nnbook.activations import SOFTMAX, Activation, get_activation
 from nnbook.history import History, has_diverged
+from nnbook.init import SCHEMES, std
 from nnbook.optim import DivergenceWarning, minibatch_indices
 
 __all__ = ["INITS", "LOSSES", "ForwardPass", "Gradients", "Network", "collapse_linear"]
 
-#: The ways to draw the initial weights (see :class:`Network`).
-INITS = ("scaled", "standard")
+#: The ways to draw the initial weights (see :class:`Network` and :mod:`nnbook.init`).
+INITS = SCHEMES
 #: The losses a network can be trained with.
 LOSSES = ("cross_entropy", "quadratic")
 _TRANSPOSE_HINT = "weights are (n_in, n_out): for a torch.nn.Linear pass weight.T"
@@ -88,9 +89,11 @@ class Network:
     seed
         An int or a Generator: fixes the random initial parameters.
     init
-        ``"scaled"`` (the default) draws the weights with standard deviation
+        How to draw the weights: from a normal distribution with the standard
+        deviation of :func:`nnbook.init.std`: ``"scaled"`` (the default),
         ``1/sqrt(n_in)``, so that a weighted input does not grow with the
-        number of inputs; ``"standard"`` with 1. Biases are standard normal.
+        number of inputs; ``"standard"``, 1; ``"xavier"``, ``sqrt(2/(n_in + n_out))``;
+        ``"he"``, ``sqrt(2/n_in)``. Biases are standard normal.
     dtype
         ``float64`` (the default) or ``float32``.
 
@@ -109,8 +112,8 @@ class Network:
         dtype = check_float_dtype(dtype)
         weights, biases = [], []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            scale = 1 / np.sqrt(n_in) if init == "scaled" else 1.0
-            weights.append((scale * rng.standard_normal((n_in, n_out))).astype(dtype))
+            sigma = std(init, n_in, n_out)
+            weights.append((sigma * rng.standard_normal((n_in, n_out))).astype(dtype))
             biases.append(rng.standard_normal(n_out).astype(dtype))
         self._set(weights, biases, activation, output_activation, loss)
 

@@ -6,7 +6,11 @@ Each optimiser is its update rule in a loop and returns the path it took, a
 * :func:`gradient_descent`: ``w' = w - eta * grad C(w)``;
 * :func:`momentum`: ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``, from ``v = 0``;
 * :func:`minibatch_sgd`: the same step with the gradient averaged over one
-  batch of ``m`` examples, for every batch of a shuffled epoch.
+  batch of ``m`` examples, for every batch of a shuffled epoch;
+* :func:`optimize`: any optimiser of :mod:`nnbook.optimizers` (Adam, RMSProp ...).
+
+The steps are taken by :class:`nnbook.optimizers.SGD`, the one
+implementation of the rule.
 
 The lecture's momentum is ``torch.optim.SGD(lr=eta, momentum=gamma)``: PyTorch
 keeps ``b' = gamma * b + grad C`` and steps ``w' = w - eta * b'``; multiplying
@@ -31,9 +35,10 @@ import numpy as np
 
 from nnbook._checks import (Seed, as_generator, as_real_array, check_bool, check_callable, check_count,
                             check_finite, check_int, check_interval, check_positive)
+from nnbook.optimizers import SGD, Optimizer
 
 __all__ = ["DivergenceWarning", "Quadratic", "Trajectory", "gradient_descent", "gradient_noise",
-           "minibatch_indices", "minibatch_sgd", "momentum", "quadratic"]
+           "minibatch_indices", "minibatch_sgd", "momentum", "optimize", "quadratic"]
 
 Point = Union[float, Sequence[float], np.ndarray]  #: Parameters: a number or an array of any shape.
 Grad = Callable[[np.ndarray], Any]  #: ``grad(w)``: the gradient of the loss at ``w``, shaped like ``w``.
@@ -47,6 +52,19 @@ class DivergenceWarning(RuntimeWarning):
 
 
 # --- the optimisers -----------------------------------------------------------
+
+
+def optimize(grad: Grad, w0: Point, steps: int, optimizer: type[Optimizer], loss: Loss | None = None, *,
+             record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True, **hyper: Any) -> Trajectory:
+    """Run an optimiser of :mod:`nnbook.optimizers` from ``w0`` and return its :class:`Trajectory`.
+
+    ``optimize(f.grad, w0, 100, Adam, loss=f.loss, eta=0.1)`` takes 100 steps of
+    ``Adam([w], eta=0.1)``. ``optimizer`` is the class; ``hyper`` are its
+    hyper-parameters; the other arguments are as in :func:`gradient_descent`.
+    """
+    if not (isinstance(optimizer, type) and issubclass(optimizer, Optimizer)):
+        raise TypeError(f"optimizer must be a class of nnbook.optimizers such as Adam, got {optimizer!r}")
+    return _descend(optimizer.__name__, optimizer, grad, w0, steps, loss, record_every, max_growth, warn, hyper)
 
 
 def gradient_descent(grad: Grad, w0: Point, eta: float, steps: int, loss: Loss | None = None, *,
@@ -74,16 +92,7 @@ def gradient_descent(grad: Grad, w0: Point, eta: float, steps: int, loss: Loss |
         Whether to warn (:class:`DivergenceWarning`) when the run diverges;
         ``trajectory.diverged`` says it in any case.
     """
-    check_callable(grad, "grad")
-    eta = check_positive(eta, "eta")
-    steps = check_count(steps, "steps")
-    run = _Recorder("gradient descent", w0, steps, loss, record_every, max_growth, warn, {"eta": eta})
-    w = run.w0
-    for _ in range(steps):
-        w = w - eta * run.checked(grad(w))
-        if not run.record(w):  # it has diverged
-            break
-    return run.trajectory()
+    return _descend("gradient descent", SGD, grad, w0, steps, loss, record_every, max_growth, warn, {"eta": eta})
 
 
 def momentum(grad: Grad, w0: Point, eta: float, gamma: float, steps: int, loss: Loss | None = None, *,
@@ -93,16 +102,25 @@ def momentum(grad: Grad, w0: Point, eta: float, gamma: float, steps: int, loss: 
     The velocity ``v`` is the previous update, zero before the first step.
     ``gamma``, the momentum coefficient, is in [0, 1) (0 is gradient descent);
     the other arguments and the result are as in :func:`gradient_descent`.
+    The steps are :class:`nnbook.optimizers.SGD`'s, whose ``b`` is ``-v / eta``.
     """
+    hyper = {"eta": eta, "gamma": gamma}
+    return _descend("momentum", SGD, grad, w0, steps, loss, record_every, max_growth, warn, hyper)
+
+
+def _descend(name: str, optimizer: type[Optimizer], grad: Grad, w0: Point, steps: int, loss: Loss | None,
+             record_every: int, max_growth: float, warn: bool, hyper: dict[str, Any]) -> Trajectory:
+    """Take ``steps`` steps of ``optimizer(**hyper)`` from ``w0``, recording the path until it diverges."""
     check_callable(grad, "grad")
-    eta = check_positive(eta, "eta")
-    gamma = check_interval(gamma, "gamma", 0.0, 1.0, high_open=True)  # at 1 nothing damps v: never settles
+    w = _as_point(w0, "w0")
+    opt = optimizer([w], **hyper)  # checks the hyper-parameters
     steps = check_count(steps, "steps")
-    run = _Recorder("momentum", w0, steps, loss, record_every, max_growth, warn, {"eta": eta, "gamma": gamma})
-    w, v = run.w0, np.zeros_like(run.w0)
+    run = _Recorder(name, w, steps, loss, record_every, max_growth, warn, {"eta": opt.eta, **hyper})
     for _ in range(steps):
-        v = gamma * v - eta * run.checked(grad(w))
-        w = w + v
+        nabla = run.checked(grad(w))
+        if run.diverged_at is not None:  # the gradient is not finite: no step can be taken
+            break
+        opt.step([nabla])  # changes w in place
         if not run.record(w):  # it has diverged
             break
     return run.trajectory()
@@ -133,11 +151,14 @@ def minibatch_sgd(grad_batch: GradBatch, w0: Point, n_samples: int, eta: float, 
     check_count(steps, "the number of steps, epochs * batches per epoch,")
     hyper = {"eta": eta, "batch_size": batch_size, "gamma": gamma}
     run = _Recorder("mini-batch SGD", w0, steps, loss, record_every, max_growth, warn, hyper, count_examples=True)
-    w, v = run.w0, np.zeros_like(run.w0)
+    w = run.w0.copy()
+    optimizer = SGD([w], eta, gamma)
     for _ in range(epochs):
         for idx in minibatch_indices(n_samples, batch_size, rng):
-            v = gamma * v - eta * run.checked(grad_batch(w, idx))
-            w = w + v
+            nabla = run.checked(grad_batch(w, idx))
+            if run.diverged_at is not None:  # the gradient is not finite: no step can be taken
+                return run.trajectory()
+            optimizer.step([nabla])  # changes w in place
             if not run.record(w, examples=len(idx)):  # it has diverged
                 return run.trajectory()
     return run.trajectory()
