@@ -37,6 +37,7 @@ BUDGET_SIZES = {
     "book/gradient_descent.md": (("n_fit", "n_val"), None),
     "book/mnist_lab.md": (("n_fit", "n_val"), "n_test"),
     "book/pytorch.md": (("n_fit", "n_val"), None),
+    "book/optimisers.md": (("mn_n_fit", "mn_n_val"), None),
     "book/cnn.md": (("n_fit", "n_validation"), "n_test"),
     "book/regularization.md": ((), "n_test"),
 }
