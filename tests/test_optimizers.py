@@ -35,6 +35,15 @@ TORCH = {SGD: torch.optim.SGD, Adagrad: torch.optim.Adagrad, RMSprop: torch.opti
 TORCH_NAME = {"eta": "lr", "gamma": "momentum", "eta_decay": "lr_decay"}  # all other names are torch's
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Run torch on one thread here: its tiny operations are ten times slower on a busy machine otherwise."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _grid() -> list:
     """The option grid of the issue: (class, nnbook keyword arguments) pairs."""
     cases = []
