@@ -159,8 +159,9 @@ def test_wheel_imports_outside_the_repository(venv: Path, tmp_path: Path) -> Non
 
 def test_readme_examples_run_with_the_wheel(venv: Path, tmp_path: Path, mnist_root: Path) -> None:
     examples = readme_examples()
-    assert len(examples) == 5, (
-        "the README shows five examples: load MNIST, the NumPy network, splines, train with fit, check a gradient"
+    assert len(examples) == 6, (
+        "the README shows six examples: load MNIST, the NumPy network, splines, train with fit, Adam with a "
+        "cosine schedule, check a gradient"
     )
     script = tmp_path / "readme_examples.py"
     script.write_text("\n".join(examples))
@@ -170,6 +171,8 @@ def test_readme_examples_run_with_the_wheel(venv: Path, tmp_path: Path, mnist_ro
     assert float(re.search(r"training accuracy (\S+)", result.stdout).group(1)) > 0.95  # the NumPy network
     errors = [float(e) for e in re.findall(r"error on new samples (\S+)", result.stdout)]
     assert len(errors) == 3 and errors[1] > errors[0] and errors[1] > errors[2]  # the peak at interpolation
+    w = [float(x) for x in re.search(r"w = \((\S+), (\S+)\)", result.stdout).groups()]
+    assert max(abs(x) for x in w) < 0.01  # Adam reached the minimum at 0
 
 
 def test_without_torch_the_numpy_modules_import_and_the_others_say_how_to_install_torch(
