@@ -497,3 +497,63 @@ def test_output_sensitivity_draws_from_a_torch_generator_as_from_its_seed() -> N
     by_seed = reg.output_sensitivity(model, X, 0.1, n_draws=3, seed=4)
     by_generator = reg.output_sensitivity(model, X, 0.1, n_draws=3, seed=torch.Generator().manual_seed(4))
     assert by_seed == by_generator > 0
+
+
+# --- inverted dropout -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+def test_dropout_with_pytorchs_mask_equals_pytorchs_dropout(p: float) -> None:
+    # A positive input has no zeros of its own, so PyTorch's zeros are its mask.
+    x = torch.rand(64, 50, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) + 0.5
+    torch.manual_seed(3)
+    expected = F.dropout(x, p=p, training=True)
+    mask = (expected != 0).numpy()
+    assert torch.equal(torch.from_numpy(reg.dropout(x.numpy(), p, mask=mask)), expected)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_has_pytorchs_distribution(p: float) -> None:
+    x = np.random.default_rng(10).uniform(0.5, 1.5, size=200_000)  # not the masks' seed
+    ours = reg.dropout(x, p, seed=0)
+    torch.manual_seed(0)
+    theirs = F.dropout(torch.from_numpy(x), p=p, training=True).numpy()
+    for out in (ours, theirs):
+        kept = out != 0
+        # The kept entries are the input scaled by 1 / (1 - p), the others zero.
+        assert np.array_equal(out[kept], x[kept] * (1 / (1 - p)))
+        # Each entry is kept with probability 1 - p: within five standard errors.
+        assert abs(kept.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / x.size)
+        # Inverted dropout keeps the mean: E[out] = x.
+        # Given x, each output has variance x**2 p / (1 - p); five standard errors.
+        assert abs(out.mean() - x.mean()) < 5 * np.sqrt((x**2).mean() * p / (1 - p) / x.size)
+    # Different seeds, different masks; the same seed, the same mask.
+    assert not np.array_equal(reg.dropout(x, p, seed=1), ours)
+    assert np.array_equal(reg.dropout(x, p, seed=0), ours)
+
+
+def test_dropout_in_evaluation_is_the_identity_as_in_pytorch() -> None:
+    x = np.random.default_rng(2).normal(size=(8, 30))
+    layer = nn.Dropout(p=0.5).eval()
+    assert np.array_equal(reg.dropout(x, 0.5, training=False), x)
+    assert np.array_equal(layer(torch.from_numpy(x)).numpy(), x)
+    assert reg.dropout(x, 0.5, training=False) is not x  # a new array, as the docstring says
+
+
+def test_dropout_edge_rates_and_dtype() -> None:
+    x = np.random.default_rng(4).normal(size=(5, 7)).astype(np.float32)
+    assert np.array_equal(reg.dropout(x, 0.0, seed=0), x)
+    assert np.array_equal(reg.dropout(x, 1.0, seed=0), np.zeros_like(x))
+    assert np.array_equal(F.dropout(torch.from_numpy(x), p=1.0).numpy(), np.zeros_like(x))
+    assert reg.dropout(x, 0.3, seed=0).dtype == np.float32
+
+
+@pytest.mark.parametrize("bad, error", [
+    (dict(p=1.5), ValueError), (dict(p=-0.1), ValueError), (dict(training="yes"), TypeError),
+    (dict(mask=np.ones((2, 2), dtype=bool)), ValueError), (dict(mask=np.ones((3, 4))), ValueError),
+    (dict(seed=-1), ValueError), (dict(seed=1.5), TypeError),
+])
+def test_dropout_rejects_bad_arguments(bad: dict, error: type) -> None:
+    arguments = dict(a=np.ones((3, 4)), p=0.5) | bad
+    with pytest.raises(error, match=next(iter(bad))):
+        reg.dropout(**arguments)

@@ -1,4 +1,4 @@
-"""L1 and L2 regularisation: penalties on the weights, their gradients, and the steps that use them.
+"""L1 and L2 regularisation (penalties on the weights, their gradients, the steps that use them) and dropout.
 
 Regularisation adds to the cost ``C0`` of the training data a term that grows
 with the size of the weights. The lecture's two, as in Nielsen's book:
@@ -25,6 +25,11 @@ Two ways to train with a penalty:
   which sets every weight closer to zero than that to exactly zero
   (:func:`soft_threshold`, :func:`l1_proximal_step`, :func:`proximal_sgd`).
 
+Dropout is a regulariser of another kind: :func:`dropout` zeroes each
+activation with probability ``p`` during training and scales the others by
+``1 / (1 - p)`` (inverted dropout, as ``torch.nn.Dropout``), so that nothing
+changes in evaluation.
+
 The functions come in two families. The NumPy ones take ``weights``, a list
 with one NumPy array per layer (as the from-scratch network stores them),
 and never import PyTorch. The PyTorch ones take a :class:`torch.nn.Module`
@@ -41,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnbook._checks import (as_real_array, check_callable, check_choice, check_count, check_int, check_interval,
+from nnbook._checks import (as_generator, as_real_array, check_bool, check_callable, check_choice, check_count, check_int, check_interval,
                             check_nonnegative, check_positive, torch_generator)
 from nnbook._optional import needs
 
@@ -49,7 +54,7 @@ if TYPE_CHECKING:  # torch is imported only by the functions that take a PyTorch
     import torch
 
 __all__ = [
-    "PENALTIES", "l1_penalty", "l1_penalty_grad", "l1_proximal_step", "l2_penalty", "l2_penalty_grad",
+    "PENALTIES", "dropout", "l1_penalty", "l1_penalty_grad", "l1_proximal_step", "l2_penalty", "l2_penalty_grad",
     "model_penalty", "output_sensitivity", "param_groups", "penalized_loss", "penalty", "penalty_grad",
     "proximal_sgd", "ridge", "soft_threshold", "sparsity", "weights_of",
 ]
@@ -193,6 +198,56 @@ def ridge(X: Any, y: Any, lmbda: float, rcond: float | None = None) -> np.ndarra
         keep = s > rcond * s[0]
         factor = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
     return Vt.T @ (factor * (U.T @ y))
+
+
+def dropout(a: Any, p: float, seed: int | np.random.Generator = 0, training: bool = True,
+            mask: Any = None) -> np.ndarray:
+    """Apply inverted dropout to the activations ``a``.
+
+    In training, each entry is kept with probability ``1 - p`` and scaled by
+    ``1 / (1 - p)``, and set to zero otherwise; the scaling keeps the expected
+    value of every entry equal to the entry, so that in evaluation
+    (``training=False``) the layer is the identity and needs no rescaling.
+    This is what ``torch.nn.Dropout`` does.
+
+    Parameters
+    ----------
+    a
+        The activations, an array of any shape.
+    p
+        The probability of dropping an entry, in [0, 1]; with ``p = 1``
+        every entry is dropped.
+    seed
+        Where the mask comes from: an int >= 0 or a
+        :class:`numpy.random.Generator`. Ignored when ``mask`` is given.
+    training
+        Whether to drop (training) or to pass ``a`` through (evaluation).
+    mask
+        An optional array of bools shaped like ``a``, True for the entries
+        kept; given, it replaces the random draw (to share PyTorch's mask).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array shaped like ``a``.
+    """
+    a = as_real_array(a, "a")
+    p = check_interval(p, "p", 0.0, 1.0)
+    training = check_bool(training, "training")
+    if not training:
+        return a.copy()
+    if mask is None:
+        mask = as_generator(seed, "seed").random(a.shape) >= p
+    else:
+        mask = np.asarray(mask)
+        if mask.dtype != np.bool_ or mask.shape != a.shape:
+            raise ValueError(f"mask must be an array of bools of shape {a.shape}, got dtype {mask.dtype} "
+                             f"and shape {mask.shape}")
+    if p == 1.0:  # nothing is kept, and there is nothing to scale
+        return np.zeros_like(a)
+    # Multiplying by the scale, rather than dividing by 1 - p, rounds as PyTorch does.
+    scale = 1.0 / (1.0 - p)
+    return np.where(mask, a * scale, 0.0).astype(a.dtype, copy=False)
 
 
 def _scale(lmbda: object, n: object) -> float:
