@@ -91,3 +91,22 @@ def test_count_parameters_of_frozen_layers_and_bad_arguments() -> None:
         count_parameters("model")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="trainable_only must be True or False, got str"):
         count_parameters(model, trainable_only="no")  # type: ignore[arg-type]
+
+
+def test_mlp_dropout_adds_a_dropout_layer_after_each_hidden_activation() -> None:
+    plain, dropped = mlp([784, 30, 20, 10], seed=4), mlp([784, 30, 20, 10], seed=4, dropout=0.3)
+    layers = [type(layer).__name__ for layer in dropped]
+    assert layers == ["Flatten", "Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+    assert all(layer.p == 0.3 for layer in dropped if isinstance(layer, nn.Dropout))
+    # The same weights as without dropout, and the same function in evaluation mode.
+    assert all(torch.equal(p, q) for p, q in zip(plain.parameters(), dropped.parameters()))
+    x = torch.rand(5, 784)
+    assert torch.equal(plain(x), dropped.eval()(x))
+    # In training mode, 30 % of the active hidden neurons are switched off, the others scaled by 1 / 0.7.
+    x = torch.rand(2000, 784, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    active, hidden = plain[:3](x), dropped.train()[:4](x)
+    on = active > 0
+    kept = hidden[on] != 0
+    assert abs(float(1 - kept.float().mean()) - 0.3) < 0.01
+    assert torch.allclose(hidden[on][kept], active[on][kept] / 0.7)

@@ -3,8 +3,8 @@
 Both return a plain :class:`torch.nn.Sequential`, so everything PyTorch
 offers (``.parameters()``, ``.state_dict()``, indexing layers) works as usual.
 Weights are initialised for the chosen activation, from a seed, without
-touching PyTorch's global random state. (:func:`nnbook.widgets.export_mlp_json`
-writes an MLP built here to a file the book's in-browser demo runs.)
+touching PyTorch's global random state. (:func:`nnbook.widgets.export_network_json`
+writes a network built here to a file the book's in-browser demo runs.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import math
 
 from nnbook import init as schemes
-from nnbook._checks import check_bool, check_choice, check_int, check_sizes, torch_generator
+from nnbook._checks import check_bool, check_choice, check_int, check_interval, check_sizes, torch_generator
 from nnbook._optional import needs
 
 with needs("nnbook.models"):
@@ -83,7 +83,7 @@ def _init_for_activation(weight: torch.Tensor, activation: str, generator: torch
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", seed: int | torch.Generator = 0,
-        init: str = "auto") -> nn.Sequential:
+        init: str = "auto", dropout: float = 0.0) -> nn.Sequential:
     """Build a fully connected network with the given layer sizes.
 
     Parameters
@@ -107,17 +107,23 @@ def mlp(sizes: Sequence[int], activation: str = "relu", seed: int | torch.Genera
         with :func:`nnbook.init.std`. With both, biases start at 0.
         ``"pytorch"`` is PyTorch's own default: weights and biases uniform in
         ``±1/sqrt(fan_in)``.
+    dropout
+        The probability, in [0, 1), with which :class:`torch.nn.Dropout`
+        zeroes each hidden neuron's output in training; 0 (the default)
+        adds no dropout layers.
 
     Returns
     -------
     torch.nn.Sequential
         ``Flatten`` (so images of shape ``(N, 1, 28, 28)`` and flat inputs both
-        work), then ``Linear`` layers with the activation between them.
+        work), then ``Linear`` layers with the activation between them, each
+        activation followed by ``Dropout`` when ``dropout > 0``.
     """
     sizes = check_sizes(sizes, "sizes", minimum=2)  # the input and the output at least
     # Checked even when there is no hidden layer to use it.
     check_choice(activation, "activation", ACTIVATION_MODULES)
     check_choice(init, "init", INITS)
+    dropout = check_interval(dropout, "dropout", 0.0, 1.0, high_open=True)
     generator = torch_generator(seed, "seed")
     layers: list[nn.Module] = [nn.Flatten()]
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -127,6 +133,8 @@ def mlp(sizes: Sequence[int], activation: str = "relu", seed: int | torch.Genera
         layers.append(linear)
         if not is_output:
             layers.append(ACTIVATION_MODULES[activation]())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
 
