@@ -1,4 +1,4 @@
-"""tools/book_cache.py: the execution cache goes when nnbook's source changes."""
+"""tools/book_cache.py: the execution cache goes when nnbook's source or the data change."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def tree(tmp_path: Path) -> dict[str, Path]:
         "requirements": requirements,
         "stamp": build / ".stamp",
         "stale": stale,
+        "data": {"root": "/data/sample", "mnist_raw": "0" * 64, "full_data": False},
     }
 
 
@@ -41,12 +42,13 @@ def _hash(tree) -> str:
     return book_cache.inputs_hash([tree["package"], tree["requirements"]], tree["root"])
 
 
-def _check(tree) -> bool:
-    return book_cache.check([tree["package"], tree["requirements"]], tree["stamp"], tree["stale"], tree["root"])
+def _check(tree, data=None) -> bool:
+    return book_cache.check([tree["package"], tree["requirements"]], tree["stamp"], tree["stale"], tree["root"],
+                            data or tree["data"])
 
 
-def _stamp(tree) -> None:
-    book_cache.write_stamp([tree["package"], tree["requirements"]], tree["stamp"], tree["root"])
+def _stamp(tree, data=None) -> None:
+    book_cache.write_stamp([tree["package"], tree["requirements"]], tree["stamp"], tree["root"], data or tree["data"])
 
 
 def test_hash_is_stable_and_ignores_bytecode(tree) -> None:
@@ -107,3 +109,62 @@ def test_first_build_without_stamp_starts_clean(tree) -> None:
 def test_the_real_inputs_include_the_package() -> None:
     assert ROOT / "src" / "nnbook" in book_cache.INPUTS
     assert ROOT / "requirements.txt" in book_cache.INPUTS
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"root": "/data/standin"}, {"mnist_raw": "1" * 64}, {"mnist_raw": None}, {"full_data": True}],
+    ids=["root", "files", "no-files", "full-data"],
+)
+def test_check_deletes_the_cache_when_the_data_change(tree, change) -> None:
+    # A cache executed from other data shows other numbers: the site must not reuse it.
+    _stamp(tree)
+    assert _check(tree, {**tree["data"], **change}) is True
+    assert not any(path.exists() for path in tree["stale"])
+    assert not tree["stamp"].exists()
+
+
+def test_data_identity_names_the_root_its_files_and_the_budget(tiny_mnist, tmp_path_factory) -> None:
+    import shutil
+
+    root = tiny_mnist[0]
+    identity = book_cache.data_identity(root, full_data=False)
+    assert identity["root"] == str(root.resolve()) and identity["full_data"] is False
+    assert book_cache.data_identity(root, full_data=False) == identity
+    assert book_cache.data_identity(root, full_data=True)["full_data"] is True
+    # The same files elsewhere: the same files hash, another root.
+    other = tmp_path_factory.mktemp("other") / "data"
+    shutil.copytree(root, other)
+    moved = book_cache.data_identity(other, full_data=False)
+    assert moved["mnist_raw"] == identity["mnist_raw"] and moved["root"] != identity["root"]
+    # Other content in the same files.
+    labels = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:-1] + bytes([labels.read_bytes()[-1] ^ 1]))
+    assert book_cache.data_identity(root, full_data=False)["mnist_raw"] != identity["mnist_raw"]
+    # No data yet (the loader may download it).
+    assert book_cache.data_identity(tmp_path_factory.mktemp("empty"), full_data=False)["mnist_raw"] is None
+
+
+def test_data_identity_reads_the_environment(tiny_mnist, monkeypatch) -> None:
+    root = tiny_mnist[0]
+    monkeypatch.setenv("NNBOOK_DATA", str(root))
+    monkeypatch.setenv("NNBOOK_FULL_DATA", "1")
+    assert book_cache.data_identity() == book_cache.data_identity(root, full_data=True)
+    monkeypatch.setenv("NNBOOK_FULL_DATA", "0")
+    assert book_cache.data_identity()["full_data"] is False
+
+
+def test_the_stamp_records_what_the_build_started_from(tree) -> None:
+    paths = [tree["package"], tree["requirements"]]
+    started = book_cache.stamp_content(paths, tree["root"], tree["data"])
+    book_cache.begin(tree["stamp"], started)
+    (tree["package"] / "a.py").write_text("x = 4\n")  # edited while the book builds
+    book_cache.finish(tree["stamp"])
+    assert book_cache.read_stamp(tree["stamp"]) == started
+    assert _check(tree) is True  # the next build executes the edit
+
+
+def test_a_stamp_of_another_format_is_no_stamp(tree) -> None:
+    tree["stamp"].write_text(_hash(tree) + "\n")  # the former bare hash
+    assert book_cache.read_stamp(tree["stamp"]) is None
+    assert _check(tree) is True
