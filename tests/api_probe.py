@@ -391,8 +391,9 @@ call("losses.one_hot", lambda: (nb("losses.one_hot"), dict(labels=labels6(), num
 # models
 call("models.count_parameters", lambda: (nb("models.count_parameters"), dict(model=torch_model(), trainable_only=True)),
      model="model", trainable_only="bool")
-call("models.mlp", lambda: (nb("models.mlp"), dict(sizes=[4, 5, 3], activation="relu", seed=0, init="he")),
-     sizes="sizes", activation="choice", seed="seed", init="choice")
+call("models.mlp", lambda: (nb("models.mlp"), dict(sizes=[4, 5, 3], activation="relu", seed=0, init="he",
+                                                   dropout=0.5)),
+     sizes="sizes", activation="choice", seed="seed", init="choice", dropout="coefficient")
 call("models.small_cnn", lambda: (nb("models.small_cnn"), dict(channels=(1, 2, 3), n_classes=10, image_size=12,
                                                                kernel_size=3, activation="relu", seed=0,
                                                                init="xavier")),
@@ -559,6 +560,8 @@ call("regularization.sparsity", lambda: (nb("regularization.sparsity"), dict(wei
      weights="arrays", atol="nonnegative")
 call("regularization.ridge", lambda: (nb("regularization.ridge"), dict(X=X63(), y=y6(), lmbda=0.1)),
      X="array", y="array", lmbda="nonnegative")
+call("regularization.dropout", lambda: (nb("regularization.dropout"), dict(a=X63(), p=0.5, seed=0, training=True)),
+     a="values", p="probability", seed="seed", training="bool")
 call("regularization.model_penalty", lambda: (nb("regularization.model_penalty"), dict(
     model=torch_model(), lmbda=0.1, n=10, kind="l2")), model="model", lmbda="nonnegative", n="size", kind="choice")
 call("regularization.penalized_loss", lambda: (nb("regularization.penalized_loss"), dict(
@@ -633,8 +636,9 @@ call("train.set_seed", lambda: (nb("train.set_seed"), dict(seed=0)), seed="seed"
 # widgets
 call("widgets.widget_html", lambda: (nb("widgets.widget_html"), dict(kind="sigmoid-neuron", w=1.0)),
      kind="choice", w="metadata")  # w: any JSON value; NaN is refused (test_widget_html)
-call("widgets.export_mlp_json", lambda: (nb("widgets.export_mlp_json"), dict(
-    model=nb("models.mlp")([784, 5, 10], seed=0), path=_ckpt_path() + ".json")), model="model", path="path")
+call("widgets.export_network_json", lambda: (nb("widgets.export_network_json"), dict(
+    model=nb("models.small_cnn")((1, 2, 3), seed=0), path=_ckpt_path() + ".json",
+    input_description={"image_shape": [28, 28]})), model="model", path="path", input_description="metadata")
 
 
 # --- running one bad call ---------------------------------------------------------------

@@ -164,7 +164,11 @@ def test_lab_exports_the_trained_network_into_the_site(html: Path) -> None:
     exported = html / "_static" / "generated" / "mnist_mlp.json"
     assert exported.is_file(), f"{exported} missing: the lab chapter did not run (or its cache hid it)"
     data = json.loads(exported.read_text())
-    assert data["format"] == "nnbook-mlp" and data["sizes"][0] == 784 and data["sizes"][-1] == 10
+    assert data["format"] == "nnbook-network" and data["sizes"][0] == 784 and data["sizes"][-1] == 10
+    # The CNN chapter's network, for its two-network demo.
+    cnn = json.loads((html / "_static" / "generated" / "mnist_cnn.json").read_text())
+    assert cnn["format"] == "nnbook-network" and cnn["input_shape"] == [1, 28, 28]
+    assert [entry["type"] for entry in cnn["sequence"]][:2] == ["conv2d", "relu"]
 
 
 def test_performance_page_shows_the_committed_benchmark_table(html: Path) -> None:

@@ -7,8 +7,9 @@ buttons, the keyboard), and the numbers it shows are compared with what
 `nnbook` computes for the same settings: the neuron's output with
 `nnbook.neuron`, the first iterates of gradient descent with `nnbook.optim`
 (and where it diverges), the convolution with `nnbook.conv`, and the digit
-demo's network with PyTorch running the weights the lab exported; digits
-are drawn on it with the mouse. Every page is
+demo's networks (the lab's MLP, the CNN chapter's CNN and MLP) with PyTorch
+running the weights the chapters exported; digits are drawn on it with the
+mouse, centred as MNIST did or left where they were drawn. Every page is
 served from 127.0.0.1; no request may leave it and nothing may be logged as
 a console error (the widgets log one when their numbers disagree with the
 values the chapter computed).
@@ -28,7 +29,6 @@ import torch
 
 from conftest import CONSOLE_ALLOW
 from nnbook import optim
-from nnbook.models import mlp
 from nnbook.neuron import PartyDecision, perceptron, sigmoid_neuron
 
 pytestmark = pytest.mark.browser
@@ -37,8 +37,11 @@ NEURON_PAGE = "book/neurons.html"
 GD_PAGE = "book/gradient_descent.html"
 CONV_PAGE = "book/cnn.html"
 DIGIT_PAGE = "book/mnist_lab.html"
+CNN_PAGE = CONV_PAGE
 #: The weights the MNIST lab exports for the digit widget, in the built site.
 MODEL_FILE = "_static/generated/mnist_mlp.json"
+#: The weights the CNN chapter exports for its two-network digit widget.
+CNN_FILE = "_static/generated/mnist_cnn.json"
 
 #: The lecture's worked example of a convolution (the CNN chapter's).
 LECTURE_IMAGE = [[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]]
@@ -410,18 +413,39 @@ def open_digit(visit, **context_options) -> Visit:
     return v
 
 
-def exported_network(html: Path) -> torch.nn.Sequential:
-    """The network of the file the lab exported, rebuilt in PyTorch from the file alone."""
-    document = json.loads((html / MODEL_FILE).read_text())
-    assert document["format"] == "nnbook-mlp" and document["output"] == "logits"
-    model = mlp(document["sizes"], activation=document["activation"])
-    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
-    assert len(linears) == len(document["layers"])
-    with torch.no_grad():
-        for linear, layer in zip(linears, document["layers"]):
-            linear.weight.copy_(torch.from_numpy(decode(layer["weight"]).copy()))
-            linear.bias.copy_(torch.from_numpy(decode(layer["bias"]).copy()))
-    return model.eval()
+def exported_network(html: Path, name: str = MODEL_FILE):
+    """The network of a file a chapter exported, rebuilt in PyTorch from the file alone."""
+    document = json.loads((html / name).read_text())
+    assert document["format"] == "nnbook-network" and document["output"] == "logits"
+    return network_from(document)
+
+
+def network_from(document: dict):
+    """PyTorch's layers for the file's sequence, with the file's weights, as a function of flat inputs."""
+    nn = torch.nn
+    layers = []
+    for entry in document["sequence"]:
+        kind = entry["type"]
+        if "layer" in entry:
+            weight, bias = (torch.from_numpy(decode(document["layers"][entry["layer"]][k]).copy()) for k in ("weight", "bias"))
+        if kind == "linear":
+            layer = nn.Linear(weight.shape[1], weight.shape[0])
+        elif kind == "conv2d":
+            layer = nn.Conv2d(weight.shape[1], weight.shape[0], tuple(weight.shape[2:]), stride=tuple(entry["stride"]),
+                              padding=tuple(entry["padding"]))
+        elif kind == "maxpool2d":
+            layer = nn.MaxPool2d(tuple(entry["kernel_size"]), stride=tuple(entry["stride"]))
+        else:
+            layer = {"flatten": nn.Flatten, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+                     "identity": nn.Identity}[kind]()
+        if "layer" in entry:
+            with torch.no_grad():
+                layer.weight.copy_(weight)
+                layer.bias.copy_(bias)
+        layers.append(layer)
+    model = nn.Sequential(*layers).eval()
+    shape = document["input_shape"]
+    return lambda x: model(x.reshape(len(x), *shape))
 
 
 def decode(entry: dict) -> np.ndarray:
@@ -443,23 +467,40 @@ def draw(v: Visit, strokes) -> None:
         v.page.mouse.up()
 
 
-def test_digit_network_logits_equal_pytorchs(visit, html: Path, mnist_root: Path) -> None:
-    """The page's network, fed test images directly, gives PyTorch's logits and classes."""
+NETWORKS = [(DIGIT_PAGE, MODEL_FILE, None), (CNN_PAGE, CNN_FILE, "CNN"), (CNN_PAGE, MODEL_FILE, "MLP")]
+
+
+@pytest.mark.parametrize(("page", "file", "name"), NETWORKS, ids=["lab-mlp", "cnn-chapter-cnn", "cnn-chapter-mlp"])
+def test_digit_network_logits_equal_pytorchs(visit, html: Path, mnist_root: Path, page, file, name) -> None:
+    """The page's networks, fed test images directly, give PyTorch's logits and classes.
+
+    First on the digits stored in the file with the logits PyTorch computed when
+    the chapter ran; then on 200 MNIST test digits loaded here, run through the
+    network rebuilt in PyTorch from the file.
+    """
     from nnbook.data import load_mnist, to_tensors
 
+    document = json.loads((html / file).read_text())
+    stored_inputs, stored_logits = (decode(document["examples"][k]).astype(np.float64) for k in ("inputs", "logits"))
     _, test = load_mnist(mnist_root)
     X, _ = to_tensors(test, flatten=True)
     X = X[:200]
     with torch.no_grad():
-        expected = exported_network(html)(X).numpy().astype(np.float64)
-    v = open_digit(visit)
-    got = np.array(v.page.evaluate("xs => xs.map((x) => window.nnbookWidgets.drawDigit.logits(x))", X.tolist()))
+        expected = exported_network(html, file)(X).numpy().astype(np.float64)
+    v = visit(page, DIGIT)
+    v.page.wait_for_selector(f'{DIGIT}[data-model-ready="true"]', timeout=30_000)
+    run = "([xs, name]) => xs.map((x) => window.nnbookWidgets.drawDigit.logits(x, name ?? undefined))"
+    stored = np.array(v.page.evaluate(run, [stored_inputs.tolist(), name]))
+    got = np.array(v.page.evaluate(run, [X.tolist(), name]))
+    assert stored.shape == stored_logits.shape and len(stored) >= 8
     assert got.shape == expected.shape == (200, 10)
+    stored_difference = float(np.abs(stored - stored_logits).max())
     difference = float(np.abs(got - expected).max())
     agree = int((got.argmax(1) == expected.argmax(1)).sum())
-    print(f"\nJS vs PyTorch on {len(X)} test images: max |logit difference| = {difference:.2e}, "
-          f"{agree}/{len(X)} predictions agree")
-    assert difference < 1e-4
+    print(f"\n{file} on {page}: JS vs PyTorch, max |logit difference| {stored_difference:.2e} on the "
+          f"{len(stored)} stored digits, {difference:.2e} on {len(X)} test images; {agree}/{len(X)} predictions agree")
+    assert stored_difference <= 1e-4
+    assert difference <= 1e-4
     assert agree == len(X)
     v.assert_clean()
 
@@ -543,13 +584,172 @@ def test_the_digit_preprocessing_is_scale_and_position_free(visit) -> None:
     v.assert_clean()
 
 
+# --- the CNN chapter's digit widget: two networks, centring on or off ------------------
+
+
+def open_cnn_digit(visit) -> Visit:
+    """The CNN chapter, once its digit widget has fetched and checked both networks."""
+    v = visit(CNN_PAGE, DIGIT)
+    v.page.wait_for_selector(f'{DIGIT}[data-model-ready="true"]', timeout=30_000)
+    return v
+
+
+def centre_of_mass(values) -> tuple[float, float]:
+    """(x, y) of a 28 x 28 input, pixel (r, c) counted at (c + 0.5, r + 0.5), as MNIST centres its digits."""
+    image = np.asarray(values, dtype=float).reshape(28, 28)
+    ys, xs = np.mgrid[0:28, 0:28] + 0.5
+    return float((image * xs).sum() / image.sum()), float((image * ys).sum() / image.sum())
+
+
+#: A "1" drawn small, near the top-left corner of the 280 x 280 board.
+CORNER_ONE = [[(45, 25), (43, 115)]]
+
+
+def test_the_cnn_chapter_offers_both_networks_and_the_lab_one(visit) -> None:
+    v = open_cnn_digit(visit)
+    radios = v.page.locator(f"{DIGIT} fieldset[data-name='chooser'] input[type='radio']")
+    assert radios.count() == 2
+    labels = v.page.eval_on_selector_all(
+        f"{DIGIT} input[type='radio'], {DIGIT} input[type='checkbox']",
+        "els => els.map(el => [el.value, el.checked, [...el.labels].map(l => l.textContent.trim()).join(' ')])")
+    assert labels == [["CNN", True, "CNN (this chapter)"], ["MLP", False, "MLP (the MNIST lab)"],
+                      ["on", True, "centre the drawing as MNIST did"]]
+    assert v.page.locator(f"{DIGIT} fieldset legend").inner_text().strip() == "Network:"
+    state = v.state("drawDigit")
+    assert state["models"] == ["CNN", "MLP"] and state["model"] == "CNN" and state["centre"] is True
+    assert state["sizes"] == [784, 16 * 28 * 28, 32 * 14 * 14, 10]
+    assert v.page.get_attribute(f"{DIGIT} p[data-name='status']", "aria-live") == "polite"
+    v.assert_clean()
+    # The lab's widget has one network: no chooser, the same checkbox.
+    lab = open_digit(visit)
+    assert lab.page.locator(f"{DIGIT} input[type='radio'], {DIGIT} fieldset").count() == 0
+    assert lab.page.locator(f"{DIGIT} input[type='checkbox'][data-name='centre']").is_checked()
+    assert lab.state("drawDigit")["models"] == ["network"]
+    lab.assert_clean()
+
+
+def test_the_chooser_and_the_centring_work_by_keyboard(visit) -> None:
+    v = open_cnn_digit(visit)
+    draw(v, STROKES[7])
+    cnn_answer = v.state("drawDigit")
+    radio = v.page.locator(f"{DIGIT} input[type='radio'][value='CNN']")
+    radio.focus()
+    v.page.keyboard.press("ArrowRight")  # radio buttons: the arrow keys move the choice
+    assert v.page.evaluate("document.activeElement.value") == "MLP"
+    state = v.state("drawDigit")
+    assert state["model"] == "MLP" and v.page.locator(f"{DIGIT} input[value='MLP']").is_checked()
+    # The list now shows the MLP's answer, the line under it the CNN's.
+    assert state["logits"] == state["answers"]["MLP"]["logits"] != cnn_answer["logits"]
+    assert state["answers"]["CNN"]["logits"] == cnn_answer["logits"]
+    assert v.page.locator(f"{DIGIT} p[data-name='status']").inner_text().startswith("The MLP reads a ")
+    assert "the CNN reads a" in v.page.locator(f"{DIGIT} p[data-name='others']").inner_text()
+    v.page.keyboard.press("ArrowLeft")
+    assert v.state("drawDigit")["model"] == "CNN"
+    # Tab leads on to the checkbox; the space bar ticks and unticks it.
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.dataset.name") == "centre"
+    outline = v.page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused checkbox shows no focus outline"
+    v.page.keyboard.press("Space")
+    assert v.state("drawDigit")["centre"] is False
+    v.page.keyboard.press("Space")
+    assert v.state("drawDigit")["centre"] is True
+    v.assert_clean()
+
+
+def test_without_centring_a_corner_digit_reaches_the_network_off_centre(visit, html: Path) -> None:
+    v = open_cnn_digit(visit)
+    draw(v, CORNER_ONE)
+    centred = v.state("drawDigit")
+    assert centre_of_mass(centred["input"]) == pytest.approx((14.5, 14.5), abs=0.1)
+    v.page.locator(f"{DIGIT} input[data-name='centre']").click()
+    state = v.state("drawDigit")
+    assert state["centre"] is False and state["strokes"] == centred["strokes"]
+    x, y = centre_of_mass(state["input"])
+    # Scaled from 280 to 28 pixels where it was drawn: the stroke's middle, (4.4, 7.0).
+    assert x == pytest.approx(4.4, abs=0.5) and y == pytest.approx(7.0, abs=0.5)
+    assert np.hypot(x - 14.5, y - 14.5) > 10
+    image = np.array(state["input"]).reshape(28, 28)
+    rows, cols = np.nonzero(image > 0.02)
+    assert cols.min() >= 2 and cols.max() <= 7 and rows.min() >= 1 and rows.max() <= 13
+    # What the networks got is that input: their logits are PyTorch's for it.
+    for name, file in (("CNN", CNN_FILE), ("MLP", MODEL_FILE)):
+        with torch.no_grad():
+            expected = exported_network(html, file)(torch.tensor([state["input"]], dtype=torch.float32)).numpy()[0]
+        np.testing.assert_allclose(state["answers"][name]["logits"], expected, rtol=0, atol=1e-4)
+    assert state["answers"]["CNN"]["logits"] != state["answers"]["MLP"]["logits"]
+    v.page.locator(f"{DIGIT} input[data-name='centre']").click()
+    assert v.state("drawDigit")["input"] == centred["input"]
+    v.assert_clean()
+
+
+def test_both_networks_give_their_own_logits_for_a_drawn_digit(visit, html: Path) -> None:
+    v = open_cnn_digit(visit)
+    draw(v, STROKES[7])
+    state = v.state("drawDigit")
+    x = torch.tensor([state["input"]], dtype=torch.float32)
+    for name, file in (("CNN", CNN_FILE), ("MLP", MODEL_FILE)):
+        with torch.no_grad():
+            expected = exported_network(html, file)(x).numpy()[0]
+        got = state["answers"][name]
+        np.testing.assert_allclose(got["logits"], expected, rtol=0, atol=1e-4)
+        assert got["top"][0]["digit"] == int(expected.argmax())
+    assert np.abs(np.subtract(state["answers"]["CNN"]["logits"], state["answers"]["MLP"]["logits"])).max() > 0.1
+    assert state["logits"] == state["answers"]["CNN"]["logits"]  # the CNN is chosen at the start
+    assert state["top"][0]["digit"] == 7, f"drew a 7, the CNN read {state['top']}"
+    v.assert_clean()
+
+
+def odd_network() -> torch.nn.Sequential:
+    """Layer settings the chapters do not use: strides, uneven kernels and paddings, overlapping pools."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 4, (3, 5), stride=(2, 1), padding=(1, 0)), nn.Tanh(),
+        nn.MaxPool2d(3, stride=1),
+        nn.Conv2d(4, 3, 3, padding="same"), nn.Sigmoid(),
+        nn.Conv2d(3, 5, 2, stride=2), nn.ReLU(),
+        nn.MaxPool2d((2, 1)),
+        nn.Flatten(), nn.Linear(5 * 3 * 11, 12), nn.Identity(), nn.Linear(12, 10),
+    ).eval()
+
+
+def test_the_page_runs_other_layer_settings_as_pytorch(visit, server: str, tmp_path: Path) -> None:
+    """A network with every layer setting the file format knows, served to a new widget on the page."""
+    from nnbook.widgets import export_network_json
+
+    model = odd_network()
+    x = torch.rand(20, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    document = export_network_json(model, tmp_path / "odd.json", examples=x[:4])
+    with torch.no_grad():
+        expected = model(x).numpy().astype(np.float64)
+    v = open_digit(visit)
+    v.page.route(f"{server}/_static/generated/odd-test.json",
+                 lambda route: route.fulfill(body=json.dumps(document), content_type="application/json"))
+    v.page.evaluate("""() => {
+        const element = document.createElement("div");
+        Object.assign(element.dataset, { nnbookWidget: "draw-digit", model: "_static/generated/odd-test.json" });
+        element.id = "odd";
+        element.hidden = true;
+        document.querySelector("[data-nnbook-widget='draw-digit']").after(element);
+        window.nnbookWidgets.init();
+    }""")
+    v.page.wait_for_selector('#odd[data-model-ready="true"]', timeout=30_000)
+    got = np.array(v.page.evaluate("xs => xs.map((x) => document.getElementById('odd').nnbookWidget.logits(x))",
+                                   x.reshape(20, -1).tolist()))
+    assert got.shape == expected.shape == (20, 10)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+    v.assert_clean()
+
+
 # --- every widget page: the fallback, the network, the console -------------------------
 
 
-WIDGET_PAGES = [(NEURON_PAGE, NEURON), (GD_PAGE, GD), (CONV_PAGE, CONV), (DIGIT_PAGE, DIGIT)]
+WIDGET_PAGES = [(NEURON_PAGE, NEURON), (GD_PAGE, GD), (CONV_PAGE, CONV), (DIGIT_PAGE, DIGIT), (CNN_PAGE, DIGIT)]
+WIDGET_IDS = ["neuron", "gradient-descent", "conv", "digit", "cnn-digit"]
 
 
-@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=WIDGET_IDS)
 def test_without_javascript_the_static_figures_stand_in(visit, name: str, widget: str) -> None:
     v = visit(name, widget, java_script_enabled=False)
     assert v.page.locator(widget).count() == 1
@@ -558,7 +758,7 @@ def test_without_javascript_the_static_figures_stand_in(visit, name: str, widget
     assert figures.count() > 0 and figures.first.is_visible()
 
 
-@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=WIDGET_IDS)
 def test_widgets_are_left_out_of_print(visit, name: str, widget: str) -> None:
     v = visit(name, widget)
     assert v.page.locator(widget).is_visible()
@@ -568,7 +768,7 @@ def test_widgets_are_left_out_of_print(visit, name: str, widget: str) -> None:
     v.assert_clean()
 
 
-@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=["neuron", "gradient-descent", "conv", "digit"])
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=WIDGET_IDS)
 def test_every_control_works_without_leaving_the_machine_or_an_error(visit, name: str, widget: str) -> None:
     v = visit(name, widget)
     sliders = v.page.locator(f"{widget} input[type='range']")

@@ -18,9 +18,11 @@
  * browser tests catch, so the page and the Python cannot drift apart.
  *
  * Kinds: "sigmoid-neuron", "gradient-descent", "conv-stepper", "draw-digit".
- * The last fetches the weights the MNIST lab exported (data-model, a path
- * from the site's root) from the same server; it sets data-model-ready once
- * they are loaded and checked.
+ * The last fetches networks the book exported with
+ * nnbook.widgets.export_network_json (data-model, a path from the site's
+ * root, or data-models, a list of {name, path, label}) from the same server,
+ * runs them in double precision, and sets data-model-ready once they are all
+ * loaded and checked against the PyTorch logits stored in their files.
  *
  * Test hooks: window.nnbookWidgets.sigmoidNeuron (gradientDescent,
  * convStepper, drawDigit) is the first widget of that kind on the page; every widget is
@@ -740,10 +742,10 @@
 
 
   // ---------------------------------------------------------------------
-  // 4. Draw a digit (the MNIST lab)
+  // 4. Draw a digit (the MNIST lab's MLP, the CNN chapter's CNN)
   // ---------------------------------------------------------------------
 
-  /** An array of an "nnbook-mlp" file: base64 of little-endian float32 values, row-major. */
+  /** An array of an "nnbook-network" file: base64 of little-endian float32 values, row-major. */
   function decodeArray(entry) {
     if (entry.dtype !== "float32") throw new Error(`the model's arrays must be float32, got ${entry.dtype}`);
     const bytes = Uint8Array.from(atob(entry.data), (c) => c.charCodeAt(0));
@@ -755,45 +757,136 @@
     return { shape: entry.shape, values };
   }
 
-  const MLP_ACTIVATIONS = { relu: (z) => (z > 0 ? z : 0), sigmoid, tanh: Math.tanh, identity: (z) => z };
+  // The layers of a network, in double precision. An array of shape
+  // [C, H, W] is kept flat, as PyTorch stores it: value (c, r, s) sits at
+  // index (c H + r) W + s. That is also the order in which nn.Flatten reads
+  // it, so flattening leaves the values as they are.
+
+  /** A linear layer: z[i] = Σj weight[i, j] a[j] + bias[i], weight of shape [nOut, nIn]. */
+  function linear(a, weight, bias) {
+    const [nOut, nIn] = weight.shape;
+    const W = weight.values;
+    const z = new Float64Array(nOut);
+    for (let i = 0; i < nOut; i++) {
+      let sum = 0;
+      for (let j = 0, row = i * nIn; j < nIn; j++) sum += W[row + j] * a[j];
+      z[i] = sum + bias.values[i];
+    }
+    return z;
+  }
 
   /**
-   * The network of a file written by nnbook.widgets.export_mlp_json. Its
-   * logits(input) computes, in double precision, what the file's
-   * "computation" field says: z = weight a + bias for each layer, the
-   * activation between layers, the last layer's z are the logits.
+   * A convolution (PyTorch's Conv2d): output channel o at (r, c) is
+   * Σ over input channels i and kernel cells (p, q) of weight[o, i, p, q]
+   * times the input at row stride·r + p − padding, column stride·c + q − padding,
+   * plus bias[o]. Positions outside the input are the padding's zeros.
    */
-  function loadMlp(model) {
-    if (model.format !== "nnbook-mlp" || model.version !== 1) {
-      throw new Error(`expected an nnbook-mlp file of version 1, got ${model.format} version ${model.version}`);
-    }
-    const f = MLP_ACTIVATIONS[model.activation];
-    if (!f) throw new Error(`unknown activation ${model.activation} (known: ${Object.keys(MLP_ACTIVATIONS).join(", ")})`);
-    const layers = model.layers.map((layer) => ({ weight: decodeArray(layer.weight), bias: decodeArray(layer.bias) }));
-    layers.forEach((layer, l) => {
-      const [nOut, nIn] = layer.weight.shape;
-      if (nIn !== model.sizes[l] || nOut !== model.sizes[l + 1] || layer.bias.shape[0] !== nOut) {
-        throw new Error(`layer ${l + 1} has weight [${layer.weight.shape}] and bias [${layer.bias.shape}], not sizes ${model.sizes}`);
+  function conv2d(a, [C, H, W], weight, bias, [strideY, strideX], [padY, padX]) {
+    const [O, , KH, KW] = weight.shape;
+    const HOut = Math.floor((H + 2 * padY - KH) / strideY) + 1;
+    const WOut = Math.floor((W + 2 * padX - KW) / strideX) + 1;
+    const w = weight.values;
+    const z = new Float64Array(O * HOut * WOut);
+    for (let o = 0; o < O; o++) {
+      for (let r = 0; r < HOut; r++) {
+        for (let c = 0; c < WOut; c++) {
+          let sum = 0;
+          for (let i = 0; i < C; i++) {
+            for (let p = 0; p < KH; p++) {
+              const y = strideY * r + p - padY;
+              if (y < 0 || y >= H) continue; // a row of padding: zeros add nothing
+              for (let q = 0; q < KW; q++) {
+                const x = strideX * c + q - padX;
+                if (x < 0 || x >= W) continue;
+                sum += w[((o * C + i) * KH + p) * KW + q] * a[(i * H + y) * W + x];
+              }
+            }
+          }
+          z[(o * HOut + r) * WOut + c] = sum + bias.values[o];
+        }
       }
-    });
+    }
+    return { values: z, shape: [O, HOut, WOut] };
+  }
+
+  /** Max pooling (PyTorch's MaxPool2d): each window of kernel cells, moved by stride, gives its largest value. */
+  function maxPool2d(a, [C, H, W], [KH, KW], [strideY, strideX]) {
+    const HOut = Math.floor((H - KH) / strideY) + 1;
+    const WOut = Math.floor((W - KW) / strideX) + 1;
+    const z = new Float64Array(C * HOut * WOut);
+    for (let c = 0; c < C; c++) {
+      for (let r = 0; r < HOut; r++) {
+        for (let s = 0; s < WOut; s++) {
+          let largest = -Infinity;
+          for (let p = 0; p < KH; p++) {
+            for (let q = 0; q < KW; q++) largest = Math.max(largest, a[(c * H + strideY * r + p) * W + strideX * s + q]);
+          }
+          z[(c * HOut + r) * WOut + s] = largest;
+        }
+      }
+    }
+    return { values: z, shape: [C, HOut, WOut] };
+  }
+
+  const ELEMENTWISE = { relu: (z) => (z > 0 ? z : 0), sigmoid, tanh: Math.tanh, identity: (z) => z };
+
+  /**
+   * The network of a file written by nnbook.widgets.export_network_json. Its
+   * logits(input) runs the file's "sequence" of layers in order, as its
+   * "computation" field says; the last layer's values are the logits.
+   */
+  function loadNetwork(model) {
+    if (model.format !== "nnbook-network" || model.version !== 1) {
+      throw new Error(`expected an nnbook-network file of version 1, got ${model.format} version ${model.version}`);
+    }
+    const layers = model.layers.map((layer) => ({ weight: decodeArray(layer.weight), bias: decodeArray(layer.bias) }));
+    const known = ["linear", "conv2d", "maxpool2d", "flatten", ...Object.keys(ELEMENTWISE)];
+    for (const entry of model.sequence) {
+      if (!known.includes(entry.type)) throw new Error(`unknown layer type ${entry.type} (known: ${known.join(", ")})`);
+    }
+    const inputSize = model.input_shape.reduce((a, b) => a * b, 1);
 
     function logits(input) {
-      if (input.length !== model.sizes[0]) throw new Error(`the network takes ${model.sizes[0]} inputs, got ${input.length}`);
+      if (input.length !== inputSize) throw new Error(`the network takes ${inputSize} inputs, got ${input.length}`);
       let a = Float64Array.from(input);
-      layers.forEach((layer, l) => {
-        const [nOut, nIn] = layer.weight.shape;
-        const W = layer.weight.values;
-        const z = new Float64Array(nOut);
-        for (let i = 0; i < nOut; i++) {
-          let sum = 0;
-          for (let j = 0, row = i * nIn; j < nIn; j++) sum += W[row + j] * a[j];
-          z[i] = sum + layer.bias.values[i];
+      let shape = model.input_shape;
+      for (const entry of model.sequence) {
+        const { weight, bias } = layers[entry.layer] || {};
+        if (entry.type === "linear") {
+          a = linear(a, weight, bias);
+          shape = [a.length];
+        } else if (entry.type === "conv2d") {
+          ({ values: a, shape } = conv2d(a, shape, weight, bias, entry.stride, entry.padding));
+        } else if (entry.type === "maxpool2d") {
+          ({ values: a, shape } = maxPool2d(a, shape, entry.kernel_size, entry.stride));
+        } else if (entry.type === "flatten") {
+          shape = [a.length]; // already in PyTorch's (C, H, W) order
+        } else {
+          a = a.map(ELEMENTWISE[entry.type]);
         }
-        a = l < layers.length - 1 ? z.map(f) : z;
-      });
+        if (shape.join() !== entry.output_shape.join()) {
+          throw new Error(`the ${entry.type} layer gives shape [${shape}], the file says [${entry.output_shape}]`);
+        }
+      }
       return Array.from(a);
     }
-    return { sizes: model.sizes, metadata: model.metadata || {}, logits };
+    return { sizes: model.sizes, inputShape: model.input_shape, metadata: model.metadata || {}, logits };
+  }
+
+  /** Check a network on its file's example images: this page's arithmetic must give PyTorch's logits. */
+  function checkExamples(network, examples, name) {
+    if (!examples) return;
+    const inputs = decodeArray(examples.inputs), expected = decodeArray(examples.logits);
+    const [count, width] = inputs.shape, classes = expected.shape[1];
+    for (let i = 0; i < count; i++) {
+      const got = network.logits(inputs.values.subarray(i * width, (i + 1) * width));
+      for (let j = 0; j < classes; j++) {
+        const want = expected.values[i * classes + j];
+        if (!(Math.abs(got[j] - want) <= 1e-4)) {
+          console.error(`nnbook widget: logit ${j} of example ${i} of the ${name} is ${got[j]} here but ${want} in PyTorch`);
+        }
+      }
+    }
   }
 
   /** Class probabilities from logits, shifted by the largest so that exp never overflows. */
@@ -808,7 +901,7 @@
   // keeping its proportions, and placed in a 28 x 28 image so that its centre
   // of mass falls on the centre pixel. Pixel (r, c) covers [c, c + 1] x [r, r + 1];
   // the centre pixel (14, 14) has its middle at 14.5, where MNIST's centres lie.
-  const SIDE = 28, BOX = 20, CENTRE = 14.5, SUPERSAMPLE = 4;
+  const SIDE = 28, BOX = 20, CENTRE = 14.5, SUPERSAMPLE = 4, CANVAS = 280;
 
   /** The bounding box [minX, minY, maxX, maxY] of all the strokes' points. */
   function boundingBox(strokes) {
@@ -861,12 +954,15 @@
   }
 
   /**
-   * A drawing (strokes of [x, y] points, in any units) as the network's
-   * input, prepared like MNIST: the ink's bounding box, pen width included,
-   * scaled so that its longer side is 20 pixels; then shifted so that the
-   * centre of mass is the image's centre. Returns the 784 values row by row.
+   * A drawing (strokes of [x, y] points in the board's 280 x 280 pixels) as
+   * the network's input. With `centre`, prepared like MNIST: the ink's
+   * bounding box, pen width included, scaled so that its longer side is 20
+   * pixels; then shifted so that the centre of mass is the image's centre.
+   * Without, scaled from the board to 28 x 28 as drawn, where it was drawn.
+   * Returns the 784 values row by row.
    */
-  function preprocess(strokes, width, context) {
+  function preprocess(strokes, width, context, centre = true) {
+    if (!centre) return Array.from(rasterise(strokes, SIDE / CANVAS, 0, 0, width, context));
     const [minX, minY, maxX, maxY] = boundingBox(strokes);
     const extent = Math.max(maxX - minX, maxY - minY);
     const k = extent > 0 ? (BOX - width) / extent : 1;
@@ -883,11 +979,27 @@
     return new URL(path, new URL(root, document.baseURI)).href;
   }
 
+  /**
+   * The networks to run: data-models, a list of {name, path, label}, the first
+   * one chosen at the start; or data-model, the path of a single network.
+   */
+  function digitModels(root) {
+    if (root.dataset.models) {
+      const models = data(root, "models");
+      if (!Array.isArray(models) || !models.length || !models.every((m) => m.name && m.path)) {
+        throw new Error("data-models must be a list of {name, path} objects");
+      }
+      return models.map((m) => ({ name: String(m.name), path: String(m.path), label: String(m.label || m.name) }));
+    }
+    if (!root.dataset.model) throw new Error("the element has no data-model or data-models attribute");
+    return [{ name: "network", path: root.dataset.model, label: "network" }];
+  }
+
   function drawDigit(root) {
-    const modelPath = root.dataset.model;
-    if (!modelPath) throw new Error("the element has no data-model attribute");
+    const models = digitModels(root);
     const pen = Number(data(root, "penWidth", 3)); // in pixels of the 28 x 28 image
-    const CANVAS = 280;
+    const several = models.length > 1;
+    const the = (name) => (several ? `the ${name}` : "the network");
 
     const board = h("canvas", {
       width: CANVAS, height: CANVAS, class: "nnbook-digit-board", "data-name": "board",
@@ -898,10 +1010,33 @@
     const previewContext = preview.getContext("2d");
     const scratch = h("canvas", { width: SIDE * SUPERSAMPLE, height: SIDE * SUPERSAMPLE }).getContext("2d", { willReadFrequently: true });
     const clearButton = h("button", { type: "button", "data-name": "clear" }, "Clear");
-    const list = h("ol", { class: "nnbook-digit-top", "data-name": "top", "aria-live": "polite" });
-    const status = h("p", { class: "nnbook-digit-status", "data-name": "status" }, "Loading the network\u2026");
+    const list = h("ol", { class: "nnbook-digit-top", "data-name": "top" });
+    const listLabel = h("p", { class: "nnbook-digit-label" }, "Its three most likely digits:");
+    const status = h("p", { class: "nnbook-digit-status", "data-name": "status", "aria-live": "polite" }, "Loading the network\u2026");
+    const others = h("p", { class: "nnbook-digit-others", "data-name": "others" });
 
-    let network = null;
+    // Centring: on by default, as MNIST prepared its digits.
+    const centreId = uniqueId("centre");
+    const centreBox = h("input", { type: "checkbox", id: centreId, "data-name": "centre", checked: true });
+    const centreControl = h("p", { class: "nnbook-digit-option" },
+      centreBox, " ", h("label", { for: centreId }, "centre the drawing as MNIST did"));
+
+    // The choice of network, if there are several: radio buttons (arrow keys move between them).
+    let chosen = 0;
+    const radios = models.map((model, i) => {
+      const id = uniqueId("model");
+      const radio = h("input", { type: "radio", id, name: `${centreId}-model`, value: model.name, "data-name": "model", checked: i === 0 });
+      radio.addEventListener("change", () => {
+        if (radio.checked) {
+          chosen = i;
+          update();
+        }
+      });
+      return h("span", { class: "nnbook-digit-choice" }, radio, h("label", { for: id }, model.label));
+    });
+    const chooser = several ? h("fieldset", { class: "nnbook-digit-chooser", "data-name": "chooser" }, h("legend", {}, "Network:"), radios) : null;
+
+    const networks = new Array(models.length).fill(null);
     let strokes = [];
     let drawing = false;
     let pending = false;
@@ -933,7 +1068,7 @@
       previewContext.putImageData(image, 0, 0);
     }
 
-    function classify(input) {
+    function classify(network, input) {
       const logits = network.logits(input);
       const probabilities = softmax(logits);
       const top = probabilities.map((p, digit) => ({ digit, probability: p }))
@@ -941,19 +1076,25 @@
       return { logits, probabilities, top };
     }
 
+    const ready = () => networks.every((n) => n !== null);
+
     function update() {
       pending = false;
-      if (!network) return;
+      if (!ready()) return;
+      const name = models[chosen].name;
+      listLabel.textContent = several ? `The ${name}'s three most likely digits:` : "Its three most likely digits:";
       if (!strokes.length) {
         result = null;
         paintPreview(new Float64Array(SIDE * SIDE));
         list.replaceChildren();
         status.textContent = "Draw a digit from 0 to 9 in the box.";
+        others.textContent = "";
         root.dataset.prediction = "";
         return;
       }
-      const input = preprocess(strokes, pen, scratch);
-      result = { input, ...classify(input) };
+      const input = preprocess(strokes, pen, scratch, centreBox.checked);
+      const answers = networks.map((network) => classify(network, input));
+      result = { input, answers, ...answers[chosen] };
       paintPreview(input);
       list.replaceChildren(...result.top.map(({ digit, probability }) => {
         const value = h("output", { class: "nnbook-value" });
@@ -963,7 +1104,10 @@
           h("span", { class: "nnbook-bar", "aria-hidden": "true" }, h("span", { class: "nnbook-bar-fill", style: `width: ${(100 * probability).toFixed(1)}%` })),
           value);
       }));
-      status.textContent = `The network reads a ${result.top[0].digit}.`;
+      const reads = (i) => `${the(models[i].name)} reads a ${answers[i].top[0].digit} (${fmt(100 * answers[i].top[0].probability, 1)} %)`;
+      const sentence = reads(chosen);
+      status.textContent = `${sentence[0].toUpperCase()}${sentence.slice(1)}.`;
+      others.textContent = models.map((_, i) => i).filter((i) => i !== chosen).map((i) => `For comparison, ${reads(i)}.`).join(" ");
       root.dataset.prediction = String(result.top[0].digit);
     }
 
@@ -1007,65 +1151,68 @@
       paintBoard();
       update();
     });
+    centreBox.addEventListener("change", update);
 
     root.append(
       h("p", { class: "nnbook-widget-title" }, root.dataset.title || "Try it: draw a digit"),
       root.dataset.caption ? h("p", { class: "nnbook-widget-caption" }, root.dataset.caption) : null,
+      h("div", { class: "nnbook-digit-controls" }, chooser, centreControl),
       h("div", { class: "nnbook-digit-panes" },
         h("div", { class: "nnbook-digit-pane" }, board, h("div", { class: "nnbook-buttons" }, clearButton)),
         h("div", { class: "nnbook-digit-pane" },
           h("p", { class: "nnbook-digit-label" }, "What the network sees (28 \u00d7 28):"), preview,
-          h("p", { class: "nnbook-digit-label" }, "Its three most likely digits:"), list)),
-      status);
+          listLabel, list)),
+      status, others);
     paintBoard();
 
-    // The weights are a file of the built site, fetched from the same server.
-    const loaded = fetch(siteUrl(modelPath))
+    // The weights are files of the built site, fetched from the same server.
+    const loaded = Promise.all(models.map((model, i) => fetch(siteUrl(model.path))
       .then((response) => {
         if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
         return response.json();
       })
-      .then((model) => {
-        network = loadMlp(model);
-        // The file's example images, with the logits PyTorch computed for them:
-        // this page's arithmetic must give the same.
-        const examples = model.examples;
-        if (examples) {
-          const inputs = decodeArray(examples.inputs), expected = decodeArray(examples.logits);
-          const [count, width] = inputs.shape, classes = expected.shape[1];
-          for (let i = 0; i < count; i++) {
-            const got = network.logits(inputs.values.subarray(i * width, (i + 1) * width));
-            for (let j = 0; j < classes; j++) {
-              const want = expected.values[i * classes + j];
-              if (!(Math.abs(got[j] - want) <= 1e-4)) {
-                console.error(`nnbook widget: logit ${j} of example ${i} is ${got[j]} here but ${want} in PyTorch`);
-              }
-            }
-          }
-        }
-        root.dataset.modelReady = "true";
-        update();
+      .then((file) => {
+        const network = loadNetwork(file);
+        // The file's example images, with the logits PyTorch computed for them.
+        checkExamples(network, file.examples, several ? model.name : "network");
+        networks[i] = network;
       })
       .catch((error) => {
-        status.textContent = `The network could not be loaded from ${modelPath} (${error.message}). The demo needs the page served by a web server, as the published book is.`;
-        console.error(`nnbook widget: could not load the network from ${modelPath}: ${error.message}`);
-      });
+        status.textContent = `The network could not be loaded from ${model.path} (${error.message}). The demo needs the page served by a web server, as the published book is.`;
+        console.error(`nnbook widget: could not load the network from ${model.path}: ${error.message}`);
+        throw error;
+      })))
+      .then(() => {
+        root.dataset.modelReady = "true";
+        update();
+      }, () => {});
+
+    const byName = (name) => {
+      const i = name === undefined ? chosen : models.findIndex((m) => m.name === name);
+      if (i < 0 || !networks[i]) throw new Error(`no network ${name} is loaded (known: ${models.map((m) => m.name).join(", ")})`);
+      return networks[i];
+    };
 
     return {
       loaded,
-      /** The logits for a 784-value input, bypassing the canvas (for the tests). */
-      logits: (input) => network.logits(input),
+      /** The logits of the chosen network (or the one named) for a 784-value input, bypassing the canvas. */
+      logits: (input, name) => byName(name).logits(input),
       /** The network's input for strokes of [x, y] points in the board's 280 x 280 pixels. */
-      preprocess: (drawn) => preprocess(drawn, pen, scratch),
+      preprocess: (drawn, centre = centreBox.checked) => preprocess(drawn, pen, scratch, centre),
       state: () => ({
-        ready: network !== null,
-        sizes: network ? network.sizes : null,
+        ready: ready(),
+        models: models.map((m) => m.name),
+        model: models[chosen].name,
+        centre: centreBox.checked,
+        sizes: networks[chosen] ? networks[chosen].sizes : null,
         penWidth: pen,
         strokes: strokes.map((stroke) => stroke.map((p) => p.slice())),
         input: result ? result.input.slice() : null,
         logits: result ? result.logits.slice() : null,
         probabilities: result ? result.probabilities.slice() : null,
         top: result ? result.top.map((t) => ({ ...t })) : [],
+        answers: result ? Object.fromEntries(models.map((m, i) => [m.name, {
+          logits: result.answers[i].logits.slice(), top: result.answers[i].top.map((t) => ({ ...t })) }])) : {},
       }),
     };
   }
