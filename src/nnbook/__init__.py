@@ -49,7 +49,7 @@ optimizers
 plot
     The book's figure style and the figures that several chapters draw.
 regularization
-    L1 and L2 regularisation: penalties on the weights, their gradients, and the steps that use them.
+    L1 and L2 regularisation (penalties on the weights, their gradients, the steps that use them) and dropout.
 schedules
     Learning-rate schedules: the learning rate as a function of the step.
 splines
