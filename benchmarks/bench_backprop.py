@@ -44,7 +44,9 @@ from nnbook.network import Network
 SIZES = (784, 30, 10)
 
 
-def torch_gradient(net: Network, X: torch.Tensor, labels: torch.Tensor) -> Callable[[], list[torch.Tensor]]:
+def torch_gradient(
+    net: Network, X: torch.Tensor, labels: torch.Tensor
+) -> Callable[[], list[torch.Tensor]]:
     """A function computing the gradient of the network's loss (sigmoid + cross-entropy) with torch."""
     dtype = X.dtype
     ws = [torch.tensor(w, dtype=dtype, requires_grad=True) for w in net.weights]
@@ -56,7 +58,9 @@ def torch_gradient(net: Network, X: torch.Tensor, labels: torch.Tensor) -> Calla
         for w, b in zip(ws[:-1], bs[:-1]):
             a = torch.sigmoid(a @ w + b)
         z = a @ ws[-1] + bs[-1]
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(z, targets, reduction="sum") / len(X)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            z, targets, reduction="sum"
+        ) / len(X)
         return list(torch.autograd.grad(loss, ws + bs))
 
     return gradient
@@ -71,8 +75,13 @@ def backprop_benchmark(rounds: int, batch: int, dtype: type) -> dict[str, object
     theirs_fn = torch_gradient(net, torch.from_numpy(X), torch.from_numpy(labels))
     ours = net.backprop(X, labels)
     theirs = theirs_fn()
-    error = max(float(np.abs(o - t.numpy()).max()) for o, t in zip(ours.nabla_w + ours.nabla_b, theirs))
-    ours_t, theirs_t = side_by_side(lambda: net.backprop(X, labels), theirs_fn, number=200, rounds=rounds)
+    error = max(
+        float(np.abs(o - t.numpy()).max())
+        for o, t in zip(ours.nabla_w + ours.nabla_b, theirs)
+    )
+    ours_t, theirs_t = side_by_side(
+        lambda: net.backprop(X, labels), theirs_fn, number=200, rounds=rounds
+    )
     return {
         "dtype": np.dtype(dtype).name,
         "batch": batch,
@@ -91,18 +100,45 @@ def cost_benchmark(widths: list[int], batch: int = 64) -> list[dict[str, float]]
     rows = []
     for h in widths:
         net = Network([8, h, h, 4], "tanh", output_activation="softmax", seed=0)
-        loss = statistics.median(timed(lambda net=net: net.loss(X, labels), 200) for _ in range(5))
-        backprop = statistics.median(timed(lambda net=net: net.backprop(X, labels), 200) for _ in range(5))
-        central = statistics.median(timed(lambda net=net: [numerical_gradient(lambda: net.loss(X, labels), p)
-                                              for p in net.weights + net.biases], 1) for _ in range(3))
-        rows.append({"width": h, "parameters": net.num_parameters, "loss_s": loss, "backprop_s": backprop,
-                     "central_s": central, "speed_up": central / backprop, "backprop_in_losses": backprop / loss})
+        loss = statistics.median(
+            timed(lambda net=net: net.loss(X, labels), 200) for _ in range(5)
+        )
+        backprop = statistics.median(
+            timed(lambda net=net: net.backprop(X, labels), 200) for _ in range(5)
+        )
+        central = statistics.median(
+            timed(
+                lambda net=net: [
+                    numerical_gradient(lambda: net.loss(X, labels), p)
+                    for p in net.weights + net.biases
+                ],
+                1,
+            )
+            for _ in range(3)
+        )
+        rows.append(
+            {
+                "width": h,
+                "parameters": net.num_parameters,
+                "loss_s": loss,
+                "backprop_s": backprop,
+                "central_s": central,
+                "speed_up": central / backprop,
+                "backprop_in_losses": backprop / loss,
+            }
+        )
     return rows
 
 
 def training_benchmark(epochs: int, eta: float) -> dict[str, object] | None:
     """Train the lab's network on the MNIST sample with mini-batches of 10."""
-    from nnbook.data import CorruptDataError, MissingDataError, book_budget, load_mnist, to_tensors
+    from nnbook.data import (
+        CorruptDataError,
+        MissingDataError,
+        book_budget,
+        load_mnist,
+        to_tensors,
+    )
 
     try:
         train, test = load_mnist(budget=book_budget())
@@ -111,7 +147,12 @@ def training_benchmark(epochs: int, eta: float) -> dict[str, object] | None:
         return None
     X, y = (t.numpy() for t in to_tensors(train, flatten=True))
     X_test, y_test = (t.numpy() for t in to_tensors(test, flatten=True))
-    results: dict[str, object] = {"train": len(X), "test": len(X_test), "eta": eta, "batch_size": 10}
+    results: dict[str, object] = {
+        "train": len(X),
+        "test": len(X_test),
+        "eta": eta,
+        "batch_size": 10,
+    }
     for name, output in (("sigmoid output", "sigmoid"), ("softmax output", "softmax")):
         net = Network(SIZES, output_activation=output, seed=0)
         seconds, accuracy = [], []
@@ -120,41 +161,64 @@ def training_benchmark(epochs: int, eta: float) -> dict[str, object] | None:
             net.train_sgd(X, y, 1, 10, eta, seed=epoch, monitor=False)
             seconds.append(time.perf_counter() - start)
             accuracy.append(net.accuracy(X_test, y_test))
-        results[name] = {"seconds_per_epoch": summary(seconds), "test_accuracy": accuracy}
+        results[name] = {
+            "seconds_per_epoch": summary(seconds),
+            "test_accuracy": accuracy,
+        }
     return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("output", nargs="?", help="write the results as JSON to this file")
-    parser.add_argument("--rounds", type=int, default=9, help="alternating rounds per comparison")
-    parser.add_argument("--epochs", type=int, default=10, help="epochs of MNIST training")
-    parser.add_argument("--eta", type=float, default=0.5, help="learning rate of MNIST training")
+    parser.add_argument(
+        "output", nargs="?", help="write the results as JSON to this file"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=9, help="alternating rounds per comparison"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=10, help="epochs of MNIST training"
+    )
+    parser.add_argument(
+        "--eta", type=float, default=0.5, help="learning rate of MNIST training"
+    )
     args = parser.parse_args()
 
     results: dict[str, object] = {"machine": machine()}
-    print(f"torch {torch.__version__} with {torch.get_num_threads()} threads, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs; median [min, max]\n")
+    print(
+        f"torch {torch.__version__} with {torch.get_num_threads()} threads, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs; median [min, max]\n"
+    )
 
     print(f"1. Network.backprop vs torch.autograd, network {'-'.join(map(str, SIZES))}")
     for dtype in (np.float64, np.float32):
         for batch in (10, 100):
             r = backprop_benchmark(args.rounds, batch, dtype)
             results[f"backprop_{r['dtype']}_batch{batch}"] = r
-            print(f"   {r['dtype']}, batch {batch:>3}: nnbook {r['nnbook_us']['median']:7.1f} us   "
-                  f"torch {r['torch_us']['median']:7.1f} us   ratio {r['ratio']['median']:5.2f}x "
-                  f"[{r['ratio']['min']:.2f}, {r['ratio']['max']:.2f}]   (max |difference| "
-                  f"{r['max_abs_difference']:.1e})")
+            print(
+                f"   {r['dtype']}, batch {batch:>3}: nnbook {r['nnbook_us']['median']:7.1f} us   "
+                f"torch {r['torch_us']['median']:7.1f} us   ratio {r['ratio']['median']:5.2f}x "
+                f"[{r['ratio']['min']:.2f}, {r['ratio']['max']:.2f}]   (max |difference| "
+                f"{r['max_abs_difference']:.1e})"
+            )
 
-    print("\n2. One gradient: back-propagation vs central differences (8-h-h-4, batch 64)")
+    print(
+        "\n2. One gradient: back-propagation vs central differences (8-h-h-4, batch 64)"
+    )
     rows = cost_benchmark([1, 4, 16, 64, 128])
     results["gradient_cost"] = rows
-    print(f"   {'P':>7} {'backprop':>12} {'central':>12} {'speed-up':>10} {'backprop / loss':>16}")
+    print(
+        f"   {'P':>7} {'backprop':>12} {'central':>12} {'speed-up':>10} {'backprop / loss':>16}"
+    )
     for row in rows:
-        print(f"   {row['parameters']:>7} {1e6 * row['backprop_s']:>9.1f} us {row['central_s']:>10.3f} s "
-              f"{row['speed_up']:>10.0f} {row['backprop_in_losses']:>16.2f}")
+        print(
+            f"   {row['parameters']:>7} {1e6 * row['backprop_s']:>9.1f} us {row['central_s']:>10.3f} s "
+            f"{row['speed_up']:>10.0f} {row['backprop_in_losses']:>16.2f}"
+        )
 
-    print(f"\n3. Training {'-'.join(map(str, SIZES))} with train_sgd on MNIST, mini-batch 10, eta {args.eta}")
+    print(
+        f"\n3. Training {'-'.join(map(str, SIZES))} with train_sgd on MNIST, mini-batch 10, eta {args.eta}"
+    )
     training = training_benchmark(args.epochs, args.eta)
     if training is not None:
         results["training"] = training
@@ -162,8 +226,10 @@ def main() -> None:
         for name in ("sigmoid output", "softmax output"):
             r = training[name]
             accuracy = ", ".join(f"{a:.3f}" for a in r["test_accuracy"])
-            print(f"   {name}: {r['seconds_per_epoch']['median']:.3f} s per epoch; "
-                  f"test accuracy per epoch: {accuracy}")
+            print(
+                f"   {name}: {r['seconds_per_epoch']['median']:.3f} s per epoch; "
+                f"test accuracy per epoch: {accuracy}"
+            )
 
     if args.output:
         with open(args.output, "w") as f:

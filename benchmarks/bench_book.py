@@ -55,14 +55,35 @@ def bench() -> list[Row]:
         edit, edit_executed = build(repo)
     slowest = max(per_chapter, key=per_chapter.get)
     return [
-        Row("book-cold", f"make book with an empty cache (all chapters execute; without {APPENDIX})", cold, "s", "<= 600",
-            details={"executed": len(cold_executed), "chapter_seconds": per_chapter, "slowest_chapter": slowest,
-                     "left_out": APPENDIX}),
-        Row("book-warm", "make book again, nothing changed", warm, "s", "<= 30",
-            details={"executed": warm_executed}),
-        Row("book-edit", f"chapters executed after editing one code cell of {EDITED}",
-            len(edit_executed) if edit_executed in ([EDITED], []) else float("inf"), "chapters",
-            "== 1", details={"executed": edit_executed, "seconds": edit}),
+        Row(
+            "book-cold",
+            f"make book with an empty cache (all chapters execute; without {APPENDIX})",
+            cold,
+            "s",
+            "<= 600",
+            details={
+                "executed": len(cold_executed),
+                "chapter_seconds": per_chapter,
+                "slowest_chapter": slowest,
+                "left_out": APPENDIX,
+            },
+        ),
+        Row(
+            "book-warm",
+            "make book again, nothing changed",
+            warm,
+            "s",
+            "<= 30",
+            details={"executed": warm_executed},
+        ),
+        Row(
+            "book-edit",
+            f"chapters executed after editing one code cell of {EDITED}",
+            len(edit_executed) if edit_executed in ([EDITED], []) else float("inf"),
+            "chapters",
+            "== 1",
+            details={"executed": edit_executed, "seconds": edit},
+        ),
     ]
 
 

@@ -58,7 +58,9 @@ CNN_KERNEL = 5
 BATCH = 64
 
 
-def conv_benchmark(rounds: int, dtype: np.dtype, c_in: int = 1, side: int = 28) -> dict[str, object]:
+def conv_benchmark(
+    rounds: int, dtype: np.dtype, c_in: int = 1, side: int = 28
+) -> dict[str, object]:
     """im2col convolution (NumPy) against PyTorch's conv2d on one batch of 64 images, 32 filters."""
     rng = np.random.default_rng(0)
     x = rng.random((BATCH, c_in, side, side)).astype(dtype)
@@ -92,9 +94,15 @@ def direct_benchmark() -> dict[str, float]:
     rng = np.random.default_rng(0)
     x = rng.random((BATCH, 1, 28, 28)).astype(np.float32)
     w = rng.standard_normal((32, 1, CNN_KERNEL, CNN_KERNEL)).astype(np.float32)
-    direct = min(timed(lambda: conv.conv2d_direct(x, w, padding=2), 1) for _ in range(3))
+    direct = min(
+        timed(lambda: conv.conv2d_direct(x, w, padding=2), 1) for _ in range(3)
+    )
     im2col = min(timed(lambda: conv.conv2d(x, w, padding=2), 5) for _ in range(3))
-    return {"direct_ms": 1e3 * direct, "im2col_ms": 1e3 * im2col, "ratio": direct / im2col}
+    return {
+        "direct_ms": 1e3 * direct,
+        "im2col_ms": 1e3 * im2col,
+        "ratio": direct / im2col,
+    }
 
 
 def matmul(n: int = 1024) -> tuple[Callable[[], object], float]:
@@ -117,14 +125,21 @@ def cnn_flops_per_image(model: nn.Sequential, image_size: int = 28) -> float:
     for layer in model:
         y = layer(x)
         if isinstance(layer, nn.Conv2d):
-            macs += y.numel() * layer.in_channels * layer.kernel_size[0] * layer.kernel_size[1]
+            macs += (
+                y.numel()
+                * layer.in_channels
+                * layer.kernel_size[0]
+                * layer.kernel_size[1]
+            )
         elif isinstance(layer, nn.Linear):
             macs += layer.in_features * layer.out_features
         x = y
     return 3 * 2.0 * macs
 
 
-def training_benchmark(rounds: int, n_images: int, threads: int | None = None) -> dict[str, object]:
+def training_benchmark(
+    rounds: int, n_images: int, threads: int | None = None
+) -> dict[str, object]:
     """Images per second of fit() on the chapter's CNN, alternated with the matmul probe.
 
     ``threads`` sets PyTorch's thread count for the measurement (both the
@@ -149,7 +164,15 @@ def _training_benchmark(rounds: int, n_images: int) -> dict[str, object]:
     product, product_flops = matmul()
 
     def one_epoch() -> None:
-        fit(model, (X, y), optimizer=optimizer, epochs=1, batch_size=BATCH, progress=False, device="cpu")
+        fit(
+            model,
+            (X, y),
+            optimizer=optimizer,
+            epochs=1,
+            batch_size=BATCH,
+            progress=False,
+            device="cpu",
+        )
 
     one_epoch(), product()  # warm up
     train_times, mm_times = [], []
@@ -188,77 +211,135 @@ def bench(rounds: int = 11, images: int = 2048) -> list:
     for key, label, dtype, c_in, side in CONV_CASES:
         r = conv_benchmark(rounds, dtype, c_in, side)
         ratio = r["ratio"]
-        rows.append(Row(
-            name=f"conv-{key.replace('_', '-')}",
-            what=f"nnbook.conv.conv2d (im2col) / torch conv2d, {label}, {r['dtype']}: {r['shape']}",
-            value=ratio["median"], unit="x", target="<= 10", low=ratio["q1"], high=ratio["q3"],
-            details={"nnbook_ms_median": r["nnbook_ms"]["median"], "torch_ms_median": r["torch_ms"]["median"],
-                     "max_abs_difference": r["max_abs_difference"], "rounds": rounds},
-        ))
+        rows.append(
+            Row(
+                name=f"conv-{key.replace('_', '-')}",
+                what=f"nnbook.conv.conv2d (im2col) / torch conv2d, {label}, {r['dtype']}: {r['shape']}",
+                value=ratio["median"],
+                unit="x",
+                target="<= 10",
+                low=ratio["q1"],
+                high=ratio["q3"],
+                details={
+                    "nnbook_ms_median": r["nnbook_ms"]["median"],
+                    "torch_ms_median": r["torch_ms"]["median"],
+                    "max_abs_difference": r["max_abs_difference"],
+                    "rounds": rounds,
+                },
+            )
+        )
     # PyTorch's default thread count, and one thread as in the chapter.
     for suffix, threads in (("", None), ("-1thread", 1)):
         t = training_benchmark(rounds, images, threads)
-        details = {k: t[k] for k in ("threads", "channels", "parameters", "gflop_per_image", "images_per_epoch")}
+        details = {
+            k: t[k]
+            for k in (
+                "threads",
+                "channels",
+                "parameters",
+                "gflop_per_image",
+                "images_per_epoch",
+            )
+        }
         details["matmul_gflop_s_median"] = t["matmul_gflop_s"]["median"]
         details["achieved_gflop_s_median"] = t["achieved_gflop_s"]["median"]
         ips, fraction = t["images_per_s"], t["fraction_of_matmul"]
-        rows.append(Row(
-            name=f"cnn-train{suffix}",
-            what=f"the chapter's CNN trained with nnbook.train.fit (batch 64, Adam), {t['threads']} thread(s): images/s",
-            value=ips["median"], unit="images/s", target=">= 1000", low=ips["q1"], high=ips["q3"], details=details,
-        ))
-        rows.append(Row(
-            name=f"cnn-flops{suffix}",
-            what=f"CNN training FLOP/s / float32 1024x1024 matmul FLOP/s (alternated), {t['threads']} thread(s)",
-            value=fraction["median"], unit="", target=">= 0.25", low=fraction["q1"], high=fraction["q3"],
-            details=details,
-        ))
+        rows.append(
+            Row(
+                name=f"cnn-train{suffix}",
+                what=f"the chapter's CNN trained with nnbook.train.fit (batch 64, Adam), {t['threads']} thread(s): images/s",
+                value=ips["median"],
+                unit="images/s",
+                target=">= 1000",
+                low=ips["q1"],
+                high=ips["q3"],
+                details=details,
+            )
+        )
+        rows.append(
+            Row(
+                name=f"cnn-flops{suffix}",
+                what=f"CNN training FLOP/s / float32 1024x1024 matmul FLOP/s (alternated), {t['threads']} thread(s)",
+                value=fraction["median"],
+                unit="",
+                target=">= 0.25",
+                low=fraction["q1"],
+                high=fraction["q3"],
+                details=details,
+            )
+        )
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("output", nargs="?", help="write the results as JSON to this file")
-    parser.add_argument("--rounds", type=int, default=15, help="alternating rounds per comparison")
-    parser.add_argument("--images", type=int, default=2048, help="images per training epoch")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="PyTorch threads (default: PyTorch's choice; the book's CNN chapter uses 1)")
+    parser.add_argument(
+        "output", nargs="?", help="write the results as JSON to this file"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=15, help="alternating rounds per comparison"
+    )
+    parser.add_argument(
+        "--images", type=int, default=2048, help="images per training epoch"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="PyTorch threads (default: PyTorch's choice; the book's CNN chapter uses 1)",
+    )
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
 
     results: dict[str, object] = {"machine": machine()}
-    print(f"torch {torch.__version__} with {torch.get_num_threads()} threads, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs; {args.rounds} alternating rounds, median [min, max]\n")
+    print(
+        f"torch {torch.__version__} with {torch.get_num_threads()} threads, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs; {args.rounds} alternating rounds, median [min, max]\n"
+    )
 
     print("1. im2col convolution (nnbook.conv.conv2d) vs torch.nn.functional.conv2d")
     for key, label, dtype, c_in, side in CONV_CASES:
         r = conv_benchmark(args.rounds, dtype, c_in, side)
         results[f"conv2d_{key}"] = r
-        print(f"   {label}, {r['dtype']}: {r['shape']}  (max |difference| {r['max_abs_difference']:.1e})")
-        print(f"     nnbook {r['nnbook_ms']['median']:7.2f} ms   torch {r['torch_ms']['median']:7.2f} ms   "
-              f"ratio {r['ratio']['median']:5.2f}x [{r['ratio']['min']:.2f}, {r['ratio']['max']:.2f}]"
-              f"   (target: within 10x)")
+        print(
+            f"   {label}, {r['dtype']}: {r['shape']}  (max |difference| {r['max_abs_difference']:.1e})"
+        )
+        print(
+            f"     nnbook {r['nnbook_ms']['median']:7.2f} ms   torch {r['torch_ms']['median']:7.2f} ms   "
+            f"ratio {r['ratio']['median']:5.2f}x [{r['ratio']['min']:.2f}, {r['ratio']['max']:.2f}]"
+            f"   (target: within 10x)"
+        )
     d = direct_benchmark()
     results["conv2d_direct_float32"] = d
-    print(f"   loop version conv2d_direct: {d['direct_ms']:.0f} ms, {d['ratio']:.1f}x the im2col version (best of 3)\n")
+    print(
+        f"   loop version conv2d_direct: {d['direct_ms']:.0f} ms, {d['ratio']:.1f}x the im2col version (best of 3)\n"
+    )
 
-    print("2.+3. CNN training with nnbook.train.fit, alternated with a 1024x1024 float32 matmul")
+    print(
+        "2.+3. CNN training with nnbook.train.fit, alternated with a 1024x1024 float32 matmul"
+    )
     settings = [None, 1] if args.threads is None or args.threads != 1 else [1]
     for threads in settings:
         t = training_benchmark(args.rounds, args.images, threads)
         results[f"cnn_training_{t['threads']}_threads"] = t
-        print(f"   {t['threads']} thread(s): CNN channels {tuple(t['channels'])}, {t['parameters']} parameters, "
-              f"{1e3 * t['gflop_per_image']:.1f} MFLOP per training image (forward + backward)")
+        print(
+            f"   {t['threads']} thread(s): CNN channels {tuple(t['channels'])}, {t['parameters']} parameters, "
+            f"{1e3 * t['gflop_per_image']:.1f} MFLOP per training image (forward + backward)"
+        )
         for key, label, unit in [
             ("images_per_s", "throughput", "images/s"),
             ("achieved_gflop_s", "achieved", "GFLOP/s"),
             ("matmul_gflop_s", "matmul", "GFLOP/s"),
         ]:
             s = t[key]
-            print(f"     {label:10} {s['median']:9.1f} {unit:8} [{s['min']:.1f}, {s['max']:.1f}]")
+            print(
+                f"     {label:10} {s['median']:9.1f} {unit:8} [{s['min']:.1f}, {s['max']:.1f}]"
+            )
         f = t["fraction_of_matmul"]
-        print(f"     fraction of matmul speed {100 * f['median']:.1f} % [{100 * f['min']:.1f}, {100 * f['max']:.1f}]")
+        print(
+            f"     fraction of matmul speed {100 * f['median']:.1f} % [{100 * f['min']:.1f}, {100 * f['max']:.1f}]"
+        )
 
     if args.output:
         with open(args.output, "w") as file:

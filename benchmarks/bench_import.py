@@ -20,7 +20,9 @@ def _python(code: str):
 
 
 def bench(repeats: int = 11) -> list[Row]:
-    comparison = alternate(_python("import numpy, nnbook"), _python("import numpy"), repeats=repeats)
+    comparison = alternate(
+        _python("import numpy, nnbook"), _python("import numpy"), repeats=repeats
+    )
     extra = [a - b for a, b in zip(comparison.seconds_a, comparison.seconds_b)]
     q1, _, q3 = statistics.quantiles(extra, n=4, method="inclusive")
     return [

@@ -67,8 +67,9 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     return sigmoid(z) * (1 - sigmoid(z))
 
 
-def reference_backprop(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray,
-                       y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def reference_backprop(
+    weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray, y: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The gradient of the quadratic cost for ONE example ``x`` (a column), target ``y`` (a column).
 
     ``weights[l]`` has shape (n_out, n_in) and ``biases[l]`` (n_out, 1).
@@ -91,8 +92,12 @@ def reference_backprop(weights: list[np.ndarray], biases: list[np.ndarray], x: n
     return grad_w, grad_b
 
 
-def reference_step(weights: list[np.ndarray], biases: list[np.ndarray],
-                   batch: list[tuple[np.ndarray, np.ndarray]], eta: float) -> None:
+def reference_step(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    batch: list[tuple[np.ndarray, np.ndarray]],
+    eta: float,
+) -> None:
     """One SGD step on a mini-batch: back-propagate each example, add up, step (in place)."""
     sum_w = [np.zeros(w.shape) for w in weights]
     sum_b = [np.zeros(b.shape) for b in biases]
@@ -104,17 +109,34 @@ def reference_step(weights: list[np.ndarray], biases: list[np.ndarray],
     biases[:] = [b - (eta / len(batch)) * gb for b, gb in zip(biases, sum_b)]
 
 
-def reference_epoch(weights: list[np.ndarray], biases: list[np.ndarray],
-                    examples: list[tuple[np.ndarray, np.ndarray]], batch_size: int, eta: float,
-                    rng: np.random.Generator) -> None:
+def reference_epoch(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    examples: list[tuple[np.ndarray, np.ndarray]],
+    batch_size: int,
+    eta: float,
+    rng: np.random.Generator,
+) -> None:
     """One epoch of mini-batch SGD, one example at a time within each mini-batch."""
     order = rng.permutation(len(examples))
     for start in range(0, len(examples), batch_size):
-        reference_step(weights, biases, [examples[i] for i in order[start:start + batch_size]], eta)
+        reference_step(
+            weights,
+            biases,
+            [examples[i] for i in order[start : start + batch_size]],
+            eta,
+        )
 
 
-def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, Y: np.ndarray,
-               batch_size: int, eta: float, rng: np.random.Generator) -> None:
+def bare_epoch(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    batch_size: int,
+    eta: float,
+    rng: np.random.Generator,
+) -> None:
     """One epoch of batched mini-batch SGD with nothing but the arithmetic, for 784-30-10 only.
 
     The same algorithm and the same NumPy operations as ``Network.train_sgd``
@@ -127,7 +149,7 @@ def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarra
     (W1, W2), (b1, b2) = weights, biases
     order = rng.permutation(len(X))
     for start in range(0, len(X), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         x, y = X[idx], Y[idx]
         a1 = 1 / (1 + np.exp(-(x @ W1 + b1)))
         a2 = 1 / (1 + np.exp(-(a1 @ W2 + b2)))
@@ -139,8 +161,15 @@ def bare_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarra
         b1 -= eta * delta1.sum(axis=0)
 
 
-def tricks_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, Y: np.ndarray,
-                 batch_size: int, eta: float, rng: np.random.Generator) -> None:
+def tricks_epoch(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    batch_size: int,
+    eta: float,
+    rng: np.random.Generator,
+) -> None:
     """:func:`bare_epoch` with the speed tricks that ``nnbook.network`` does not use.
 
     ``X.take`` instead of ``X[idx]``, ``a.dot(w)`` and in-place additions
@@ -153,7 +182,7 @@ def tricks_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndar
     (W1, W2), (b1, b2) = weights, biases
     order = rng.permutation(len(X))
     for start in range(0, len(X), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         x, y = X.take(idx, axis=0), Y.take(idx, axis=0)
         a1 = x.dot(W1)
         a1 += b1
@@ -172,7 +201,9 @@ def tricks_epoch(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndar
         W1 -= delta1.T.dot(x).T
 
 
-def as_columns(X: np.ndarray, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def as_columns(
+    X: np.ndarray, labels: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The examples as the textbook code keeps them: (784 x 1 image, 10 x 1 one-hot target) pairs."""
     targets = np.eye(SIZES[-1])[labels]
     return [(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, targets)]
@@ -187,19 +218,38 @@ def check_same_arithmetic(X: np.ndarray, labels: np.ndarray) -> None:
     reference_step(weights, biases, as_columns(X[:10], labels[:10]), ETA)
     bare_w, bare_b = [w.T.copy() for w in weights], [b[:, 0].copy() for b in biases]
     for w, b, w_ref, b_ref in zip(ours.weights, ours.biases, weights, biases):
-        if not (np.allclose(w, w_ref.T, rtol=0, atol=1e-12) and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)):
-            raise AssertionError("the batched network and the per-example reference disagree")
+        if not (
+            np.allclose(w, w_ref.T, rtol=0, atol=1e-12)
+            and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)
+        ):
+            raise AssertionError(
+                "the batched network and the per-example reference disagree"
+            )
     # The bare loop, one more step of ten from there, against the reference's.
     X_step, labels_step = X[10:20], labels[10:20]
-    bare_epoch(bare_w, bare_b, X_step, np.eye(SIZES[-1])[labels_step], 10, ETA, np.random.default_rng(0))
+    bare_epoch(
+        bare_w,
+        bare_b,
+        X_step,
+        np.eye(SIZES[-1])[labels_step],
+        10,
+        ETA,
+        np.random.default_rng(0),
+    )
     reference_step(weights, biases, as_columns(X_step, labels_step), ETA)
     for w, b, w_ref, b_ref in zip(bare_w, bare_b, weights, biases):
-        if not (np.allclose(w, w_ref.T, rtol=0, atol=1e-12) and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)):
-            raise AssertionError("the bare batched loop and the per-example reference disagree")
+        if not (
+            np.allclose(w, w_ref.T, rtol=0, atol=1e-12)
+            and np.allclose(b, b_ref[:, 0], rtol=0, atol=1e-12)
+        ):
+            raise AssertionError(
+                "the bare batched loop and the per-example reference disagree"
+            )
 
 
-def contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
-               dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+def contenders(
+    X: np.ndarray, labels: np.ndarray, batch_size: int, dtype: type
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """Two functions that each train their own copy of the same network for one epoch."""
     ours = Network(SIZES, "sigmoid", loss="quadratic", seed=0, dtype=dtype)
     # The textbook's layout: weights (n_out, n_in) and biases as columns, in float64.
@@ -213,16 +263,32 @@ def contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
         reference_epoch(weights, biases, examples, batch_size, ETA, rng_reference)
 
     def run_ours() -> None:
-        ours.train_sgd(X_ours, labels, epochs=1, batch_size=batch_size, eta=ETA, seed=rng_ours, monitor=False)
+        ours.train_sgd(
+            X_ours,
+            labels,
+            epochs=1,
+            batch_size=batch_size,
+            eta=ETA,
+            seed=rng_ours,
+            monitor=False,
+        )
 
     return run_reference, run_ours
 
 
-def _epochs(X: np.ndarray, labels: np.ndarray, dtype: type,
-            epoch: Callable[..., None], order: str = "C") -> Callable[[], None]:
+def _epochs(
+    X: np.ndarray,
+    labels: np.ndarray,
+    dtype: type,
+    epoch: Callable[..., None],
+    order: str = "C",
+) -> Callable[[], None]:
     """A function that trains its own copy of the benchmark's network for one epoch with ``epoch``."""
     start = Network(SIZES, "sigmoid", loss="quadratic", seed=0, dtype=dtype)
-    weights, biases = [w.copy(order=order) for w in start.weights], [b.copy() for b in start.biases]
+    weights, biases = (
+        [w.copy(order=order) for w in start.weights],
+        [b.copy() for b in start.biases],
+    )
     X_bare, Y_bare = X.astype(dtype), np.eye(SIZES[-1], dtype=dtype)[labels]
     rng = np.random.default_rng(1)
 
@@ -233,22 +299,29 @@ def _epochs(X: np.ndarray, labels: np.ndarray, dtype: type,
     return run
 
 
-def bare_contenders(X: np.ndarray, labels: np.ndarray, batch_size: int,
-                    dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+def bare_contenders(
+    X: np.ndarray, labels: np.ndarray, batch_size: int, dtype: type
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """The reference and the bare batched loop, each on its own copy of the same network."""
     run_reference, _ = contenders(X, labels, batch_size, dtype)
     return run_reference, _epochs(X, labels, dtype, bare_epoch)
 
 
-def network_and_bare(X: np.ndarray, labels: np.ndarray, dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+def network_and_bare(
+    X: np.ndarray, labels: np.ndarray, dtype: type
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """The bare loop and ``nnbook.network`` at mini-batch 10: their time ratio is the network's relative speed."""
     _, run_ours = contenders(X, labels, 10, dtype)
     return _epochs(X, labels, dtype, bare_epoch), run_ours
 
 
-def bare_and_tricks(X: np.ndarray, labels: np.ndarray, dtype: type) -> tuple[Callable[[], None], Callable[[], None]]:
+def bare_and_tricks(
+    X: np.ndarray, labels: np.ndarray, dtype: type
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """The bare loop and the same loop with the speed tricks: their time ratio is what the tricks gain."""
-    return _epochs(X, labels, dtype, bare_epoch), _epochs(X, labels, dtype, tricks_epoch, order="F")
+    return _epochs(X, labels, dtype, bare_epoch), _epochs(
+        X, labels, dtype, tricks_epoch, order="F"
+    )
 
 
 def first_layer_products(X: np.ndarray, batch_size: int, dtype: type) -> float:
@@ -270,8 +343,14 @@ def first_layer_products(X: np.ndarray, batch_size: int, dtype: type) -> float:
     return min(timed(products, 200) for _ in range(7))
 
 
-def _row(name: str, contender: str, batch_size: int, comparison: Comparison, target: str | None,
-         **details: float) -> Row:
+def _row(
+    name: str,
+    contender: str,
+    batch_size: int,
+    comparison: Comparison,
+    target: str | None,
+    **details: float,
+) -> Row:
     """A row of the table: the reference's time over the contender's, per epoch."""
     return ratio_row(
         name,
@@ -295,27 +374,54 @@ def bench(repeats: int = 9) -> list[Row]:
     for batch_size in (10, 100):
         for dtype in (np.float64, np.float32):
             name = np.dtype(dtype).name
-            rows.append(_row(f"network-b{batch_size}-{name}", f"nnbook.network ({name})", batch_size,
-                             alternate(*contenders(X, labels, batch_size, dtype), repeats=repeats),
-                             ">= 10" if batch_size == 10 else None,
-                             first_layer_products_seconds=first_layer_products(X, batch_size, dtype)))
+            rows.append(
+                _row(
+                    f"network-b{batch_size}-{name}",
+                    f"nnbook.network ({name})",
+                    batch_size,
+                    alternate(
+                        *contenders(X, labels, batch_size, dtype), repeats=repeats
+                    ),
+                    ">= 10" if batch_size == 10 else None,
+                    first_layer_products_seconds=first_layer_products(
+                        X, batch_size, dtype
+                    ),
+                )
+            )
     # For comparison: how far the same algorithm gets with nothing but its arithmetic.
     for dtype in (np.float64, np.float32):
         name = np.dtype(dtype).name
-        rows.append(_row(f"bare-b10-{name}", f"the bare batched loop of bench_network.py ({name}, no checks)", 10,
-                         alternate(*bare_contenders(X, labels, 10, dtype), repeats=repeats), None))
+        rows.append(
+            _row(
+                f"bare-b10-{name}",
+                f"the bare batched loop of bench_network.py ({name}, no checks)",
+                10,
+                alternate(*bare_contenders(X, labels, 10, dtype), repeats=repeats),
+                None,
+            )
+        )
     # The readable network against the bare loop, side by side in one run; and
     # what the speed tricks that the network leaves out would gain.
     for dtype in (np.float64, np.float32):
         name = np.dtype(dtype).name
-        rows.append(ratio_row(f"network-vs-bare-b10-{name}",
-                              f"bare batched loop / nnbook.network ({name}), one epoch of {IMAGES} images, "
-                              f"784-30-10, mini-batch 10: the network's speed relative to its bare arithmetic",
-                              alternate(*network_and_bare(X, labels, dtype), repeats=repeats), ">= 0.8"))
-        rows.append(ratio_row(f"tricks-b10-{name}",
-                              f"bare batched loop / the same with speed tricks ({name}), mini-batch 10: "
-                              f"take, dot, in-place sums, eta folded into the error, column-major weights",
-                              alternate(*bare_and_tricks(X, labels, dtype), repeats=repeats), None))
+        rows.append(
+            ratio_row(
+                f"network-vs-bare-b10-{name}",
+                f"bare batched loop / nnbook.network ({name}), one epoch of {IMAGES} images, "
+                f"784-30-10, mini-batch 10: the network's speed relative to its bare arithmetic",
+                alternate(*network_and_bare(X, labels, dtype), repeats=repeats),
+                ">= 0.8",
+            )
+        )
+        rows.append(
+            ratio_row(
+                f"tricks-b10-{name}",
+                f"bare batched loop / the same with speed tricks ({name}), mini-batch 10: "
+                f"take, dot, in-place sums, eta folded into the error, column-major weights",
+                alternate(*bare_and_tricks(X, labels, dtype), repeats=repeats),
+                None,
+            )
+        )
     return rows
 
 

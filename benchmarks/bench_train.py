@@ -72,11 +72,20 @@ SETUPS = (
 SEED = 0
 
 
-def hand_written_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor,
-                       batch_size: int) -> None:
+def hand_written_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+) -> None:
     """One epoch of the shortest correct training loop, with fit's DataLoader and shuffling."""
-    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(SEED))
+    loader = DataLoader(
+        TensorDataset(X, y),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(SEED),
+    )
     loss = nn.CrossEntropyLoss()
     model.train()
     for x_batch, y_batch in loader:
@@ -99,15 +108,25 @@ class CpuTimed:
         self.seconds.append(time.process_time() - start)
 
 
-def contenders(setup: Setup, X: torch.Tensor, y: torch.Tensor) -> tuple[Callable[[], None], Callable[[], None]]:
+def contenders(
+    setup: Setup, X: torch.Tensor, y: torch.Tensor
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """Two functions that each train their own copy of the model for one epoch."""
     ours, hand = (mlp(list(setup.sizes), setup.activation, seed=SEED) for _ in range(2))
     ours_optimizer = setup.optimizer(ours.parameters(), lr=setup.lr)
     hand_optimizer = setup.optimizer(hand.parameters(), lr=setup.lr)
 
     def run_fit() -> None:
-        fit(ours, (X, y), optimizer=ours_optimizer, epochs=1, batch_size=setup.batch_size, seed=SEED,
-            device="cpu", progress=False)
+        fit(
+            ours,
+            (X, y),
+            optimizer=ours_optimizer,
+            epochs=1,
+            batch_size=setup.batch_size,
+            seed=SEED,
+            device="cpu",
+            progress=False,
+        )
 
     def run_hand() -> None:
         hand_written_epoch(hand, hand_optimizer, X, y, setup.batch_size)
@@ -118,12 +137,24 @@ def contenders(setup: Setup, X: torch.Tensor, y: torch.Tensor) -> tuple[Callable
 def check_same_work(setup: Setup, X: torch.Tensor, y: torch.Tensor) -> None:
     """Fail loudly unless one epoch of each contender ends with the same weights."""
     ours, hand = (mlp(list(setup.sizes), setup.activation, seed=SEED) for _ in range(2))
-    fit(ours, (X, y), optimizer=setup.optimizer(ours.parameters(), lr=setup.lr), epochs=1,
-        batch_size=setup.batch_size, seed=SEED, device="cpu", progress=False)
-    hand_written_epoch(hand, setup.optimizer(hand.parameters(), lr=setup.lr), X, y, setup.batch_size)
+    fit(
+        ours,
+        (X, y),
+        optimizer=setup.optimizer(ours.parameters(), lr=setup.lr),
+        epochs=1,
+        batch_size=setup.batch_size,
+        seed=SEED,
+        device="cpu",
+        progress=False,
+    )
+    hand_written_epoch(
+        hand, setup.optimizer(hand.parameters(), lr=setup.lr), X, y, setup.batch_size
+    )
     for p, q in zip(ours.parameters(), hand.parameters()):
         if not torch.equal(p, q):
-            raise AssertionError(f"{setup.name}: fit and the hand-written loop did different work")
+            raise AssertionError(
+                f"{setup.name}: fit and the hand-written loop did different work"
+            )
 
 
 def bench(repeats: int = 15, warmup: int = 1) -> list[Row]:
@@ -140,19 +171,21 @@ def bench(repeats: int = 15, warmup: int = 1) -> list[Row]:
             wall = alternate(ours, hand, repeats=repeats, warmup=warmup)
             # The CPU times of the same runs, without the untimed warm-up rounds.
             cpu = Comparison(ours.seconds[warmup:], hand.seconds[warmup:])
-            rows.append(ratio_row(
-                setup.name,
-                f"fit / hand-written loop (CPU time), one epoch of {len(X)} images, "
-                f"{'-'.join(map(str, setup.sizes))} {setup.activation}, "
-                f"{setup.optimizer.__name__} batch {setup.batch_size}",
-                cpu,
-                "<= 1.10",
-                wall_ratio_median=wall.ratio()[0],
-                wall_seconds_fit_median=statistics.median(wall.seconds_a),
-                wall_seconds_hand_median=statistics.median(wall.seconds_b),
-                images=len(X),
-                threads=1,
-            ))
+            rows.append(
+                ratio_row(
+                    setup.name,
+                    f"fit / hand-written loop (CPU time), one epoch of {len(X)} images, "
+                    f"{'-'.join(map(str, setup.sizes))} {setup.activation}, "
+                    f"{setup.optimizer.__name__} batch {setup.batch_size}",
+                    cpu,
+                    "<= 1.10",
+                    wall_ratio_median=wall.ratio()[0],
+                    wall_seconds_fit_median=statistics.median(wall.seconds_a),
+                    wall_seconds_hand_median=statistics.median(wall.seconds_b),
+                    images=len(X),
+                    threads=1,
+                )
+            )
         return rows
     finally:
         torch.set_num_threads(previous)

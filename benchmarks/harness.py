@@ -43,7 +43,11 @@ class Row:
         if self.target is None:
             return None
         op, bound = self.target.split()
-        checks = {">=": self.value >= float(bound), "<=": self.value <= float(bound), "==": self.value == float(bound)}
+        checks = {
+            ">=": self.value >= float(bound),
+            "<=": self.value <= float(bound),
+            "==": self.value == float(bound),
+        }
         return checks[op]
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,7 +84,9 @@ def seconds(run: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def alternate(a: Callable[[], Any], b: Callable[[], Any], repeats: int = 5, warmup: int = 1) -> Comparison:
+def alternate(
+    a: Callable[[], Any], b: Callable[[], Any], repeats: int = 5, warmup: int = 1
+) -> Comparison:
     """Time ``a`` and ``b`` in turns, after ``warmup`` untimed rounds of each."""
     for _ in range(warmup):
         a()
@@ -97,7 +103,9 @@ def alternate(a: Callable[[], Any], b: Callable[[], Any], repeats: int = 5, warm
     return Comparison(seconds_a, seconds_b)
 
 
-def ratio_row(name: str, what: str, comparison: Comparison, target: str | None, **details: Any) -> Row:
+def ratio_row(
+    name: str, what: str, comparison: Comparison, target: str | None, **details: Any
+) -> Row:
     """A table row whose value is the median ratio A / B."""
     median, low, high = comparison.ratio()
     return Row(
@@ -125,7 +133,9 @@ def timed(function: Callable[[], Any], number: int) -> float:
     return (time.perf_counter() - start) / number
 
 
-def side_by_side(a: Callable[[], Any], b: Callable[[], Any], number: int, rounds: int) -> tuple[list[float], list[float]]:
+def side_by_side(
+    a: Callable[[], Any], b: Callable[[], Any], number: int, rounds: int
+) -> tuple[list[float], list[float]]:
     """Time ``a`` and ``b`` in alternation; return the seconds per call of each round."""
     a(), b()  # warm up: first calls allocate and pick kernels
     times_a, times_b = [], []
@@ -138,7 +148,13 @@ def side_by_side(a: Callable[[], Any], b: Callable[[], Any], number: int, rounds
 def summary(values: list[float]) -> dict[str, float]:
     """Median, quartiles and extremes of repeated measurements."""
     median, q1, q3 = _median_and_quartiles(values)
-    return {"median": median, "q1": q1, "q3": q3, "min": min(values), "max": max(values)}
+    return {
+        "median": median,
+        "q1": q1,
+        "q3": q3,
+        "min": min(values),
+        "max": max(values),
+    }
 
 
 def machine() -> dict[str, object]:
@@ -169,4 +185,3 @@ def mnist() -> dict[str, object]:
         "test_images": len(files.test),
         "budget": None if budget is None else budget._asdict(),
     }
-

@@ -27,8 +27,12 @@ MODULES = ["bench_network", "bench_train", "bench_conv", "bench_book", "bench_im
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=None,
-                        help="where to write the table (default: results.json; with --only, results-partial.json)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write the table (default: results.json; with --only, results-partial.json)",
+    )
     parser.add_argument("--only", nargs="*", help="run only these modules")
     args = parser.parse_args(argv)
     if args.output is None:
@@ -49,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
             spread = f" [{row.low:.3g}, {row.high:.3g}]" if row.low is not None else ""
             mark = {True: "ok  ", False: "MISS", None: "    "}[row.meets_target]
             target = f"target {row.target}" if row.target else "(for comparison)"
-            print(f"{mark} {row.name:<14} {row.value:>10.3g} {row.unit:<8}{spread:<22} {target:<16} {row.what}")
+            print(
+                f"{mark} {row.name:<14} {row.value:>10.3g} {row.unit:<8}{spread:<22} {target:<16} {row.what}"
+            )
     result = {
         "date": datetime.date.today().isoformat(),
         "machine": machine(),

@@ -13,9 +13,23 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from nnbook import activations as A
-from nnbook.activations import ACTIVATIONS, Activation, get_activation, leaky_relu_activation
+from nnbook.activations import (
+    ACTIVATIONS,
+    Activation,
+    get_activation,
+    leaky_relu_activation,
+)
 
-NAMES = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "step", "identity"]
+NAMES = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "gelu",
+    "step",
+    "identity",
+]
 
 #: The same functions in PyTorch (values; autograd gives the derivatives).
 TORCH = {
@@ -33,13 +47,17 @@ TORCH = {
 #: Functions with a kink (or jump) at 0, where finite differences do not apply.
 KINKED = {"relu", "leaky_relu", "step"}
 
-EXTREMES = np.array([-1e10, -1000.0, -745.0, -100.0, -30.0, -5.0, 5.0, 30.0, 100.0, 745.0, 1000.0, 1e10])
+EXTREMES = np.array(
+    [-1e10, -1000.0, -745.0, -100.0, -30.0, -5.0, 5.0, 30.0, 100.0, 745.0, 1000.0, 1e10]
+)
 
 
 def _inputs(seed: int = 0) -> np.ndarray:
     """Random inputs of several scales, plus extreme ones."""
     rng = np.random.default_rng(seed)
-    return np.concatenate([rng.standard_normal(200), 10 * rng.standard_normal(100), EXTREMES])
+    return np.concatenate(
+        [rng.standard_normal(200), 10 * rng.standard_normal(100), EXTREMES]
+    )
 
 
 def _torch_value_and_grad(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,13 +93,17 @@ def test_get_activation_by_name(name: str) -> None:
 
 
 def test_get_activation_passes_objects_through() -> None:
-    custom = Activation("cube", lambda z: np.asarray(z) ** 3, lambda z: 3 * np.asarray(z) ** 2)
+    custom = Activation(
+        "cube", lambda z: np.asarray(z) ** 3, lambda z: 3 * np.asarray(z) ** 2
+    )
     assert get_activation(custom) is custom
     assert custom(2.0) == 8.0 and custom.derivative(2.0) == 12.0
 
 
 def test_unknown_name_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="unknown activation 'swish'; known activations: sigmoid, tanh") as error:
+    with pytest.raises(
+        ValueError, match="unknown activation 'swish'; known activations: sigmoid, tanh"
+    ) as error:
         get_activation("swish")
     for name in NAMES:
         assert name in str(error.value)
@@ -118,7 +140,9 @@ def test_derivatives_match_torch_autograd(name: str) -> None:
     # Includes z = 0, where relu and leaky_relu follow PyTorch's convention.
     z = np.concatenate([_inputs(2), [0.0]])
     _, expected = _torch_value_and_grad(name, z)
-    np.testing.assert_allclose(ACTIVATIONS[name].derivative(z), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        ACTIVATIONS[name].derivative(z), expected, rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -128,7 +152,10 @@ def test_derivatives_match_central_differences(name: str) -> None:
         z = z[np.abs(z) > 1e-3]
     activation = ACTIVATIONS[name]
     np.testing.assert_allclose(
-        activation.derivative(z), _central_difference(activation.f, z), rtol=1e-6, atol=1e-9
+        activation.derivative(z),
+        _central_difference(activation.f, z),
+        rtol=1e-6,
+        atol=1e-9,
     )
 
 
@@ -141,13 +168,19 @@ def test_leaky_relu_slope_against_torch(slope: float) -> None:
     (grad,) = torch.autograd.grad(value.sum(), t)
     np.testing.assert_allclose(activation(z), value.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(activation.derivative(z), grad.numpy(), rtol=1e-12)
-    assert activation.name == ("leaky_relu" if slope == 0.01 else f"leaky_relu(slope={slope:g})")
+    assert activation.name == (
+        "leaky_relu" if slope == 0.01 else f"leaky_relu(slope={slope:g})"
+    )
 
 
 @pytest.mark.parametrize("slope", [float("nan"), float("inf"), -0.5, 1.5])
 def test_leaky_relu_rejects_a_bad_slope(slope: float) -> None:
     """The slope is in [0, 1]: a negative one would flip negative inputs, one above 1 is no longer 'leaky'."""
-    for make in (leaky_relu_activation, lambda s: A.leaky_relu(-1.0, s), lambda s: A.leaky_relu_prime(-1.0, s)):
+    for make in (
+        leaky_relu_activation,
+        lambda s: A.leaky_relu(-1.0, s),
+        lambda s: A.leaky_relu_prime(-1.0, s),
+    ):
         with pytest.raises(ValueError, match=r"slope must be in \[0, 1\], got"):
             make(slope)
     with pytest.raises(TypeError, match="slope must be a real number"):
@@ -160,7 +193,9 @@ def test_leaky_relu_rejects_a_bad_slope(slope: float) -> None:
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", NAMES)
 def test_no_floating_point_warnings_at_extremes(name: str, dtype) -> None:
-    z = np.array([-1e30, -1e10, -1000, -100, -1, 0, 1, 100, 1000, 1e10, 1e30], dtype=dtype)
+    z = np.array(
+        [-1e30, -1e10, -1000, -100, -1, 0, 1, 100, 1000, 1e10, 1e30], dtype=dtype
+    )
     activation = ACTIVATIONS[name]
     with np.errstate(all="raise"), warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -171,7 +206,13 @@ def test_no_floating_point_warnings_at_extremes(name: str, dtype) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(z=arrays(np.float64, st.integers(1, 20), elements=st.floats(allow_nan=False, allow_infinity=False)))
+@given(
+    z=arrays(
+        np.float64,
+        st.integers(1, 20),
+        elements=st.floats(allow_nan=False, allow_infinity=False),
+    )
+)
 def test_any_finite_input_gives_finite_values_without_warnings(z: np.ndarray) -> None:
     with np.errstate(all="raise"), warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -201,8 +242,14 @@ def test_limits_at_plus_and_minus_1000() -> None:
 def test_saturated_sigmoid_keeps_relative_accuracy() -> None:
     # 1 - σ(z) rounds to 0 for z > 37; the derivative must not.
     z = np.array([40.0, -40.0, 700.0])
-    np.testing.assert_allclose(A.sigmoid_prime(z), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))) ** 2, rtol=1e-14)
-    np.testing.assert_allclose(A.sigmoid(-40.0), np.exp(-40.0) / (1 + np.exp(-40.0)), rtol=1e-14)
+    np.testing.assert_allclose(
+        A.sigmoid_prime(z),
+        np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))) ** 2,
+        rtol=1e-14,
+    )
+    np.testing.assert_allclose(
+        A.sigmoid(-40.0), np.exp(-40.0) / (1 + np.exp(-40.0)), rtol=1e-14
+    )
     np.testing.assert_allclose(A.tanh_prime(20.0), 1 / np.cosh(20.0) ** 2, rtol=1e-14)
 
 
@@ -213,16 +260,24 @@ def test_softplus_matches_torch_softplus() -> None:
     t = torch.tensor(z, requires_grad=True)
     value = F.softplus(t)
     (grad,) = torch.autograd.grad(value.sum(), t)
-    np.testing.assert_allclose(A.softplus(z), value.detach().numpy(), rtol=1e-12, atol=np.exp(-20))
-    np.testing.assert_allclose(A.softplus_prime(z), grad.numpy(), rtol=1e-12, atol=np.exp(-20))
+    np.testing.assert_allclose(
+        A.softplus(z), value.detach().numpy(), rtol=1e-12, atol=np.exp(-20)
+    )
+    np.testing.assert_allclose(
+        A.softplus_prime(z), grad.numpy(), rtol=1e-12, atol=np.exp(-20)
+    )
 
 
 def test_gelu_in_float32_is_the_rounded_exact_value() -> None:
     z = _inputs(5).astype(np.float32)
     eps32 = np.finfo(np.float32).eps
     # Computed in float64 and rounded once: within half a float32 ulp.
-    np.testing.assert_allclose(A.gelu(z), A.gelu(z.astype(np.float64)), rtol=eps32 / 2, atol=1e-45)
-    np.testing.assert_allclose(A.gelu_prime(z), A.gelu_prime(z.astype(np.float64)), rtol=eps32 / 2, atol=1e-45)
+    np.testing.assert_allclose(
+        A.gelu(z), A.gelu(z.astype(np.float64)), rtol=eps32 / 2, atol=1e-45
+    )
+    np.testing.assert_allclose(
+        A.gelu_prime(z), A.gelu_prime(z.astype(np.float64)), rtol=eps32 / 2, atol=1e-45
+    )
     # PyTorch computes in float32 throughout, with rounding errors of its own.
     torch32 = F.gelu(torch.from_numpy(z), approximate="none").numpy()
     np.testing.assert_allclose(A.gelu(z), torch32, atol=1e-6)
@@ -258,7 +313,9 @@ def test_identities_between_the_functions() -> None:
     z = _inputs(6)
     np.testing.assert_allclose(A.sigmoid(-z), 1 - A.sigmoid(z), atol=1e-15)
     np.testing.assert_allclose(A.tanh(z), 2 * A.sigmoid(2 * z) - 1, atol=1e-15)
-    np.testing.assert_allclose(A.tanh_prime(z), 4 * A.sigmoid_prime(2 * z), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(
+        A.tanh_prime(z), 4 * A.sigmoid_prime(2 * z), rtol=1e-14, atol=1e-300
+    )
     np.testing.assert_allclose(A.softplus_prime(z), A.sigmoid(z))
     np.testing.assert_array_equal(A.leaky_relu(z, slope=0.0), A.relu(z))
     np.testing.assert_allclose(A.softplus(z) - A.softplus(-z), z, atol=1e-12)
@@ -286,11 +343,21 @@ def test_nan_in_gives_nan_out_and_infinities_give_the_limits(name: str, dtype) -
     """Every function and derivative keeps NaN where it is (a test such as z > 0 must not turn it into 0)."""
     activation = ACTIVATIONS[name]
     z = np.array([np.nan, -np.inf, -1.0, 0.0, 1.0, np.inf], dtype=dtype)
-    with np.errstate(invalid="ignore"):  # NumPy's logaddexp (in the softplus) warns about NaN
-        results = activation(z), activation.derivative(z), activation.derivative_from_output(z, activation(z))
+    with np.errstate(
+        invalid="ignore"
+    ):  # NumPy's logaddexp (in the softplus) warns about NaN
+        results = (
+            activation(z),
+            activation.derivative(z),
+            activation.derivative_from_output(z, activation(z)),
+        )
         assert np.isnan(activation(np.nan)) and np.isnan(activation.derivative(np.nan))
     for result in results:
-        assert result.dtype == dtype and np.isnan(result[0]) and not np.isnan(result[1:]).any()
+        assert (
+            result.dtype == dtype
+            and np.isnan(result[0])
+            and not np.isnan(result[1:]).any()
+        )
     np.testing.assert_array_equal(A.relu_prime(z[1:]), [0, 0, 0, 1, 1])
     np.testing.assert_array_equal(A.step(z[1:]), [0, 0, 0, 1, 1])
     np.testing.assert_array_equal(A.leaky_relu_prime(z[1:], 0.5), [0.5, 0.5, 0.5, 1, 1])
@@ -302,15 +369,23 @@ def test_derivative_from_output_checks_both_arguments() -> None:
     z = np.linspace(-2, 2, 5)
     # NaN in either argument gives NaN, whichever of the two the activation computes with.
     for activation in (tanh, get_activation("gelu")):
-        assert np.isnan(activation.derivative_from_output(np.r_[np.nan, z[1:]], np.tanh(z))[0])
-        assert np.isnan(activation.derivative_from_output(z, np.r_[np.nan, np.tanh(z[1:])])[0])
+        assert np.isnan(
+            activation.derivative_from_output(np.r_[np.nan, z[1:]], np.tanh(z))[0]
+        )
+        assert np.isnan(
+            activation.derivative_from_output(z, np.r_[np.nan, np.tanh(z[1:])])[0]
+        )
     with pytest.raises(TypeError, match="a must hold real numbers"):
         tanh.derivative_from_output(z, ["a"] * 5)
     with pytest.raises(TypeError, match="z must hold real numbers"):
         tanh.derivative_from_output(z.astype(complex), np.tanh(z))
-    with pytest.raises(ValueError, match=r"a must have the shape of z, \(5,\), got shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"a must have the shape of z, \(5,\), got shape \(4,\)"
+    ):
         tanh.derivative_from_output(z, np.tanh(z[1:]))
-    assert tanh.derivative_from_output(0.0, 0.0) == 1.0  # numbers, as the other functions take
+    assert (
+        tanh.derivative_from_output(0.0, 0.0) == 1.0
+    )  # numbers, as the other functions take
 
 
 def test_gelu_derivative_extremes() -> None:
@@ -336,7 +411,10 @@ def test_derivative_from_output_equals_the_derivative(name: str) -> None:
     activation = ACTIVATIONS[name]
     z = np.linspace(-30, 30, 601)
     np.testing.assert_allclose(
-        activation.derivative_from_output(z, activation(z)), activation.derivative(z), rtol=1e-12, atol=1e-15
+        activation.derivative_from_output(z, activation(z)),
+        activation.derivative(z),
+        rtol=1e-12,
+        atol=1e-15,
     )
 
 
@@ -349,12 +427,23 @@ def test_an_activation_rejects_a_derivative_of_output_that_is_not_a_function() -
 def test_softmax_matches_torch_and_is_not_elementwise(dtype) -> None:
     """Rows of probabilities, equal to torch.softmax, finite for huge scores; no element-wise derivative."""
     z = np.random.default_rng(0).normal(scale=5.0, size=(6, 4)).astype(dtype)
-    z[0] = [1000.0, -1000.0, 0.0, 999.0]  # exp(1000) overflows: the shift by the row's maximum avoids it
+    z[0] = [
+        1000.0,
+        -1000.0,
+        0.0,
+        999.0,
+    ]  # exp(1000) overflows: the shift by the row's maximum avoids it
     ours = A.softmax(z)
     assert ours.dtype == dtype
-    np.testing.assert_allclose(ours, torch.softmax(torch.from_numpy(z), dim=-1).numpy(), rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(
+        ours, torch.softmax(torch.from_numpy(z), dim=-1).numpy(), rtol=1e-6, atol=1e-30
+    )
     np.testing.assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-6)
-    np.testing.assert_array_equal(A.SOFTMAX(z), ours)  # the Activation applies the same function
-    assert "softmax" not in ACTIVATIONS  # not element-wise: not offered for hidden layers
+    np.testing.assert_array_equal(
+        A.SOFTMAX(z), ours
+    )  # the Activation applies the same function
+    assert (
+        "softmax" not in ACTIVATIONS
+    )  # not element-wise: not offered for hidden layers
     with pytest.raises(TypeError, match="the softmax has no element-wise derivative"):
         A.SOFTMAX.derivative(z)

@@ -18,7 +18,9 @@ from nnbook.network import Network
 TOL = 1e-6  # the issue's bound; in float64 the differences are about 1e-15
 
 
-def _both(f: Callable[..., object], xs: list[float]) -> tuple[float, list[float], float, list[float]]:
+def _both(
+    f: Callable[..., object], xs: list[float]
+) -> tuple[float, list[float], float, list[float]]:
     """Evaluate ``f`` on Values and on float64 tensors; return both results and gradients.
 
     ``f`` is written once and only uses operators and the methods that
@@ -30,7 +32,12 @@ def _both(f: Callable[..., object], xs: list[float]) -> tuple[float, list[float]
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     expected = f(*tensors)
     expected.backward()
-    return out.data, [v.grad for v in values], expected.item(), [t.grad.item() for t in tensors]
+    return (
+        out.data,
+        [v.grad for v in values],
+        expected.item(),
+        [t.grad.item() for t in tensors],
+    )
 
 
 def _assert_matches_torch(f: Callable[..., object], xs: list[float]) -> None:
@@ -57,12 +64,18 @@ EXPRESSIONS: dict[str, tuple[Callable[..., object], list[float]]] = {
     "exp and log": (lambda a, b: (a * b).exp() + (a + b).log() * a, [0.6, 1.9]),
     "tanh": (lambda a, b: (a * b - 0.3).tanh() * a, [0.9, -1.1]),
     "sigmoid": (lambda a, b: (a * 3.0 + b).sigmoid() * (b - a).sigmoid(), [0.4, -2.0]),
-    "relu, both sides": (lambda a, b: (a * b).relu() + (a - b).relu() * 2.0, [1.5, 2.0]),
+    "relu, both sides": (
+        lambda a, b: (a * b).relu() + (a - b).relu() * 2.0,
+        [1.5, 2.0],
+    ),
     "a neuron and its cross-entropy": (
         lambda w1, w2, b: -(((w1 * 0.5 + w2 * -1.2 + b).sigmoid()).log()),
         [0.3, -0.7, 0.1],
     ),
-    "log-sum-exp": (lambda a, b, c: (a.exp() + b.exp() + c.exp()).log() - b, [0.2, -1.0, 1.5]),
+    "log-sum-exp": (
+        lambda a, b, c: (a.exp() + b.exp() + c.exp()).log() - b,
+        [0.2, -1.0, 1.5],
+    ),
 }
 
 
@@ -72,12 +85,16 @@ def test_expressions_match_torch(name: str) -> None:
     _assert_matches_torch(f, xs)
 
 
-def _engine_gradient_and_central_differences(f: Callable[..., Value], xs: list[float]) -> tuple[list, np.ndarray]:
+def _engine_gradient_and_central_differences(
+    f: Callable[..., Value], xs: list[float]
+) -> tuple[list, np.ndarray]:
     """The gradient of ``f`` by backward(), and by central differences of its forward pass."""
     values = [Value(x) for x in xs]
     f(*values).backward()
     x = np.array(xs, dtype=np.float64)
-    return [v.grad for v in values], numerical_gradient(lambda: f(*map(Value, x)).data, x)
+    return [v.grad for v in values], numerical_gradient(
+        lambda: f(*map(Value, x)).data, x
+    )
 
 
 @pytest.mark.parametrize("name", list(EXPRESSIONS))
@@ -107,10 +124,17 @@ def test_shared_sub_expression_adds_the_gradients_of_both_paths() -> None:
 def test_random_inputs_match_torch(a: float, b: float, c: float) -> None:
     def f(a, b, c):
         h = (a * b + c).tanh()
-        return h * h.sigmoid() + (b.log() - a) ** 2 / (1.0 + b) + (c * h).exp() * 0.1 + (a - c).relu()
+        return (
+            h * h.sigmoid()
+            + (b.log() - a) ** 2 / (1.0 + b)
+            + (c * h).exp() * 0.1
+            + (a - c).relu()
+        )
 
     _assert_matches_torch(f, [a, b, c])
-    if abs(a - c) > 1e-4:  # away from the kink of relu(a - c), where central differences mislead
+    if (
+        abs(a - c) > 1e-4
+    ):  # away from the kink of relu(a - c), where central differences mislead
         grads, numeric = _engine_gradient_and_central_differences(f, [a, b, c])
         assert relative_error(grads, numeric) < 1e-6
 
@@ -180,7 +204,10 @@ def test_topological_order_puts_parents_first() -> None:
 
 def _torch_mlp_loss(weights, biases, X, Y, activation, output_activation):
     """The quadratic loss of the same network in torch, and the parameter tensors."""
-    params = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in [*weights, *biases]]
+    params = [
+        torch.tensor(p, dtype=torch.float64, requires_grad=True)
+        for p in [*weights, *biases]
+    ]
     ws, bs = params[: len(weights)], params[len(weights) :]
     a = torch.from_numpy(X)
     for l, (w, b) in enumerate(zip(ws, bs)):
@@ -194,10 +221,18 @@ def _torch_mlp_loss(weights, biases, X, Y, activation, output_activation):
 
 @pytest.mark.parametrize(
     ("sizes", "activation", "output_activation"),
-    [((3, 4, 2), "tanh", "identity"), ((2, 5, 3, 1), "sigmoid", "sigmoid"), ((4, 6, 2), "relu", "tanh")],
+    [
+        ((3, 4, 2), "tanh", "identity"),
+        ((2, 5, 3, 1), "sigmoid", "sigmoid"),
+        ((4, 6, 2), "relu", "tanh"),
+    ],
 )
-def test_mlp_of_values_matches_torch_and_the_network(sizes, activation, output_activation) -> None:
-    net = Network(sizes, activation, output_activation=output_activation, loss="quadratic", seed=3)
+def test_mlp_of_values_matches_torch_and_the_network(
+    sizes, activation, output_activation
+) -> None:
+    net = Network(
+        sizes, activation, output_activation=output_activation, loss="quadratic", seed=3
+    )
     rng = np.random.default_rng(4)
     X = rng.standard_normal((5, sizes[0]))
     Y = rng.standard_normal((5, sizes[-1]))
@@ -208,7 +243,9 @@ def test_mlp_of_values_matches_torch_and_the_network(sizes, activation, output_a
     loss = sum(squared, Value(0.0)) * (0.5 / len(X))
     loss.backward()
 
-    expected_loss, expected_w, expected_b = _torch_mlp_loss(net.weights, net.biases, X, Y, activation, output_activation)
+    expected_loss, expected_w, expected_b = _torch_mlp_loss(
+        net.weights, net.biases, X, Y, activation, output_activation
+    )
     assert abs(loss.data - expected_loss) < TOL
     assert abs(loss.data - net.loss(X, Y)) < 1e-12
     nabla_w, nabla_b = net.backprop(X, Y)
@@ -225,7 +262,14 @@ def test_mlp_of_values_matches_torch_and_the_network(sizes, activation, output_a
 
     def loss_of_w0() -> float:
         other = MLP([w0, *net.weights[1:]], net.biases, activation, output_activation)
-        return sum(((a - t) ** 2 for x, y in zip(X, Y) for a, t in zip(other(x), y)), Value(0.0)).data * 0.5 / len(X)
+        return (
+            sum(
+                ((a - t) ** 2 for x, y in zip(X, Y) for a, t in zip(other(x), y)),
+                Value(0.0),
+            ).data
+            * 0.5
+            / len(X)
+        )
 
     grads_w0 = [[v.grad for v in row] for row in mlp.weights[0]]
     assert relative_error(grads_w0, numerical_gradient(loss_of_w0, w0)) < 1e-7
@@ -235,17 +279,24 @@ def test_mlp_outputs_equal_the_network_forward_pass() -> None:
     net = Network([3, 4, 2], "tanh", output_activation="sigmoid", seed=0)
     x = np.array([0.5, -1.0, 2.0])
     mlp = MLP(net.weights, net.biases, "tanh", "sigmoid")
-    np.testing.assert_allclose([v.data for v in mlp(x)], net.forward(x[None])[0], rtol=1e-14)
+    np.testing.assert_allclose(
+        [v.data for v in mlp(x)], net.forward(x[None])[0], rtol=1e-14
+    )
 
 
 def test_mlp_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="activation must be one of 'tanh', 'sigmoid', 'relu', 'identity', got 'softmax'"):
+    with pytest.raises(
+        ValueError,
+        match="activation must be one of 'tanh', 'sigmoid', 'relu', 'identity', got 'softmax'",
+    ):
         MLP([np.ones((2, 1))], [np.zeros(1)], "softmax")
     with pytest.raises(ValueError, match="output_activation must be one of"):
         MLP([np.ones((2, 1))], [np.zeros(1)], "tanh", "softmax")
     with pytest.raises(ValueError, match="one entry per layer"):
         MLP([np.ones((2, 1))], [])
-    with pytest.raises(ValueError, match=r"layer 1: expected weights of shape \(3, n_out\)"):
+    with pytest.raises(
+        ValueError, match=r"layer 1: expected weights of shape \(3, n_out\)"
+    ):
         MLP([np.ones((2, 3)), np.ones((2, 1))], [np.zeros(3), np.zeros(1)])
     with pytest.raises(ValueError, match="x must hold 2 inputs, got 3"):
         MLP([np.ones((2, 1))], [np.zeros(1)])([1.0, 2.0, 3.0])
@@ -265,12 +316,16 @@ def test_value_needs_a_real_number() -> None:
         Value(float("inf"))
     with pytest.raises(ValueError, match="data must be a finite number, got -inf"):
         Value(np.float64(-np.inf))
-    assert Value(np.float32(1.5)).data == 1.5 and isinstance(Value(np.int64(2)).data, float)
+    assert Value(np.float32(1.5)).data == 1.5 and isinstance(
+        Value(np.int64(2)).data, float
+    )
 
 
 def test_an_operation_that_overflows_raises() -> None:
     big = Value(1e308)
-    with pytest.raises(OverflowError, match=r"the result of \* is too large for a float, got inf"):
+    with pytest.raises(
+        OverflowError, match=r"the result of \* is too large for a float, got inf"
+    ):
         big * 10
     with pytest.raises(OverflowError, match=r"the result of \+ is too large"):
         big + big
@@ -278,7 +333,9 @@ def test_an_operation_that_overflows_raises() -> None:
 
 @pytest.mark.parametrize("label", [None, 3, b"x"])
 def test_a_label_must_be_a_string(label) -> None:
-    with pytest.raises(TypeError, match=f"label must be a string, got {type(label).__name__}"):
+    with pytest.raises(
+        TypeError, match=f"label must be a string, got {type(label).__name__}"
+    ):
         Value(1.0, label)
     assert Value(1.0, "x").label == "x" and Value(1.0).label == ""
 
@@ -287,7 +344,9 @@ def test_a_label_must_be_a_string(label) -> None:
 @pytest.mark.parametrize("bad", [None, 3, "ab"])
 def test_mlp_needs_one_array_per_layer(argument: str, bad) -> None:
     kwargs = {"weights": [np.ones((2, 1))], "biases": [np.zeros(1)], argument: bad}
-    with pytest.raises(TypeError, match=f"{argument} must be a sequence with one array per layer, got"):
+    with pytest.raises(
+        TypeError, match=f"{argument} must be a sequence with one array per layer, got"
+    ):
         MLP(**kwargs)
 
 
@@ -301,7 +360,9 @@ def test_operators_with_other_types_raise() -> None:
 
 
 def test_exponent_must_be_a_number() -> None:
-    with pytest.raises(TypeError, match=r"the exponent of \*\* must be a number, not a Value"):
+    with pytest.raises(
+        TypeError, match=r"the exponent of \*\* must be a number, not a Value"
+    ):
         Value(2.0) ** Value(3.0)  # type: ignore[operator]
 
 
@@ -310,11 +371,27 @@ def test_exponent_must_be_a_number() -> None:
     [
         (lambda: Value(0.0).log(), ValueError, "log needs a positive number, got 0"),
         (lambda: Value(-2.0).log(), ValueError, "log needs a positive number, got -2"),
-        (lambda: Value(-8.0) ** (1 / 3), ValueError, "cannot be raised to the non-integer power"),
-        (lambda: Value(0.0) ** -1, ZeroDivisionError, "0 cannot be raised to the negative power -1"),
-        (lambda: Value(1.0) / Value(0.0), ZeroDivisionError, "division by a Value equal to 0"),
+        (
+            lambda: Value(-8.0) ** (1 / 3),
+            ValueError,
+            "cannot be raised to the non-integer power",
+        ),
+        (
+            lambda: Value(0.0) ** -1,
+            ZeroDivisionError,
+            "0 cannot be raised to the negative power -1",
+        ),
+        (
+            lambda: Value(1.0) / Value(0.0),
+            ZeroDivisionError,
+            "division by a Value equal to 0",
+        ),
         (lambda: 1.0 / Value(0.0), ZeroDivisionError, "division by a Value equal to 0"),
-        (lambda: Value(1000.0).exp(), OverflowError, "exp.1000. is too large for a float"),
+        (
+            lambda: Value(1000.0).exp(),
+            OverflowError,
+            "exp.1000. is too large for a float",
+        ),
     ],
 )
 def test_undefined_operations_raise_clear_errors(make, error, match: str) -> None:

@@ -63,15 +63,22 @@ def public_callables() -> set[str]:
                 continue
             names.add(f"{module_name}.{name}")
             if inspect.isclass(obj):
-                names |= {f"{module_name}.{name}.{attr}" for attr, member in vars(obj).items()
-                          if not attr.startswith("_") and (callable(member) or isinstance(member, classmethod))}
+                names |= {
+                    f"{module_name}.{name}.{attr}"
+                    for attr, member in vars(obj).items()
+                    if not attr.startswith("_")
+                    and (callable(member) or isinstance(member, classmethod))
+                }
     return names
 
 
 def test_every_public_callable_is_probed() -> None:
     probed = {entry.name for entry in api_probe.CALLS}
-    missing = {name for name in public_callables() - probed - set(NOT_PROBED)
-               if name.rsplit(".", 1)[0] not in NOT_PROBED}  # methods of the records above
+    missing = {
+        name
+        for name in public_callables() - probed - set(NOT_PROBED)
+        if name.rsplit(".", 1)[0] not in NOT_PROBED
+    }  # methods of the records above
     assert not missing, f"add a valid call to tests/api_probe.py for: {sorted(missing)}"
     assert not probed - public_callables(), "the probe lists names that are not public"
 
@@ -82,7 +89,9 @@ def test_every_documented_nan_is_in_the_docstring() -> None:
             fn, _ = entry.make()
             module = inspect.getmodule(fn)
             text = (fn.__doc__ or "") + (module.__doc__ if module else "")
-            assert "NaN" in text, f"{entry.name} passes NaN through but its documentation does not say so"
+            assert "NaN" in text, (
+                f"{entry.name} passes NaN through but its documentation does not say so"
+            )
 
 
 def _generated(kind: str) -> st.SearchStrategy:
@@ -95,7 +104,8 @@ def _generated(kind: str) -> st.SearchStrategy:
         "probability": st.floats().filter(lambda v: not 0.0 <= v <= 1.0),
         "coefficient": st.floats().filter(lambda v: not 0.0 <= v < 1.0),
         "size": st.integers(max_value=0),
-        "count": st.integers(max_value=-1) | st.integers(min_value=MAX_COUNT + 1, max_value=2**62),
+        "count": st.integers(max_value=-1)
+        | st.integers(min_value=MAX_COUNT + 1, max_value=2**62),
         "index": st.integers(max_value=-1),
         "seed": st.integers(max_value=-1),
         "choice": st.text(max_size=8).map(lambda t: "~" + t),  # no name starts with "~"
@@ -104,7 +114,9 @@ def _generated(kind: str) -> st.SearchStrategy:
     }.get(kind.rstrip("?"))
     if made_up is None:
         return st.nothing()
-    return made_up.map(lambda value: (f"generated {value!r}", lambda _valid, value=value: value))
+    return made_up.map(
+        lambda value: (f"generated {value!r}", lambda _valid, value=value: value)
+    )
 
 
 def bad_value(kind: str) -> st.SearchStrategy:
@@ -120,11 +132,20 @@ def _warm() -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry.name for entry in ENTRIES])
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
-def test_bad_arguments_are_refused_clearly(entry: api_probe.Call, data: st.DataObject,
-                                           monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def test_bad_arguments_are_refused_clearly(
+    entry: api_probe.Call,
+    data: st.DataObject,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: object,
+) -> None:
     monkeypatch.chdir(tmp_path)  # a bad path such as "abc" is written here
     if entry.name not in _REFERENCES:
         _REFERENCES[entry.name] = api_probe.reference(entry)
@@ -132,7 +153,8 @@ def test_bad_arguments_are_refused_clearly(entry: api_probe.Call, data: st.DataO
     label, bad = data.draw(bad_value(entry.kinds[argument]), label="bad value")
     outcome = api_probe.classify(entry, argument, label, bad, _REFERENCES[entry.name])
     assert outcome.category in api_probe.OK, (
-        f"{entry.name}({argument}={label}): {outcome.category} {outcome.detail}")
+        f"{entry.name}({argument}={label}): {outcome.category} {outcome.detail}"
+    )
 
 
 def test_the_probe_sorts_outcomes() -> None:
@@ -145,14 +167,18 @@ def test_the_probe_sorts_outcomes() -> None:
         if x == 0:
             raise ZeroDivisionError
         if x == 7:
-            raise ValueError("bad value")  # right type of error, but it does not say which argument
+            raise ValueError(
+                "bad value"
+            )  # right type of error, but it does not say which argument
         if x == 8:
             warnings.warn("too large", DivergenceWarning)
         return 1.0 if x < -5 else x  # below -5 the value is silently ignored
 
     entry = api_probe.Call("f", lambda: (f, {"x": 1.0}), {"x": "real"})
     valid = api_probe.reference(entry)
-    sort = lambda value: api_probe.classify(entry, "x", repr(value), lambda _v: value, valid).category  # noqa: E731
+    sort = lambda value: (
+        api_probe.classify(entry, "x", repr(value), lambda _v: value, valid).category
+    )  # noqa: E731
     assert sort("a") == "clear"
     assert sort(0) == "obscure"
     assert sort(7) == "obscure"
@@ -161,5 +187,10 @@ def test_the_probe_sorts_outcomes() -> None:
     assert sort(2.0) == "wrong"
     assert sort(math.nan) == "nan"
     documented_nan = api_probe.Call("f", entry.make, {"x": "real"}, nan_ok=("x",))
-    assert api_probe.classify(documented_nan, "x", "NaN", lambda _v: math.nan, valid).category == "documented"
+    assert (
+        api_probe.classify(
+            documented_nan, "x", "NaN", lambda _v: math.nan, valid
+        ).category
+        == "documented"
+    )
     assert np.isclose(valid, [1.0]).all()

@@ -9,7 +9,9 @@ import pytest
 
 from conftest import ROOT
 
-spec = importlib.util.spec_from_file_location("book_cache", ROOT / "tools" / "book_cache.py")
+spec = importlib.util.spec_from_file_location(
+    "book_cache", ROOT / "tools" / "book_cache.py"
+)
 book_cache = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(book_cache)
 
@@ -43,12 +45,22 @@ def _hash(tree) -> str:
 
 
 def _check(tree, data=None) -> bool:
-    return book_cache.check([tree["package"], tree["requirements"]], tree["stamp"], tree["stale"], tree["root"],
-                            data or tree["data"])
+    return book_cache.check(
+        [tree["package"], tree["requirements"]],
+        tree["stamp"],
+        tree["stale"],
+        tree["root"],
+        data or tree["data"],
+    )
 
 
 def _stamp(tree, data=None) -> None:
-    book_cache.write_stamp([tree["package"], tree["requirements"]], tree["stamp"], tree["root"], data or tree["data"])
+    book_cache.write_stamp(
+        [tree["package"], tree["requirements"]],
+        tree["stamp"],
+        tree["root"],
+        data or tree["data"],
+    )
 
 
 def test_hash_is_stable_and_ignores_bytecode(tree) -> None:
@@ -81,7 +93,9 @@ def test_hash_does_not_depend_on_the_checkout_location(tree, tmp_path_factory) -
 
     other = tmp_path_factory.mktemp("elsewhere") / "repo"
     shutil.copytree(tree["root"], other)
-    moved = book_cache.inputs_hash([other / "src" / "pkg", other / "requirements.txt"], other)
+    moved = book_cache.inputs_hash(
+        [other / "src" / "pkg", other / "requirements.txt"], other
+    )
     assert moved == _hash(tree)
 
 
@@ -113,7 +127,12 @@ def test_the_real_inputs_include_the_package() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"root": "/data/standin"}, {"mnist_raw": "1" * 64}, {"mnist_raw": None}, {"full_data": True}],
+    [
+        {"root": "/data/standin"},
+        {"mnist_raw": "1" * 64},
+        {"mnist_raw": None},
+        {"full_data": True},
+    ],
     ids=["root", "files", "no-files", "full-data"],
 )
 def test_check_deletes_the_cache_when_the_data_change(tree, change) -> None:
@@ -124,7 +143,9 @@ def test_check_deletes_the_cache_when_the_data_change(tree, change) -> None:
     assert not tree["stamp"].exists()
 
 
-def test_data_identity_names_the_root_its_files_and_the_budget(tiny_mnist, tmp_path_factory) -> None:
+def test_data_identity_names_the_root_its_files_and_the_budget(
+    tiny_mnist, tmp_path_factory
+) -> None:
     import shutil
 
     root = tiny_mnist[0]
@@ -136,13 +157,24 @@ def test_data_identity_names_the_root_its_files_and_the_budget(tiny_mnist, tmp_p
     other = tmp_path_factory.mktemp("other") / "data"
     shutil.copytree(root, other)
     moved = book_cache.data_identity(other, full_data=False)
-    assert moved["mnist_raw"] == identity["mnist_raw"] and moved["root"] != identity["root"]
+    assert (
+        moved["mnist_raw"] == identity["mnist_raw"]
+        and moved["root"] != identity["root"]
+    )
     # Other content in the same files.
     labels = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
     labels.write_bytes(labels.read_bytes()[:-1] + bytes([labels.read_bytes()[-1] ^ 1]))
-    assert book_cache.data_identity(root, full_data=False)["mnist_raw"] != identity["mnist_raw"]
+    assert (
+        book_cache.data_identity(root, full_data=False)["mnist_raw"]
+        != identity["mnist_raw"]
+    )
     # No data yet (the loader may download it).
-    assert book_cache.data_identity(tmp_path_factory.mktemp("empty"), full_data=False)["mnist_raw"] is None
+    assert (
+        book_cache.data_identity(tmp_path_factory.mktemp("empty"), full_data=False)[
+            "mnist_raw"
+        ]
+        is None
+    )
 
 
 def test_data_identity_reads_the_environment(tiny_mnist, monkeypatch) -> None:

@@ -16,7 +16,11 @@ from conftest import CONSOLE_ALLOW, HTML
 pytestmark = pytest.mark.browser
 
 
-PAGES = sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.html")) if HTML.is_dir() else []
+PAGES = (
+    sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.html"))
+    if HTML.is_dir()
+    else []
+)
 
 
 def load(browser, url: str):
@@ -42,12 +46,16 @@ def load(browser, url: str):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_stays_on_this_machine_and_logs_no_error(browser, server: str, name: str) -> None:
+def test_page_stays_on_this_machine_and_logs_no_error(
+    browser, server: str, name: str
+) -> None:
     page, outside, errors = load(browser, f"{server}/{name}")
     try:
         assert page.title(), f"{name} has no title"
         assert not outside, f"{name} requested {outside}"
-        unexpected = [e for e in errors if not any(allowed in e for allowed in CONSOLE_ALLOW)]
+        unexpected = [
+            e for e in errors if not any(allowed in e for allowed in CONSOLE_ALLOW)
+        ]
         assert not unexpected, f"{name} logged console errors: {unexpected}"
     finally:
         page.context.close()
@@ -58,13 +66,17 @@ def test_mathjax_typesets_the_formulas(browser, server: str, name: str) -> None:
     page, outside, _ = load(browser, f"{server}/{name}")
     try:
         # MathJax 3 resolves startup.promise once the first typeset is done.
-        page.wait_for_function("window.MathJax && window.MathJax.startup && window.MathJax.startup.promise")
+        page.wait_for_function(
+            "window.MathJax && window.MathJax.startup && window.MathJax.startup.promise"
+        )
         page.evaluate("() => window.MathJax.startup.promise")
         typeset = page.locator("mjx-container").count()
         assert typeset > 0, f"MathJax typeset nothing on {name}"
         # No formula was left as raw TeX, and none failed to parse.
         assert page.locator("mjx-merror").count() == 0
-        raw = page.evaluate("() => [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length")
+        raw = page.evaluate(
+            "() => [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length"
+        )
         assert raw == 0, f"{raw} formulas on {name} were not typeset"
         assert not outside
     finally:

@@ -52,9 +52,15 @@ def build_book(tmp_path: Path, cell: str) -> subprocess.CompletedProcess[str]:
     for shared in ("_vendor", "tools"):
         (tmp_path / shared).symlink_to(ROOT / shared)
     (book / "_static").symlink_to(ROOT / "book" / "_static")
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/page\n")
-    (book / "intro.md").write_text("# A throwaway book\n\nIt checks the build configuration.\n")
-    (book / "page.md").write_text(f"{NOTEBOOK_HEADER}\n# A page\n\n```{{code-cell}} ipython3\n{cell}\n```\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/page\n"
+    )
+    (book / "intro.md").write_text(
+        "# A throwaway book\n\nIt checks the build configuration.\n"
+    )
+    (book / "page.md").write_text(
+        f"{NOTEBOOK_HEADER}\n# A page\n\n```{{code-cell}} ipython3\n{cell}\n```\n"
+    )
     return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(tmp_path), *makefile_build_flags()],
         cwd=tmp_path,
@@ -71,14 +77,18 @@ def test_makefile_builds_with_warnings_as_errors() -> None:
 
 
 def test_a_raising_cell_fails_the_build(tmp_path: Path) -> None:
-    result = build_book(tmp_path, 'raise RuntimeError("this cell is broken on purpose")')
+    result = build_book(
+        tmp_path, 'raise RuntimeError("this cell is broken on purpose")'
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
     assert "this cell is broken on purpose" in output
 
 
 def test_a_cell_tagged_raises_exception_builds(tmp_path: Path) -> None:
-    result = build_book(tmp_path, ':tags: [raises-exception]\n\nraise RuntimeError("shown on purpose")')
+    result = build_book(
+        tmp_path, ':tags: [raises-exception]\n\nraise RuntimeError("shown on purpose")'
+    )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     page = (tmp_path / "_build" / "html" / "book" / "page.html").read_text()
     assert "shown on purpose" in page

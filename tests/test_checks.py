@@ -16,17 +16,27 @@ from nnbook import _checks as C
 def test_as_generator_accepts_seeds_and_generators() -> None:
     rng = np.random.default_rng(3)
     assert C.as_generator(rng) is rng
-    assert C.as_generator(np.int64(5)).integers(1000) == np.random.default_rng(5).integers(1000)
+    assert C.as_generator(np.int64(5)).integers(1000) == np.random.default_rng(
+        5
+    ).integers(1000)
     with pytest.raises(ValueError, match="seed must be an integer >= 0, got -1"):
         C.as_generator(-1)
-    with pytest.raises(TypeError, match="seed must be an int or a numpy.random.Generator, got float"):
+    with pytest.raises(
+        TypeError, match="seed must be an int or a numpy.random.Generator, got float"
+    ):
         C.as_generator(1.0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="shuffle_seed must be an int or a numpy.random.Generator, got NoneType"):
+    with pytest.raises(
+        TypeError,
+        match="shuffle_seed must be an int or a numpy.random.Generator, got NoneType",
+    ):
         C.as_generator(None, "shuffle_seed")  # type: ignore[arg-type]
 
 
 def test_check_int_bounds_and_types() -> None:
-    assert C.check_int(np.int32(7), "k", minimum=0, maximum=7) == 7 and type(C.check_int(np.int32(7), "k")) is int
+    assert (
+        C.check_int(np.int32(7), "k", minimum=0, maximum=7) == 7
+        and type(C.check_int(np.int32(7), "k")) is int
+    )
     with pytest.raises(ValueError, match="k must be an integer >= 1, got 0"):
         C.check_int(0, "k", minimum=1)
     with pytest.raises(ValueError, match="k must be an integer <= 3, got 4"):
@@ -37,7 +47,10 @@ def test_check_int_bounds_and_types() -> None:
 
 
 def test_real_number_checks() -> None:
-    assert C.check_real(np.float32(0.5), "x") == 0.5 and C.check_real(np.array(2), "x") == 2.0
+    assert (
+        C.check_real(np.float32(0.5), "x") == 0.5
+        and C.check_real(np.array(2), "x") == 2.0
+    )
     assert math.isnan(C.check_real(float("nan"), "x"))  # a type check only
     with pytest.raises(TypeError, match="x must be a real number, got bool"):
         C.check_real(True, "x")
@@ -48,7 +61,9 @@ def test_real_number_checks() -> None:
         C.check_finite(float("inf"), "x")
     assert C.check_positive(1e-300, "eta") == 1e-300
     for bad in (0.0, -1.0, float("nan"), float("inf")):
-        with pytest.raises(ValueError, match="eta must be a positive finite number, got"):
+        with pytest.raises(
+            ValueError, match="eta must be a positive finite number, got"
+        ):
             C.check_positive(bad, "eta")
     assert C.check_nonnegative(0, "lmbda") == 0.0
     for bad in (-1e-12, float("nan"), float("inf")):
@@ -74,17 +89,28 @@ def test_choices_callables_lengths_sizes_and_dtypes() -> None:
     with pytest.raises(TypeError, match="f must be a function, got int"):
         C.check_callable(3, "f")
     C.check_same_length([1, 2], (3, 4), "x", "y")
-    with pytest.raises(ValueError, match="x and y must have the same length, got 2 and 3"):
+    with pytest.raises(
+        ValueError, match="x and y must have the same length, got 2 and 3"
+    ):
         C.check_same_length([1, 2], [1, 2, 3], "x", "y")
     assert C.check_sizes(np.array([3, 2]), minimum=2) == [3, 2]
-    with pytest.raises(ValueError, match=r"every layer size must be a positive integer, got sizes=\[3, 0\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"every layer size must be a positive integer, got sizes=\[3, 0\]",
+    ):
         C.check_sizes([3, 0])
-    with pytest.raises(TypeError, match="sizes must be a sequence of layer sizes such as"):
+    with pytest.raises(
+        TypeError, match="sizes must be a sequence of layer sizes such as"
+    ):
         C.check_sizes("32")
     assert C.check_float_dtype("float32") == np.float32
-    with pytest.raises(TypeError, match="dtype must be float32 or float64, got float16"):
+    with pytest.raises(
+        TypeError, match="dtype must be float32 or float64, got float16"
+    ):
         C.check_float_dtype(np.float16)
-    with pytest.raises(TypeError, match="dtype must be float32 or float64, got 'double precision'"):
+    with pytest.raises(
+        TypeError, match="dtype must be float32 or float64, got 'double precision'"
+    ):
         C.check_float_dtype("double precision")
 
 
@@ -99,25 +125,40 @@ def test_as_real_array_converts_checks_and_keeps_precision() -> None:
     assert np.isnan(C.as_real_array([np.nan], "z", finite=False)[0])
     with pytest.raises(ValueError, match="X must not contain NaN or infinite values"):
         C.as_real_array([1.0, np.inf], "X")
-    with pytest.raises(ValueError, match=r"X must have 2 dimension\(s\), got shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"X must have 2 dimension\(s\), got shape \(3,\)"
+    ):
         C.as_real_array([1, 2, 3], "X", ndim=2)
-    with pytest.raises(ValueError, match=r"X must have 1 or 2 dimension\(s\), got shape \(\)"):
+    with pytest.raises(
+        ValueError, match=r"X must have 1 or 2 dimension\(s\), got shape \(\)"
+    ):
         C.as_real_array(1.0, "X", ndim=(1, 2))
-    with pytest.raises(ValueError, match=r"X must hold at least one value, got shape \(0,\)"):
+    with pytest.raises(
+        ValueError, match=r"X must hold at least one value, got shape \(0,\)"
+    ):
         C.as_real_array([], "X", nonempty=True)
     with pytest.raises(TypeError, match="X must hold real numbers, got dtype <U1"):
         C.as_real_array(["a"], "X")
-    with pytest.raises(TypeError, match="X must hold real numbers, got dtype complex128"):
+    with pytest.raises(
+        TypeError, match="X must hold real numbers, got dtype complex128"
+    ):
         C.as_real_array([1j], "X")
-    assert C.to_numpy(tensor).dtype == np.float32 and C.to_numpy([1, 2]).dtype.kind == "i"
+    assert (
+        C.to_numpy(tensor).dtype == np.float32 and C.to_numpy([1, 2]).dtype.kind == "i"
+    )
 
 
 def test_check_path_accepts_str_and_pathlike(tmp_path) -> None:
     assert C.check_path("model.pt") == "model.pt"
     assert C.check_path(tmp_path, "folder") == tmp_path
-    with pytest.raises(TypeError, match=r"path must be a file path \(a str or a pathlib.Path\), got NoneType"):
+    with pytest.raises(
+        TypeError,
+        match=r"path must be a file path \(a str or a pathlib.Path\), got NoneType",
+    ):
         C.check_path(None)
     with pytest.raises(TypeError, match="out must be a file path .* got int"):
         C.check_path(3, "out")
-    with pytest.raises(ValueError, match="path must be a file path, got an empty string"):
+    with pytest.raises(
+        ValueError, match="path must be a file path, got an empty string"
+    ):
         C.check_path("")

@@ -23,7 +23,9 @@ def test_fit_at_d_equal_n_interpolates(data):
     fit = fit_spline(x, y, N)
     np.testing.assert_allclose(fit(x), y, atol=1e-9)
     np.testing.assert_allclose(
-        natural_spline_basis(x, N) @ fit_least_squares(natural_spline_basis(x, N), y), y, atol=1e-9
+        natural_spline_basis(x, N) @ fit_least_squares(natural_spline_basis(x, N), y),
+        y,
+        atol=1e-9,
     )
 
 
@@ -62,7 +64,9 @@ def test_straight_lines_are_fitted_exactly_up_to_n(data):
     y = 2.0 * x - 1.0
     new = np.linspace(-8, 8, 17)
     for df in (2, 5, 20):
-        np.testing.assert_allclose(fit_spline(x, y, df)(new), 2.0 * new - 1.0, atol=1e-8)
+        np.testing.assert_allclose(
+            fit_spline(x, y, df)(new), 2.0 * new - 1.0, atol=1e-8
+        )
     np.testing.assert_allclose(fit_spline(x, y, 36)(x), y, atol=1e-9)
 
 
@@ -97,7 +101,13 @@ def test_sample_sine_data_with_a_generator_and_many_sets():
 def test_double_descent_result_shapes_and_determinism():
     dfs = [2, 5, 20, 30]
     result = double_descent(dfs, n_train=N, n_test=50, n_repeats=7, seed=1)
-    for name in ("train_error", "test_error", "coef_norm", "roughness", "total_variation"):
+    for name in (
+        "train_error",
+        "test_error",
+        "coef_norm",
+        "roughness",
+        "total_variation",
+    ):
         assert getattr(result, name).shape == (7, 4)
     np.testing.assert_array_equal(result.dfs, dfs)
     again = double_descent(dfs, n_train=N, n_test=50, n_repeats=7, seed=1)
@@ -124,8 +134,12 @@ def test_double_descent_agrees_with_fitting_each_set_alone():
                 np.mean((fit(x_test[r]) - y_test[r]) ** 2), rel=1e-8
             )
             assert result.coef_norm[r, j] == pytest.approx(fit.coef_norm, rel=1e-8)
-            assert result.roughness[r, j] == pytest.approx(fit.roughness, rel=1e-6, abs=1e-9)
-            assert result.total_variation[r, j] == pytest.approx(fit.total_variation, rel=1e-8)
+            assert result.roughness[r, j] == pytest.approx(
+                fit.roughness, rel=1e-6, abs=1e-9
+            )
+            assert result.total_variation[r, j] == pytest.approx(
+                fit.total_variation, rel=1e-8
+            )
 
 
 def test_double_descent_shows_the_second_descent():
@@ -147,7 +161,9 @@ def test_df_below_two_is_refused(data, df):
     x, y = data
     with pytest.raises(ValueError, match=rf"df must be an integer >= 2, got {df}"):
         fit_spline(x, y, df)
-    with pytest.raises(ValueError, match=rf"dfs\[1\] must be an integer >= 2, got {df}"):
+    with pytest.raises(
+        ValueError, match=rf"dfs\[1\] must be an integer >= 2, got {df}"
+    ):
         double_descent([5, df], n_repeats=2)
 
 
@@ -161,7 +177,9 @@ def test_df_must_be_an_integer(data):
 
 def test_x_and_y_of_different_lengths_are_refused(data):
     x, y = data
-    with pytest.raises(ValueError, match="x and y must have the same length, got 20 and 19"):
+    with pytest.raises(
+        ValueError, match="x and y must have the same length, got 20 and 19"
+    ):
         fit_spline(x, y[:-1], 5)
 
 
@@ -169,15 +187,21 @@ def test_x_and_y_of_different_lengths_are_refused(data):
 def test_nan_is_refused(data, where):
     x, y = data[0].copy(), data[1].copy()
     (x if where == "x" else y)[3] = np.nan
-    with pytest.raises(ValueError, match=f"{where} must not contain NaN or infinite values"):
+    with pytest.raises(
+        ValueError, match=f"{where} must not contain NaN or infinite values"
+    ):
         fit_spline(x, y, 5)
 
 
 def test_bad_shapes_are_refused(data):
     x, y = data
-    with pytest.raises(ValueError, match=r"x must have 1 dimension\(s\), got shape \(4, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"x must have 1 dimension\(s\), got shape \(4, 5\)"
+    ):
         fit_spline(x.reshape(4, 5), y, 5)
-    with pytest.raises(ValueError, match=r"y must have 1 dimension\(s\), got shape \(4, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"y must have 1 dimension\(s\), got shape \(4, 5\)"
+    ):
         fit_spline(x, y.reshape(4, 5), 5)
 
 
@@ -186,13 +210,17 @@ def test_bad_seed_and_settings_are_refused():
         TypeError, match=r"seed must be an int or a numpy\.random\.Generator, got str"
     ):
         sample_sine_data(5, seed="zero")
-    with pytest.raises(ValueError, match=r"sigma must be a finite number >= 0, got -1\.0"):
+    with pytest.raises(
+        ValueError, match=r"sigma must be a finite number >= 0, got -1\.0"
+    ):
         sample_sine_data(5, sigma=-1)
     with pytest.raises(ValueError, match="n must be an integer >= 1, got 0"):
         sample_sine_data(0)
     with pytest.raises(ValueError, match="n_sets must be an integer >= 1, got 0"):
         sample_sine_data(5, n_sets=0)
-    with pytest.raises(ValueError, match=r"low must be less than high, got low=1\.0, high=1\.0"):
+    with pytest.raises(
+        ValueError, match=r"low must be less than high, got low=1\.0, high=1\.0"
+    ):
         sample_sine_data(5, low=1.0, high=1.0)
     with pytest.raises(ValueError, match=r"high must be a finite number, got inf"):
         sample_sine_data(5, high=np.inf)
@@ -201,16 +229,24 @@ def test_bad_seed_and_settings_are_refused():
     with pytest.raises(ValueError, match="n_train must be an integer >= 2, got 1"):
         double_descent([2, 3], n_train=1)
     # A huge count is refused before anything is drawn (it used to end in MemoryError).
-    with pytest.raises(ValueError, match="n_repeats must be an integer <= 10000000, got 1000000000000"):
+    with pytest.raises(
+        ValueError, match="n_repeats must be an integer <= 10000000, got 1000000000000"
+    ):
         double_descent([2, 3], n_repeats=10**12)
-    with pytest.raises(ValueError, match="n_sets must be an integer <= 10000000, got 1000000000000"):
+    with pytest.raises(
+        ValueError, match="n_sets must be an integer <= 10000000, got 1000000000000"
+    ):
         sample_sine_data(5, n_sets=10**12)
     with pytest.raises(ValueError, match="seed must be an integer >= 0, got -1"):
         double_descent([2, 3], seed=-1)
-    with pytest.raises(TypeError, match=r"seed must be an int or a numpy\.random\.Generator, got NoneType"):
+    with pytest.raises(
+        TypeError,
+        match=r"seed must be an int or a numpy\.random\.Generator, got NoneType",
+    ):
         sample_sine_data(5, seed=None)
     with pytest.raises(
-        ValueError, match=r"dfs must be a non-empty 1-D sequence of integers, got shape \(0,\)"
+        ValueError,
+        match=r"dfs must be a non-empty 1-D sequence of integers, got shape \(0,\)",
     ):
         double_descent([])
 

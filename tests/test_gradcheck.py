@@ -24,7 +24,9 @@ def test_numerical_gradient_of_a_known_function_restores_x() -> None:
 
 def test_numerical_gradient_of_a_float32_array_is_float64() -> None:
     x = np.array([1.0, 2.0], dtype=np.float32)
-    grad = numerical_gradient(lambda: float(x.astype(np.float64) @ [3.0, -1.0]), x, eps=1e-2)
+    grad = numerical_gradient(
+        lambda: float(x.astype(np.float64) @ [3.0, -1.0]), x, eps=1e-2
+    )
     assert grad.dtype == np.float64
     np.testing.assert_allclose(grad, [3.0, -1.0], rtol=1e-5)
 
@@ -32,10 +34,14 @@ def test_numerical_gradient_of_a_float32_array_is_float64() -> None:
 def test_relative_error_scales_by_the_largest_derivative() -> None:
     assert relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
     assert relative_error([1.0, 2.0], [1.0, 2.1]) == pytest.approx(0.1 / 2.1)
-    assert relative_error([1e-9, 10.0], [0.0, 10.0]) == pytest.approx(1e-10)  # a tiny derivative is no alarm
+    assert relative_error([1e-9, 10.0], [0.0, 10.0]) == pytest.approx(
+        1e-10
+    )  # a tiny derivative is no alarm
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert relative_error(np.zeros((0,)), np.zeros((0,))) == 0.0
-    assert relative_error([[1.0, 2.0]], np.array([[1.0, 2.0]])) == 0.0  # nested lists count as arrays
+    assert (
+        relative_error([[1.0, 2.0]], np.array([[1.0, 2.0]])) == 0.0
+    )  # nested lists count as arrays
 
 
 def test_gradient_check_of_a_network() -> None:
@@ -52,9 +58,21 @@ def test_gradient_check_of_a_network() -> None:
     [
         ([1.0, 2.0], TypeError, "x must be a float numpy array"),
         (np.array([1, 2]), TypeError, "x must be a float numpy array"),
-        (np.array([1.0, np.nan]), ValueError, "x must not contain NaN or infinite values"),
-        (np.array([np.inf, 1.0]), ValueError, "x must not contain NaN or infinite values"),
-        (np.zeros((0, 2)), ValueError, r"x must hold at least one value, got shape \(0, 2\)"),
+        (
+            np.array([1.0, np.nan]),
+            ValueError,
+            "x must not contain NaN or infinite values",
+        ),
+        (
+            np.array([np.inf, 1.0]),
+            ValueError,
+            "x must not contain NaN or infinite values",
+        ),
+        (
+            np.zeros((0, 2)),
+            ValueError,
+            r"x must hold at least one value, got shape \(0, 2\)",
+        ),
     ],
 )
 def test_numerical_gradient_checks_x(x, error, match) -> None:
@@ -83,10 +101,30 @@ def test_numerical_gradient_checks_f() -> None:
 @pytest.mark.parametrize(
     ("analytic", "numeric", "error", "match"),
     [
-        ([1.0, np.nan], [1.0, 2.0], ValueError, "analytic must not contain NaN or infinite values"),
-        ([1.0, 2.0], [np.inf, 2.0], ValueError, "numeric must not contain NaN or infinite values"),
-        ([1.0, 2.0], [1.0, 2.0, 3.0], ValueError, r"analytic and numeric must have the same shape, got \(2,\) and \(3,\)"),
-        (np.ones((2, 1)), np.ones(2), ValueError, r"must have the same shape, got \(2, 1\) and \(2,\)"),
+        (
+            [1.0, np.nan],
+            [1.0, 2.0],
+            ValueError,
+            "analytic must not contain NaN or infinite values",
+        ),
+        (
+            [1.0, 2.0],
+            [np.inf, 2.0],
+            ValueError,
+            "numeric must not contain NaN or infinite values",
+        ),
+        (
+            [1.0, 2.0],
+            [1.0, 2.0, 3.0],
+            ValueError,
+            r"analytic and numeric must have the same shape, got \(2,\) and \(3,\)",
+        ),
+        (
+            np.ones((2, 1)),
+            np.ones(2),
+            ValueError,
+            r"must have the same shape, got \(2, 1\) and \(2,\)",
+        ),
         (["a", "b"], [1.0, 2.0], TypeError, "analytic must hold real numbers"),
         ([1.0, 2.0], np.array([1j, 2.0]), TypeError, "numeric must hold real numbers"),
     ],
@@ -98,10 +136,17 @@ def test_relative_error_checks_its_arrays(analytic, numeric, error, match) -> No
 
 @pytest.mark.parametrize("network", [None, "net", 3, np.zeros(3)])
 def test_gradient_check_needs_a_network(network) -> None:
-    with pytest.raises(TypeError, match=f"network must be a nnbook.network.Network, got {type(network).__name__}"):
+    with pytest.raises(
+        TypeError,
+        match=f"network must be a nnbook.network.Network, got {type(network).__name__}",
+    ):
         gradient_check(network, np.zeros((1, 2)), np.array([0]))
 
 
 def test_gradient_check_checks_eps_before_any_work() -> None:
-    with pytest.raises(ValueError, match="eps must be a positive finite number, got -1"):
-        gradient_check(Network([2, 2], seed=0), np.zeros((1, 2)), np.array([0]), eps=-1.0)
+    with pytest.raises(
+        ValueError, match="eps must be a positive finite number, got -1"
+    ):
+        gradient_check(
+            Network([2, 2], seed=0), np.zeros((1, 2)), np.array([0]), eps=-1.0
+        )

@@ -32,7 +32,9 @@ def test_draw_graph_writes_data_and_grad_in_every_node() -> None:
     texts = [t.get_text() for t in ax.texts]
     nodes, _ = trace(loss)
     for node in nodes:
-        assert any(f"data {node.data:.3g}" in t and f"grad {node.grad:.3g}" in t for t in texts)
+        assert any(
+            f"data {node.data:.3g}" in t and f"grad {node.grad:.3g}" in t for t in texts
+        )
     for symbol in ("×", "+", "σ", "−"):
         assert symbol in texts
     assert any(t.startswith("w\n") for t in texts)
@@ -54,10 +56,22 @@ def test_trace_needs_a_value() -> None:
 @pytest.mark.parametrize(
     ("fmt", "error", "match"),
     [
-        (None, TypeError, "fmt must be a format spec such as '.3g' \\(a string\\), got NoneType"),
+        (
+            None,
+            TypeError,
+            "fmt must be a format spec such as '.3g' \\(a string\\), got NoneType",
+        ),
         (3, TypeError, "fmt must be a format spec .* got int"),
-        ("abc", ValueError, "fmt must be a format spec for numbers such as '.3g', got 'abc'"),
-        ("d", ValueError, "fmt must be a format spec for numbers"),  # integers only: the data are floats
+        (
+            "abc",
+            ValueError,
+            "fmt must be a format spec for numbers such as '.3g', got 'abc'",
+        ),
+        (
+            "d",
+            ValueError,
+            "fmt must be a format spec for numbers",
+        ),  # integers only: the data are floats
     ],
 )
 def test_draw_graph_checks_the_format(fmt, error, match) -> None:

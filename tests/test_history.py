@@ -33,13 +33,23 @@ def test_has_diverged(losses, diverged) -> None:
     ("losses", "error", "match"),
     [
         ([], ValueError, r"losses must hold at least one value, got shape \(0,\)"),
-        (np.ones((2, 1)), ValueError, r"losses must have 1 dimension\(s\), got shape \(2, 1\)"),
+        (
+            np.ones((2, 1)),
+            ValueError,
+            r"losses must have 1 dimension\(s\), got shape \(2, 1\)",
+        ),
         (None, TypeError, "losses must hold real numbers, got dtype object"),
         ("abc", TypeError, "losses must hold real numbers, got dtype <U3"),
-        (np.ones(2) + 1j, TypeError, "losses must hold real numbers, got dtype complex128"),
+        (
+            np.ones(2) + 1j,
+            TypeError,
+            "losses must hold real numbers, got dtype complex128",
+        ),
     ],
 )
-def test_has_diverged_refuses_what_is_not_a_list_of_losses(losses, error, match) -> None:
+def test_has_diverged_refuses_what_is_not_a_list_of_losses(
+    losses, error, match
+) -> None:
     with pytest.raises(error, match=match):
         has_diverged(losses)
 
@@ -47,5 +57,12 @@ def test_has_diverged_refuses_what_is_not_a_list_of_losses(losses, error, match)
 def test_history_is_a_plain_record() -> None:
     history = History([1.0, 0.5], [0.4, 0.6])
     assert history.epochs == 2
-    assert history.as_dict() == {"train_loss": [1.0, 0.5], "train_accuracy": [0.4, 0.6], "val_loss": [],
-                                 "val_accuracy": [], "best_epoch": None, "stopped_early": False, "diverged": False}
+    assert history.as_dict() == {
+        "train_loss": [1.0, 0.5],
+        "train_accuracy": [0.4, 0.6],
+        "val_loss": [],
+        "val_accuracy": [],
+        "best_epoch": None,
+        "stopped_early": False,
+        "diverged": False,
+    }

@@ -22,16 +22,22 @@ from nnbook.network import Network
 #: Each scheme as torch.nn.init draws it (on a weight of shape (fan_out, fan_in)).
 TORCH_INIT = {
     "standard": lambda w, g: nn.init.normal_(w, 0.0, 1.0, generator=g),
-    "scaled": lambda w, g: nn.init.kaiming_normal_(w, nonlinearity="linear", generator=g),  # LeCun
+    "scaled": lambda w, g: nn.init.kaiming_normal_(
+        w, nonlinearity="linear", generator=g
+    ),  # LeCun
     "xavier": lambda w, g: nn.init.xavier_normal_(w, gain=1.0, generator=g),
-    "he": lambda w, g: nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu", generator=g),
+    "he": lambda w, g: nn.init.kaiming_normal_(
+        w, mode="fan_in", nonlinearity="relu", generator=g
+    ),
 }
 
 #: Each scheme's standard deviation written with torch's gains.
 TORCH_STD = {
     "standard": lambda fi, fo: 1.0,
     "scaled": lambda fi, fo: nn.init.calculate_gain("linear") / math.sqrt(fi),
-    "xavier": lambda fi, fo: nn.init.calculate_gain("linear") * math.sqrt(2.0 / (fi + fo)),
+    "xavier": lambda fi, fo: (
+        nn.init.calculate_gain("linear") * math.sqrt(2.0 / (fi + fo))
+    ),
     "he": lambda fi, fo: nn.init.calculate_gain("relu") / math.sqrt(fi),
 }
 
@@ -55,26 +61,46 @@ def test_a_large_tensor_drawn_by_torch_has_the_standard_deviation_of_std(scheme)
 
 
 @pytest.mark.parametrize("scheme", init.SCHEMES)
-@pytest.mark.parametrize("shape", [(1000, 800), (10, 784), (3, 5), (16, 1, 5, 5), (32, 16, 3, 3)],
-                         ids=["linear-800-1000", "linear-784-10", "linear-5-3", "conv-1-16-5x5", "conv-16-32-3x3"])
+@pytest.mark.parametrize(
+    "shape",
+    [(1000, 800), (10, 784), (3, 5), (16, 1, 5, 5), (32, 16, 3, 3)],
+    ids=[
+        "linear-800-1000",
+        "linear-784-10",
+        "linear-5-3",
+        "conv-1-16-5x5",
+        "conv-16-32-3x3",
+    ],
+)
 def test_std_is_torchs_formula_with_torchs_fans(scheme, shape):
     """With torch's fan-in and fan-out (a convolution's include the kernel area), std is torch's formula."""
     fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
-    assert init.std(scheme, fan_in, fan_out) == pytest.approx(TORCH_STD[scheme](fan_in, fan_out), rel=0, abs=1e-15)
+    assert init.std(scheme, fan_in, fan_out) == pytest.approx(
+        TORCH_STD[scheme](fan_in, fan_out), rel=0, abs=1e-15
+    )
 
 
 def test_a_convolutions_fan_in_is_channels_times_kernel_area():
     """Conv2d(16, 32, 3): fan_in = 16 * 3 * 3 = 144, fan_out = 32 * 3 * 3 = 288."""
-    assert nn.init._calculate_fan_in_and_fan_out(nn.Conv2d(16, 32, 3).weight) == (144, 288)
+    assert nn.init._calculate_fan_in_and_fan_out(nn.Conv2d(16, 32, 3).weight) == (
+        144,
+        288,
+    )
     assert init.std("he", 144, 288) == pytest.approx(math.sqrt(2 / 144), rel=1e-15)
 
 
 @pytest.mark.parametrize("fan_in, fan_out", [(1, 1), (3, 7), (784, 30), (800, 1000)])
 def test_the_four_formulas(fan_in, fan_out):
     assert init.std("standard", fan_in, fan_out) == 1.0
-    assert init.std("scaled", fan_in, fan_out) == pytest.approx(1 / math.sqrt(fan_in), rel=1e-15)
-    assert init.std("xavier", fan_in, fan_out) == pytest.approx(math.sqrt(2 / (fan_in + fan_out)), rel=1e-15)
-    assert init.std("he", fan_in, fan_out) == pytest.approx(math.sqrt(2 / fan_in), rel=1e-15)
+    assert init.std("scaled", fan_in, fan_out) == pytest.approx(
+        1 / math.sqrt(fan_in), rel=1e-15
+    )
+    assert init.std("xavier", fan_in, fan_out) == pytest.approx(
+        math.sqrt(2 / (fan_in + fan_out)), rel=1e-15
+    )
+    assert init.std("he", fan_in, fan_out) == pytest.approx(
+        math.sqrt(2 / fan_in), rel=1e-15
+    )
 
 
 def test_pytorchs_default_linear_initialisation_is_uniform_in_plus_minus_one_over_sqrt_fan_in():
@@ -84,7 +110,9 @@ def test_pytorchs_default_linear_initialisation_is_uniform_in_plus_minus_one_ove
     bound = 1 / math.sqrt(800)
     w, b = layer.weight.detach().double(), layer.bias.detach().double()
     for values in (w, b):
-        assert values.abs().max().item() <= bound * (1 + 1e-7)  # float32 rounding of the bound
+        assert values.abs().max().item() <= bound * (
+            1 + 1e-7
+        )  # float32 rounding of the bound
         assert values.abs().max().item() > 0.99 * bound
     assert w.std().item() == pytest.approx(1 / math.sqrt(3 * 800), rel=0.02)
     # kaiming_uniform_(a=sqrt(5)) has bound gain * sqrt(3 / fan_in) with gain sqrt(2 / (1 + 5)): 1/sqrt(fan_in).
@@ -110,21 +138,31 @@ def test_mlp_pytorch_init_is_nn_linears_default(seed):
     torch.manual_seed(seed)
     reference = [nn.Linear(20, 16), nn.Linear(16, 12), nn.Linear(12, 5)]
     for ours, theirs in zip(linears(model), reference, strict=True):
-        assert torch.equal(ours.weight, theirs.weight) and torch.equal(ours.bias, theirs.bias)
+        assert torch.equal(ours.weight, theirs.weight) and torch.equal(
+            ours.bias, theirs.bias
+        )
 
 
 def test_small_cnn_pytorch_init_is_nn_conv2ds_default():
     """small_cnn(init="pytorch") is bit for bit nn.Conv2d's and nn.Linear's own initialisation."""
     model = models.small_cnn(channels=(1, 4, 8), seed=3, init="pytorch")
     torch.manual_seed(3)
-    reference = [nn.Conv2d(1, 4, 5, padding=2), nn.Conv2d(4, 8, 5, padding=2), nn.Linear(8 * 7 * 7, 10)]
+    reference = [
+        nn.Conv2d(1, 4, 5, padding=2),
+        nn.Conv2d(4, 8, 5, padding=2),
+        nn.Linear(8 * 7 * 7, 10),
+    ]
     for ours, theirs in zip(linears(model), reference, strict=True):
-        assert torch.equal(ours.weight, theirs.weight) and torch.equal(ours.bias, theirs.bias)
+        assert torch.equal(ours.weight, theirs.weight) and torch.equal(
+            ours.bias, theirs.bias
+        )
 
 
 def test_mlp_pytorch_init_draws_from_a_given_generator():
     """With a torch.Generator as seed: kaiming_uniform_(a=sqrt(5)) then the bias, layer by layer, from it."""
-    model = models.mlp([20, 16, 5], seed=torch.Generator().manual_seed(11), init="pytorch")
+    model = models.mlp(
+        [20, 16, 5], seed=torch.Generator().manual_seed(11), init="pytorch"
+    )
     g = torch.Generator().manual_seed(11)
     for layer in linears(model):
         w, b = torch.empty_like(layer.weight), torch.empty_like(layer.bias)
@@ -138,9 +176,13 @@ def test_mlp_pytorch_init_draws_from_a_given_generator():
 def test_mlp_layers_have_the_schemes_standard_deviation_and_zero_biases(scheme):
     """mlp(784-512-512-10, init=scheme): each layer's sample std within 3% of init.std; biases 0."""
     model = models.mlp(SIZES, seed=0, init=scheme)
-    for layer, (n_in, n_out) in zip(linears(model), zip(SIZES[:-1], SIZES[1:]), strict=True):
+    for layer, (n_in, n_out) in zip(
+        linears(model), zip(SIZES[:-1], SIZES[1:]), strict=True
+    ):
         assert layer.weight.shape == (n_out, n_in)
-        assert layer.weight.std().item() == pytest.approx(init.std(scheme, n_in, n_out), rel=0.03)
+        assert layer.weight.std().item() == pytest.approx(
+            init.std(scheme, n_in, n_out), rel=0.03
+        )
         assert not layer.bias.any()
 
 
@@ -150,13 +192,19 @@ def test_small_cnn_layers_have_the_schemes_standard_deviation_and_zero_biases(sc
     model = models.small_cnn(channels=(3, 64, 64), seed=0, init=scheme)
     for layer in linears(model):
         fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(layer.weight)
-        assert layer.weight.std().item() == pytest.approx(init.std(scheme, fan_in, fan_out), rel=0.03)
+        assert layer.weight.std().item() == pytest.approx(
+            init.std(scheme, fan_in, fan_out), rel=0.03
+        )
         assert not layer.bias.any()
     first = linears(model)[0]
-    assert init.std(scheme, 3 * 25, 64 * 25) == TORCH_STD[scheme](*nn.init._calculate_fan_in_and_fan_out(first.weight))
+    assert init.std(scheme, 3 * 25, 64 * 25) == TORCH_STD[scheme](
+        *nn.init._calculate_fan_in_and_fan_out(first.weight)
+    )
 
 
-def auto_reference(sizes: list[int], activation: str, seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def auto_reference(
+    sizes: list[int], activation: str, seed: int
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """What mlp built before init= existed: He uniform for ReLU hidden layers, else Glorot uniform; zero biases."""
     g = torch.Generator().manual_seed(seed)
     layers = []
@@ -166,7 +214,11 @@ def auto_reference(sizes: list[int], activation: str, seed: int) -> list[tuple[t
             nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=g)
         else:
             hidden = i < len(sizes) - 2
-            nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain(activation if hidden else "linear"), generator=g)
+            nn.init.xavier_uniform_(
+                w,
+                gain=nn.init.calculate_gain(activation if hidden else "linear"),
+                generator=g,
+            )
         layers.append((w, torch.zeros(n_out)))
     return layers
 
@@ -177,7 +229,9 @@ def test_mlp_auto_init_is_unchanged(activation):
     sizes = [20, 16, 12, 5]
     model = models.mlp(sizes, activation=activation, seed=3)
     same = models.mlp(sizes, activation=activation, seed=3, init="auto")
-    for ours, again, (w, b) in zip(linears(model), linears(same), auto_reference(sizes, activation, 3), strict=True):
+    for ours, again, (w, b) in zip(
+        linears(model), linears(same), auto_reference(sizes, activation, 3), strict=True
+    ):
         assert torch.equal(ours.weight, w) and torch.equal(ours.bias, b)
         assert torch.equal(again.weight, w)
 
@@ -216,7 +270,9 @@ def test_network_scaled_and_standard_are_unchanged(scheme, seed):
     sizes = [6, 4, 3]
     net = Network(sizes, init=scheme, seed=seed)
     rng = np.random.default_rng(seed)
-    for W, b, (n_in, n_out) in zip(net.weights, net.biases, zip(sizes[:-1], sizes[1:]), strict=True):
+    for W, b, (n_in, n_out) in zip(
+        net.weights, net.biases, zip(sizes[:-1], sizes[1:]), strict=True
+    ):
         sigma = 1 / np.sqrt(n_in) if scheme == "scaled" else 1.0
         np.testing.assert_array_equal(W, sigma * rng.standard_normal((n_in, n_out)))
         np.testing.assert_array_equal(b, rng.standard_normal(n_out))

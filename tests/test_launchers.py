@@ -25,7 +25,13 @@ import yaml
 from nbclient import NotebookClient
 
 from conftest import ROOT
-from make_notebooks import INSTALL_CELL, benchmark_results_url, chapters, repository_url, to_notebook
+from make_notebooks import (
+    INSTALL_CELL,
+    benchmark_results_url,
+    chapters,
+    repository_url,
+    to_notebook,
+)
 
 CHAPTERS = chapters()
 BIN = Path(sys.executable).parent
@@ -40,9 +46,14 @@ def chapter_id(path: Path) -> str:
 
 
 def test_every_notebook_chapter_is_generated(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "tools" / "make_notebooks.py"), str(tmp_path)], check=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_notebooks.py"), str(tmp_path)],
+        check=True,
+    )
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.ipynb"))
-    assert generated == sorted(c.relative_to(ROOT).with_suffix(".ipynb") for c in CHAPTERS)
+    assert generated == sorted(
+        c.relative_to(ROOT).with_suffix(".ipynb") for c in CHAPTERS
+    )
     assert len(generated) >= 2
 
 
@@ -54,10 +65,12 @@ def test_generated_notebook_starts_with_the_install_cell(chapter: Path) -> None:
     first = notebook.cells[0]
     assert first.cell_type == "code"
     results = benchmark_results_url()
-    assert first.source == INSTALL_CELL.format(repository=CONFIG["repository"]["url"], results=results)
-    assert results.startswith("https://raw.githubusercontent.com/") and results.endswith(
-        f"/{CONFIG['repository']['branch']}/benchmarks/results.json"
+    assert first.source == INSTALL_CELL.format(
+        repository=CONFIG["repository"]["url"], results=results
     )
+    assert results.startswith(
+        "https://raw.githubusercontent.com/"
+    ) and results.endswith(f"/{CONFIG['repository']['branch']}/benchmarks/results.json")
     assert f"git+{CONFIG['repository']['url']}" in first.source
     # The rest is the chapter itself, cell for cell.
     original = jupytext.read(chapter)
@@ -75,9 +88,20 @@ def test_generated_notebook_executes_from_a_clean_kernel(
     # NNBOOK_BENCHMARKS at it); offline, the kernel gets the same file from here.
     monkeypatch.setenv("NNBOOK_BENCHMARKS", str(ROOT / "benchmarks" / "results.json"))
     # Run where Colab would: a fresh folder, not the repository.
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
     client.execute()
-    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert not errors
 
 
@@ -91,11 +115,11 @@ def test_launch_buttons_point_at_runnable_targets(chapter: Path, html: Path) -> 
     text = page.read_text(encoding="utf-8")
     repository = urlsplit(CONFIG["repository"]["url"]).path.strip("/")
     source = chapter.relative_to(ROOT).as_posix()
-    binder = f'{CONFIG["launch_buttons"]["binderhub_url"]}/v2/gh/{repository}/{CONFIG["repository"]["branch"]}?urlpath=lab/tree/{source}'
+    binder = f"{CONFIG['launch_buttons']['binderhub_url']}/v2/gh/{repository}/{CONFIG['repository']['branch']}?urlpath=lab/tree/{source}"
     assert binder in text, f"no Binder button for {source}"
     branch = CONFIG["sphinx"]["config"]["nnbook_notebooks_branch"]
     notebook = chapter.relative_to(ROOT).with_suffix(".ipynb").as_posix()
-    colab = f'{CONFIG["launch_buttons"]["colab_url"]}/github/{repository}/blob/{branch}/{notebook}'
+    colab = f"{CONFIG['launch_buttons']['colab_url']}/github/{repository}/blob/{branch}/{notebook}"
     assert colab in text, f"no Colab button for {notebook} on the {branch} branch"
     # The download buttons offer the source and the executed notebook.
     for suffix in (".md", ".ipynb"):
@@ -116,19 +140,41 @@ def _free_port() -> int:
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory):
     """JupyterLab on 127.0.0.1, configured by binder/postBuild as on Binder."""
     config = tmp_path_factory.mktemp("jupyter-config")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    subprocess.run(["bash", str(ROOT / "binder" / "postBuild")], cwd=ROOT, env=env, check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(config),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
+    subprocess.run(
+        ["bash", str(ROOT / "binder" / "postBuild")],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     # JupyterLab may save what it opens (jupytext rewrites the header): serve
     # a copy of the chapters, laid out as in the repository.
     root = tmp_path_factory.mktemp("binder-root")
     shutil.copytree(ROOT / "book", root / "book")
     port = _free_port()
     server = subprocess.Popen(
-        [str(ROOT / "binder" / "start"), str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--IdentityProvider.token=", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(ROOT / "binder" / "start"),
+            str(BIN / "jupyter"),
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--IdentityProvider.token=",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -147,26 +193,45 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.browser
-def test_binder_opens_a_chapter_as_a_running_notebook(jupyterlab: str, browser, mnist_root: Path) -> None:
+def test_binder_opens_a_chapter_as_a_running_notebook(
+    jupyterlab: str, browser, mnist_root: Path
+) -> None:
     chapter = "book/mnist_data.md"  # its first code cell loads the data
     # The path the Binder button opens, after Binder's own prefix.
     query = parse_qs(urlsplit(f"https://binder/?urlpath=lab/tree/{chapter}").query)
     page = browser.new_page()
     try:
         page.goto(f"{jupyterlab}/{query['urlpath'][0]}", wait_until="domcontentloaded")
-        page.wait_for_selector("#jp-main-dock-panel .jp-Notebook .jp-Cell", timeout=60_000)
-        assert page.locator("#jp-main-dock-panel .jp-FileEditor").count() == 0, "opened as a text file"
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        page.wait_for_selector(
+            "#jp-main-dock-panel .jp-Notebook .jp-Cell", timeout=60_000
+        )
+        assert page.locator("#jp-main-dock-panel .jp-FileEditor").count() == 0, (
+            "opened as a text file"
+        )
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
+        )
         # The session settles just after the kernel first reports idle; a key
         # pressed before that can land before the kernel is attached.
         page.wait_for_timeout(2_000)
-        assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
+        assert page.locator(".jp-Dialog").count() == 0, page.locator(
+            ".jp-Dialog"
+        ).inner_text()
         first_code = page.locator("#jp-main-dock-panel .jp-CodeCell").first
         first_code.locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
-        first_code.locator(".jp-InputArea-prompt").filter(has_text="[1]").wait_for(timeout=120_000)
-        assert first_code.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-        errors = first_code.locator(".jp-OutputArea-output").filter(has_text="Traceback")
+        first_code.locator(".jp-InputArea-prompt").filter(has_text="[1]").wait_for(
+            timeout=120_000
+        )
+        assert (
+            first_code.locator(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+            ).count()
+            == 0
+        )
+        errors = first_code.locator(".jp-OutputArea-output").filter(
+            has_text="Traceback"
+        )
         assert errors.count() == 0, errors.first.inner_text()
     finally:
         page.close()

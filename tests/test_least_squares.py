@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from nnbook import least_squares
-from nnbook.least_squares import fit_least_squares, fit_min_norm, gradient_descent_least_squares
+from nnbook.least_squares import (
+    fit_least_squares,
+    fit_min_norm,
+    gradient_descent_least_squares,
+)
 from nnbook.optim import DivergenceWarning
 from nnbook.splines import natural_spline_basis
 
@@ -33,7 +37,9 @@ def test_least_squares_matches_numpy_lstsq(n, p):
     X = rng.normal(size=(n, p))
     y = rng.normal(size=n)
     expected = np.linalg.lstsq(X, y, rcond=None)[0]
-    np.testing.assert_allclose(fit_least_squares(X, y), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        fit_least_squares(X, y), expected, rtol=1e-10, atol=1e-12
+    )
     np.testing.assert_allclose(fit_min_norm(X, y), expected, rtol=1e-10, atol=1e-12)
 
 
@@ -73,7 +79,9 @@ def test_min_norm_cuts_off_small_singular_values_at_rcond():
     y = np.array([2.0, 3.0])
     np.testing.assert_allclose(fit_min_norm(X, y), [2.0, 3000.0])
     np.testing.assert_allclose(fit_min_norm(X, y, rcond=1e-2), [2.0, 0.0])
-    np.testing.assert_allclose(fit_min_norm(X, y, rcond=1e-2), np.linalg.pinv(X, rcond=1e-2) @ y)
+    np.testing.assert_allclose(
+        fit_min_norm(X, y, rcond=1e-2), np.linalg.pinv(X, rcond=1e-2) @ y
+    )
 
 
 def test_min_norm_is_smallest_among_exact_fits(data):
@@ -104,7 +112,9 @@ def test_min_norm_on_a_stack_matches_pinv_per_matrix():
 def test_min_norm_handles_rank_deficient_matrices():
     rng = np.random.default_rng(2)
     A = rng.normal(size=(6, 2))
-    X = np.column_stack([A, A @ [1.0, -2.0]])  # third column = combination of the first two
+    X = np.column_stack(
+        [A, A @ [1.0, -2.0]]
+    )  # third column = combination of the first two
     y = rng.normal(size=6)
     np.testing.assert_allclose(fit_min_norm(X, y), np.linalg.pinv(X) @ y, atol=1e-12)
     with pytest.raises(ValueError, match=r"X has rank 2 < 3 columns.*use fit_min_norm"):
@@ -113,7 +123,9 @@ def test_min_norm_handles_rank_deficient_matrices():
 
 def test_least_squares_refuses_more_columns_than_rows(data):
     x, y = data
-    with pytest.raises(ValueError, match=r"more columns \(36\) than rows \(20\).*use fit_min_norm"):
+    with pytest.raises(
+        ValueError, match=r"more columns \(36\) than rows \(20\).*use fit_min_norm"
+    ):
         fit_least_squares(natural_spline_basis(x, 36), y)
 
 
@@ -173,9 +185,13 @@ def test_gradient_descent_takes_the_steps_of_the_formula():
 def test_gradient_descent_checks_its_inputs():
     X = np.ones((3, 4))
     y = np.ones(3)
-    with pytest.raises(ValueError, match=r"w0 must have shape \(4,\) to match X, got shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"w0 must have shape \(4,\) to match X, got shape \(3,\)"
+    ):
         gradient_descent_least_squares(X, y, w0=np.zeros(3))
-    with pytest.raises(ValueError, match=r"eta must be a positive finite number, got -0\.1"):
+    with pytest.raises(
+        ValueError, match=r"eta must be a positive finite number, got -0\.1"
+    ):
         gradient_descent_least_squares(X, y, eta=-0.1)
     with pytest.raises(TypeError, match="eta must be a real number, got str"):
         gradient_descent_least_squares(X, y, eta="fast")
@@ -183,7 +199,9 @@ def test_gradient_descent_checks_its_inputs():
         gradient_descent_least_squares(X, y, steps=-1)
     with pytest.raises(TypeError, match="steps must be an integer, got float"):
         gradient_descent_least_squares(X, y, steps=10.0)
-    with pytest.raises(ValueError, match=r"X must have shape \(n, p\), got shape \(2, 3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"X must have shape \(n, p\), got shape \(2, 3, 4\)"
+    ):
         gradient_descent_least_squares(np.ones((2, 3, 4)), np.ones((2, 3)))
 
 
@@ -203,12 +221,18 @@ def test_bad_designs_are_refused(data):
         fit_min_norm(np.full((3, 2), np.nan), np.zeros(3))
     with pytest.raises(ValueError, match="y must not contain NaN or infinite values"):
         fit_least_squares(np.eye(3), [0.0, np.inf, 1.0])
-    with pytest.raises(TypeError, match="X must hold real numbers, got dtype complex128"):
+    with pytest.raises(
+        TypeError, match="X must hold real numbers, got dtype complex128"
+    ):
         fit_min_norm(np.eye(2) + 1j, np.zeros(2))
-    stack = r"X must have shape \(n, p\) \(or a stack \(\.\.\., n, p\)\), got shape \(3,\)"
+    stack = (
+        r"X must have shape \(n, p\) \(or a stack \(\.\.\., n, p\)\), got shape \(3,\)"
+    )
     with pytest.raises(ValueError, match=stack):
         fit_min_norm(np.ones(3), np.ones(3))
-    with pytest.raises(ValueError, match=r"X must have shape \(n, p\), got shape \(2, 3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"X must have shape \(n, p\), got shape \(2, 3, 4\)"
+    ):
         fit_least_squares(np.ones((2, 3, 4)), np.ones((2, 3)))
 
 
@@ -228,14 +252,18 @@ def test_min_norm_refuses_an_rcond_that_would_cut_everything(rcond, error, match
     with pytest.raises(error, match=match):
         fit_min_norm(X, y, rcond=rcond)
     np.testing.assert_allclose(fit_min_norm(X, y, rcond=0.0), [1.0, 1.0])
-    np.testing.assert_allclose(fit_min_norm(X, y, rcond=0.5), [1.0, 0.0])  # 1 < 0.5 * 3 is cut
+    np.testing.assert_allclose(
+        fit_min_norm(X, y, rcond=0.5), [1.0, 0.0]
+    )  # 1 < 0.5 * 3 is cut
 
 
 def test_gradient_descent_warns_when_eta_is_past_the_divergence_limit():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
     limit = 2 / np.linalg.norm(X, ord=2) ** 2
-    with pytest.warns(DivergenceWarning, match=r"eta = 10 is at or above 2 / s_max\^2 = 0\.186"):
+    with pytest.warns(
+        DivergenceWarning, match=r"eta = 10 is at or above 2 / s_max\^2 = 0\.186"
+    ):
         path = gradient_descent_least_squares(X, y, eta=10.0, steps=5)
     assert np.linalg.norm(path[-1]) > 1e6  # the run is made, and shows the blow-up
     with warnings.catch_warnings():
@@ -247,19 +275,31 @@ def test_gradient_descent_warns_when_eta_is_past_the_divergence_limit():
 
 def test_gradient_descent_step_counts_are_bounded():
     X, y = np.eye(2), np.ones(2)
-    with pytest.raises(ValueError, match="steps must be an integer <= 10000000, got 1000000000000"):
-        gradient_descent_least_squares(X, y, steps=10**12)  # refused before anything is allocated
+    with pytest.raises(
+        ValueError, match="steps must be an integer <= 10000000, got 1000000000000"
+    ):
+        gradient_descent_least_squares(
+            X, y, steps=10**12
+        )  # refused before anything is allocated
     assert gradient_descent_least_squares(X, y, steps=0).shape == (1, 2)
 
 
 def test_empty_and_zero_designs():
-    with pytest.raises(ValueError, match=r"X must hold at least one value, got shape \(0, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"X must hold at least one value, got shape \(0, 3\)"
+    ):
         gradient_descent_least_squares(np.zeros((0, 3)), np.zeros(0))
-    with pytest.raises(ValueError, match=r"X must hold at least one value, got shape \(2, 0\)"):
+    with pytest.raises(
+        ValueError, match=r"X must hold at least one value, got shape \(2, 0\)"
+    ):
         fit_min_norm(np.zeros((2, 0)), np.zeros(2))
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # X = 0: no step moves, and the default eta is still finite
-        np.testing.assert_array_equal(gradient_descent_least_squares(np.zeros((3, 2)), np.ones(3), steps=3), 0.0)
+        warnings.simplefilter(
+            "error"
+        )  # X = 0: no step moves, and the default eta is still finite
+        np.testing.assert_array_equal(
+            gradient_descent_least_squares(np.zeros((3, 2)), np.ones(3), steps=3), 0.0
+        )
 
 
 def test_the_public_api_is_listed():

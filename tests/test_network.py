@@ -71,10 +71,14 @@ def test_seed_may_be_a_generator() -> None:
     rng = np.random.default_rng(5)
     first, second = Network(SIZES, seed=rng), Network(SIZES, seed=rng)
     assert not np.array_equal(first.weights[0], second.weights[0])
-    np.testing.assert_array_equal(first.weights[0], Network(SIZES, seed=np.random.default_rng(5)).weights[0])
+    np.testing.assert_array_equal(
+        first.weights[0], Network(SIZES, seed=np.random.default_rng(5)).weights[0]
+    )
 
 
-@pytest.mark.parametrize(("init", "expected_std"), [("scaled", 1 / np.sqrt(400)), ("standard", 1.0)])
+@pytest.mark.parametrize(
+    ("init", "expected_std"), [("scaled", 1 / np.sqrt(400)), ("standard", 1.0)]
+)
 def test_initial_weight_scale(init: str, expected_std: float) -> None:
     net = Network([400, 300, 1], seed=0, init=init)
     assert abs(net.weights[0].std() / expected_std - 1) < 0.01
@@ -129,7 +133,10 @@ def test_forward_matches_torch_in_float64(activation: str) -> None:
     assert np.max(np.abs(net.forward(X) - expected)) < 1e-12
 
 
-@pytest.mark.parametrize(("hidden", "output"), [("relu", "identity"), ("tanh", "sigmoid"), ("gelu", "softplus")])
+@pytest.mark.parametrize(
+    ("hidden", "output"),
+    [("relu", "identity"), ("tanh", "sigmoid"), ("gelu", "softplus")],
+)
 def test_separate_output_activation_matches_torch(hidden: str, output: str) -> None:
     net = Network(SIZES, hidden, output_activation=output, seed=6, dtype=np.float32)
     X = _batch(seed=7).astype(np.float32)
@@ -157,7 +164,10 @@ def test_leaky_relu_with_its_own_slope() -> None:
         model[i] = nn.LeakyReLU(0.2)
     model[5] = nn.LeakyReLU(0.2)
     X = _batch()
-    assert np.max(np.abs(net.forward(X) - model(torch.from_numpy(X)).detach().numpy())) < 1e-12
+    assert (
+        np.max(np.abs(net.forward(X) - model(torch.from_numpy(X)).detach().numpy()))
+        < 1e-12
+    )
 
 
 # --- forward_layers -------------------------------------------------------------------------------
@@ -223,19 +233,34 @@ def test_from_parameters_dtype() -> None:
     [
         ([], [], ValueError, "one entry per layer \\(at least one\\)"),
         ([np.ones((2, 3))], [], ValueError, "1 weight matrices and 0 bias vectors"),
-        ([np.ones(3)], [np.zeros(3)], ValueError, r"weights\[0\] must have 2 dimension\(s\), got shape \(3,\)"),
+        (
+            [np.ones(3)],
+            [np.zeros(3)],
+            ValueError,
+            r"weights\[0\] must have 2 dimension\(s\), got shape \(3,\)",
+        ),
         (
             [np.ones((2, 4)), np.ones((3, 1))],
             [np.zeros(4), np.zeros(1)],
             ValueError,
             r"weights\[1\] must have 4 rows to follow weights\[0\] of shape \(2, 4\), got shape \(3, 1\)",
         ),
-        ([np.ones((2, 3))], [np.zeros(2)], ValueError, r"biases\[0\] must have shape \(3,\)"),
+        (
+            [np.ones((2, 3))],
+            [np.zeros(2)],
+            ValueError,
+            r"biases\[0\] must have shape \(3,\)",
+        ),
         ([np.ones((2, 3))], [np.zeros((1, 3))], ValueError, r"got shape \(1, 3\)"),
         ([np.full((2, 3), np.nan)], [np.zeros(3)], ValueError, "must not contain NaN"),
         (np.ones((2, 3)), [np.zeros(3)], TypeError, "weights must be a list"),
         ([np.ones((2, 3))], np.zeros(3), TypeError, "biases must be a list"),
-        ([np.array([["a"]])], [np.zeros(1)], TypeError, r"weights\[0\] must hold real numbers"),
+        (
+            [np.array([["a"]])],
+            [np.zeros(1)],
+            TypeError,
+            r"weights\[0\] must hold real numbers",
+        ),
     ],
 )
 def test_from_parameters_rejects_bad_parameters(weights, biases, error, match) -> None:
@@ -245,10 +270,17 @@ def test_from_parameters_rejects_bad_parameters(weights, biases, error, match) -
 
 def test_torch_weight_without_transpose_is_explained() -> None:
     layers = [nn.Linear(3, 5), nn.Linear(5, 2)]
-    with pytest.raises(ValueError, match=r"is weights\[0\] transposed\? .* pass weight\.T"):
-        Network.from_parameters([layer.weight for layer in layers], [layer.bias for layer in layers])
+    with pytest.raises(
+        ValueError, match=r"is weights\[0\] transposed\? .* pass weight\.T"
+    ):
+        Network.from_parameters(
+            [layer.weight for layer in layers], [layer.bias for layer in layers]
+        )
     with pytest.raises(ValueError, match=r"must have 5 rows .* pass weight\.T"):
-        Network.from_parameters([layer.weight.T for layer in layers[:1]] + [layers[1].weight], [layers[0].bias, torch.zeros(5)])
+        Network.from_parameters(
+            [layer.weight.T for layer in layers[:1]] + [layers[1].weight],
+            [layers[0].bias, torch.zeros(5)],
+        )
 
 
 # --- errors -----------------------------------------------------------------------------------------
@@ -257,8 +289,14 @@ def test_torch_weight_without_transpose_is_explained() -> None:
 @pytest.mark.parametrize(
     ("X", "match"),
     [
-        (np.zeros(4), r"X must have shape \(n, 4\): one example per row.*pass X.reshape\(1, -1\)"),
-        (np.zeros((5, 3)), r"X must have shape \(n, 4\): one example per row, 4 input\(s\) each, got shape \(5, 3\)"),
+        (
+            np.zeros(4),
+            r"X must have shape \(n, 4\): one example per row.*pass X.reshape\(1, -1\)",
+        ),
+        (
+            np.zeros((5, 3)),
+            r"X must have shape \(n, 4\): one example per row, 4 input\(s\) each, got shape \(5, 3\)",
+        ),
         (np.zeros((2, 2, 4)), r"got shape \(2, 2, 4\)"),
         (np.full((2, 4), np.inf), "X must not contain NaN or infinite values"),
     ],
@@ -291,11 +329,16 @@ def test_bad_sizes(sizes, error, match: str) -> None:
 
 
 def test_bad_options() -> None:
-    with pytest.raises(ValueError, match="init must be one of .standard., .scaled., .xavier., .he., got .lecun."):
+    with pytest.raises(
+        ValueError,
+        match="init must be one of .standard., .scaled., .xavier., .he., got .lecun.",
+    ):
         Network([2, 1], init="lecun")
     with pytest.raises(TypeError, match="dtype must be float32 or float64, got int64"):
         Network([2, 1], dtype=np.int64)
-    with pytest.raises(TypeError, match="seed must be an int or a numpy.random.Generator"):
+    with pytest.raises(
+        TypeError, match="seed must be an int or a numpy.random.Generator"
+    ):
         Network([2, 1], seed=0.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown activation 'sigmoyd'"):
         Network([2, 1], "sigmoyd")
@@ -343,7 +386,9 @@ BACKPROP_CASES = [
 ]
 
 
-def _torch_loss_and_gradients(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[float, list, list]:
+def _torch_loss_and_gradients(
+    net: Network, X: np.ndarray, Y: np.ndarray
+) -> tuple[float, list, list]:
     """The loss of the same weights written with torch, and torch.autograd's gradients.
 
     The losses are written from their definitions with torch's own functions,
@@ -365,7 +410,12 @@ def _torch_loss_and_gradients(net: Network, X: np.ndarray, Y: np.ndarray) -> tup
     if net.loss_name == "cross_entropy" and out == "softmax":
         loss = torch.nn.functional.cross_entropy(z, Y_t)
     elif net.loss_name == "cross_entropy":
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(z, Y_t, reduction="sum") / n
+        loss = (
+            torch.nn.functional.binary_cross_entropy_with_logits(
+                z, Y_t, reduction="sum"
+            )
+            / n
+        )
     else:
         a = torch.softmax(z, dim=1) if out == "softmax" else TORCH_MODULES[out]()(z)
         loss = 0.5 * ((a - Y_t) ** 2).sum() / n
@@ -373,7 +423,9 @@ def _torch_loss_and_gradients(net: Network, X: np.ndarray, Y: np.ndarray) -> tup
     return loss.item(), [w.grad.numpy() for w in ws], [b.grad.numpy() for b in bs]
 
 
-def _problem(net: Network, n: int = 32, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _problem(
+    net: Network, n: int = 32, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A batch, integer labels and their one-hot targets (0/1 for a single output)."""
     rng = np.random.default_rng(seed)
     X = 1.5 * rng.standard_normal((n, net.sizes[0]))
@@ -384,7 +436,9 @@ def _problem(net: Network, n: int = 32, seed: int = 1) -> tuple[np.ndarray, np.n
 
 
 @pytest.mark.parametrize(("sizes", "activation", "output", "loss"), BACKPROP_CASES)
-def test_backprop_matches_torch_autograd_in_float64(sizes, activation, output, loss) -> None:
+def test_backprop_matches_torch_autograd_in_float64(
+    sizes, activation, output, loss
+) -> None:
     net = Network(sizes, activation, output_activation=output, loss=loss, seed=5)
     X, labels, Y = _problem(net)
     if loss == "quadratic" and output in ("identity", "tanh"):
@@ -401,8 +455,12 @@ def test_backprop_matches_torch_autograd_in_float64(sizes, activation, output, l
 
 
 @pytest.mark.parametrize(("sizes", "activation", "output", "loss"), BACKPROP_CASES[:6])
-def test_backprop_matches_torch_autograd_in_float32(sizes, activation, output, loss) -> None:
-    net = Network(sizes, activation, output_activation=output, loss=loss, seed=5, dtype=np.float32)
+def test_backprop_matches_torch_autograd_in_float32(
+    sizes, activation, output, loss
+) -> None:
+    net = Network(
+        sizes, activation, output_activation=output, loss=loss, seed=5, dtype=np.float32
+    )
     X, labels, Y = _problem(net)
     _, expected_w, expected_b = _torch_loss_and_gradients(net, X, Y)
     nabla_w, nabla_b = net.backprop(X.astype(np.float32), labels)
@@ -421,14 +479,23 @@ def test_one_hot_targets_and_labels_give_the_same_gradients() -> None:
 def test_the_loss_agrees_with_nnbook_losses() -> None:
     from nnbook import losses
 
-    for output, loss in (("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"), ("sigmoid", "quadratic")):
+    for output, loss in (
+        ("softmax", "cross_entropy"),
+        ("sigmoid", "cross_entropy"),
+        ("sigmoid", "quadratic"),
+    ):
         net = Network([4, 6, 3], "tanh", output_activation=output, loss=loss, seed=1)
         X, labels, Y = _problem(net)
         z = net.forward_layers(X).zs[-1]
         expected = {
             ("softmax", "cross_entropy"): losses.cross_entropy(z, labels),
-            ("sigmoid", "cross_entropy"): losses.binary_cross_entropy_with_logits(z, Y, "sum") / len(X),
-            ("sigmoid", "quadratic"): 3 / 2 * losses.mse(net.forward(X), Y),  # mean over 3 outputs
+            ("sigmoid", "cross_entropy"): losses.binary_cross_entropy_with_logits(
+                z, Y, "sum"
+            )
+            / len(X),
+            ("sigmoid", "quadratic"): 3
+            / 2
+            * losses.mse(net.forward(X), Y),  # mean over 3 outputs
         }[output, loss]
         assert abs(net.loss(X, labels) - expected) < 1e-12
 
@@ -458,7 +525,9 @@ def test_gradient_check_passes(sizes, activation, output, loss) -> None:
 
 
 def test_gradient_check_of_a_float32_network_runs_in_float64() -> None:
-    net = Network([3, 5, 2], "tanh", output_activation="softmax", seed=0, dtype=np.float32)
+    net = Network(
+        [3, 5, 2], "tanh", output_activation="softmax", seed=0, dtype=np.float32
+    )
     X, labels, _ = _problem(net, 6)
     assert gradient_check(net, X, labels) < 1e-7
     assert net.dtype == np.float32
@@ -493,7 +562,11 @@ def test_numerical_gradient_costs_two_forward_passes_per_parameter() -> None:
         calls.append(1)
         return net.loss(X, labels)
 
-    numeric = [numerical_gradient(loss, p, eps=1e-6) for w, b in zip(net.weights, net.biases) for p in (w, b)]
+    numeric = [
+        numerical_gradient(loss, p, eps=1e-6)
+        for w, b in zip(net.weights, net.biases)
+        for p in (w, b)
+    ]
     assert len(calls) == 2 * net.num_parameters
     flat = np.concatenate([g.ravel() for g in numeric])
     assert np.max(np.abs(flat - net.backprop(X, labels).flat())) < 1e-8
@@ -502,7 +575,9 @@ def test_numerical_gradient_costs_two_forward_passes_per_parameter() -> None:
 def test_gradient_check_errors() -> None:
     net = Network([2, 1], seed=0)
     with pytest.raises(ValueError, match="eps must be a positive finite number, got 0"):
-        numerical_gradient(lambda: net.loss(np.zeros((1, 2)), [0]), net.weights[0], eps=0)
+        numerical_gradient(
+            lambda: net.loss(np.zeros((1, 2)), [0]), net.weights[0], eps=0
+        )
     with pytest.raises(TypeError, match="x must be a float numpy array"):
         numerical_gradient(lambda: 0.0, [1.0, 2.0])
     with pytest.raises(TypeError, match="f must be a function, got str"):
@@ -519,7 +594,10 @@ def test_default_loss_follows_the_output_layer() -> None:
     assert Network([2, 3, 2], output_activation="identity").loss_name == "quadratic"
     net = Network.from_parameters([np.ones((2, 1))], [np.zeros(1)], loss="quadratic")
     assert net.loss_name == "quadratic"
-    assert repr(net) == "Network(sizes=(2, 1), activation='sigmoid', loss='quadratic', dtype=float64)"
+    assert (
+        repr(net)
+        == "Network(sizes=(2, 1), activation='sigmoid', loss='quadratic', dtype=float64)"
+    )
 
 
 def test_softmax_output() -> None:
@@ -527,7 +605,9 @@ def test_softmax_output() -> None:
     out = net.forward(_batch(6, 3))
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-14)
     assert (out > 0).all()
-    big = Network.from_parameters([np.full((1, 2), 1e4)], [np.array([0.0, 1.0])], output_activation="softmax")
+    big = Network.from_parameters(
+        [np.full((1, 2), 1e4)], [np.array([0.0, 1.0])], output_activation="softmax"
+    )
     assert np.isfinite(big.forward(np.array([[1e3]]))).all()  # no overflow
     assert SOFTMAX.name == "softmax" and net.output_activation is SOFTMAX
     with pytest.raises(TypeError, match="the softmax has no element-wise derivative"):
@@ -537,9 +617,18 @@ def test_softmax_output() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"activation": "softmax"}, "the softmax can only be the output layer's activation: pass output_activation='softmax'"),
-        ({"loss": "mse"}, "loss must be one of 'cross_entropy', 'quadratic', got 'mse'"),
-        ({"output_activation": "relu", "loss": "cross_entropy"}, r"needs outputs in \(0, 1\).*got 'relu'"),
+        (
+            {"activation": "softmax"},
+            "the softmax can only be the output layer's activation: pass output_activation='softmax'",
+        ),
+        (
+            {"loss": "mse"},
+            "loss must be one of 'cross_entropy', 'quadratic', got 'mse'",
+        ),
+        (
+            {"output_activation": "relu", "loss": "cross_entropy"},
+            r"needs outputs in \(0, 1\).*got 'relu'",
+        ),
     ],
 )
 def test_bad_loss_or_softmax(kwargs, match: str) -> None:
@@ -551,15 +640,51 @@ def test_bad_loss_or_softmax(kwargs, match: str) -> None:
     ("sizes", "output", "y", "error", "match"),
     [
         ((2, 3), "softmax", [0, 1], ValueError, "X has 4 rows, y has 2 labels"),
-        ((2, 3), "softmax", [0, 1, 2, 3], ValueError, r"y must hold class labels in 0..2 .* got the label 3"),
-        ((2, 1), "sigmoid", [0, 1, 2, 1], ValueError, r"y must hold class labels in 0..1 .* got the label 2"),
+        (
+            (2, 3),
+            "softmax",
+            [0, 1, 2, 3],
+            ValueError,
+            r"y must hold class labels in 0..2 .* got the label 3",
+        ),
+        (
+            (2, 1),
+            "sigmoid",
+            [0, 1, 2, 1],
+            ValueError,
+            r"y must hold class labels in 0..1 .* got the label 2",
+        ),
         ((2, 3), "softmax", [-1, 0, 1, 2], ValueError, "got the label -1"),
-        ((2, 3), "softmax", [0.0, 1.0, 2.0, 1.0], ValueError, r"integer class labels of shape \(4,\) or targets of shape \(4, 3\), got float64 values of shape \(4,\)"),
+        (
+            (2, 3),
+            "softmax",
+            [0.0, 1.0, 2.0, 1.0],
+            ValueError,
+            r"integer class labels of shape \(4,\) or targets of shape \(4, 3\), got float64 values of shape \(4,\)",
+        ),
         ((2, 3), "softmax", np.zeros((4, 2)), ValueError, r"targets of shape \(4, 3\)"),
-        ((2, 3), "softmax", np.full((4, 3), 0.5), ValueError, "probability distributions"),
+        (
+            (2, 3),
+            "softmax",
+            np.full((4, 3), 0.5),
+            ValueError,
+            "probability distributions",
+        ),
         ((2, 3), "sigmoid", np.full((4, 3), 2.0), ValueError, r"must lie in \[0, 1\]"),
-        ((2, 3), "identity", np.full((4, 3), np.nan), ValueError, "y must not contain NaN"),
-        ((2, 3), "softmax", np.array(["a", "b", "c", "d"]), TypeError, "y must hold real numbers"),
+        (
+            (2, 3),
+            "identity",
+            np.full((4, 3), np.nan),
+            ValueError,
+            "y must not contain NaN",
+        ),
+        (
+            (2, 3),
+            "softmax",
+            np.array(["a", "b", "c", "d"]),
+            TypeError,
+            "y must hold real numbers",
+        ),
     ],
 )
 def test_bad_targets(sizes, output, y, error, match: str) -> None:
@@ -590,10 +715,19 @@ def test_sgd_step_is_the_update_rule() -> None:
     for l in range(2):
         # The step is computed as eta times the gradient and divided back: equal up to
         # rounding, relative to the size of the gradient.
-        for used_part, part in ((used.nabla_w[l], nabla_w[l]), (used.nabla_b[l], nabla_b[l])):
-            np.testing.assert_allclose(used_part, part, rtol=0, atol=1e-14 * np.abs(part).max())
-        np.testing.assert_allclose(net.weights[l], before_w[l] - 0.3 * nabla_w[l], rtol=0, atol=1e-15)
-        np.testing.assert_allclose(net.biases[l], before_b[l] - 0.3 * nabla_b[l], rtol=0, atol=1e-15)
+        for used_part, part in (
+            (used.nabla_w[l], nabla_w[l]),
+            (used.nabla_b[l], nabla_b[l]),
+        ):
+            np.testing.assert_allclose(
+                used_part, part, rtol=0, atol=1e-14 * np.abs(part).max()
+            )
+        np.testing.assert_allclose(
+            net.weights[l], before_w[l] - 0.3 * nabla_w[l], rtol=0, atol=1e-15
+        )
+        np.testing.assert_allclose(
+            net.biases[l], before_b[l] - 0.3 * nabla_b[l], rtol=0, atol=1e-15
+        )
 
 
 @pytest.mark.parametrize("penalty", ["l2", "l1"])
@@ -608,7 +742,9 @@ def test_sgd_step_with_a_weight_penalty(penalty: str) -> None:
         shrink = before_w[l] if penalty == "l2" else np.sign(before_w[l])
         expected = before_w[l] - eta * (nabla_w[l] + lmbda / n * shrink)
         np.testing.assert_allclose(net.weights[l], expected, rtol=0, atol=1e-15)
-        np.testing.assert_allclose(net.biases[l], before_b[l] - eta * nabla_b[l], rtol=0, atol=1e-15)  # biases: no penalty
+        np.testing.assert_allclose(
+            net.biases[l], before_b[l] - eta * nabla_b[l], rtol=0, atol=1e-15
+        )  # biases: no penalty
 
 
 @pytest.mark.parametrize("penalty", ["l2", "l1"])
@@ -620,9 +756,15 @@ def test_penalised_loss_and_its_gradient_match_torch(penalty: str) -> None:
     bs = [torch.tensor(b, requires_grad=True) for b in net.biases]
     z = torch.tanh(torch.from_numpy(X) @ ws[0] + bs[0]) @ ws[1] + bs[1]
     size = sum((w**2).sum() / 2 if penalty == "l2" else w.abs().sum() for w in ws)
-    loss = torch.nn.functional.cross_entropy(z, torch.from_numpy(labels)) + lmbda / n * size
+    loss = (
+        torch.nn.functional.cross_entropy(z, torch.from_numpy(labels))
+        + lmbda / n * size
+    )
     loss.backward()
-    assert abs(net.loss(X, labels, lmbda=lmbda, n=n, penalty=penalty) - loss.item()) < 1e-12
+    assert (
+        abs(net.loss(X, labels, lmbda=lmbda, n=n, penalty=penalty) - loss.item())
+        < 1e-12
+    )
     used = net.sgd_step(X, labels, 1e-3, lmbda=lmbda, n=n, penalty=penalty)
     for ours, w in zip(used.nabla_w, ws):
         assert np.max(np.abs(ours - w.grad.numpy())) < 1e-12
@@ -633,10 +775,26 @@ def test_penalised_loss_and_its_gradient_match_torch(penalty: str) -> None:
     [
         ({"eta": 0.0}, ValueError, r"eta must be a positive finite number, got 0.0"),
         ({"eta": "0.1"}, TypeError, "eta must be a real number, got str"),
-        ({"eta": 0.1, "lmbda": -1.0}, ValueError, r"lmbda must be a finite number >= 0, got -1.0"),
-        ({"eta": 0.1, "lmbda": 1.0, "penalty": "l3"}, ValueError, "penalty must be one of 'l1', 'l2', got 'l3'"),
-        ({"eta": 0.1, "penalty": 2}, ValueError, "penalty must be one of 'l1', 'l2', got 2"),
-        ({"eta": 0.1, "penalty": (len, len)}, ValueError, r"penalty must be one of 'l1', 'l2', got \(<built-in"),
+        (
+            {"eta": 0.1, "lmbda": -1.0},
+            ValueError,
+            r"lmbda must be a finite number >= 0, got -1.0",
+        ),
+        (
+            {"eta": 0.1, "lmbda": 1.0, "penalty": "l3"},
+            ValueError,
+            "penalty must be one of 'l1', 'l2', got 'l3'",
+        ),
+        (
+            {"eta": 0.1, "penalty": 2},
+            ValueError,
+            "penalty must be one of 'l1', 'l2', got 2",
+        ),
+        (
+            {"eta": 0.1, "penalty": (len, len)},
+            ValueError,
+            r"penalty must be one of 'l1', 'l2', got \(<built-in",
+        ),
         ({"eta": 0.1, "n": 0}, ValueError, "n must be an integer >= 1, got 0"),
     ],
 )
@@ -658,12 +816,20 @@ def test_training_reduces_the_loss_and_learns_the_moons() -> None:
     net = Network([2, 16, 1], "tanh", output_activation="sigmoid", seed=0)
     start = net.loss(X, y)
     history = net.train_sgd(X, y, epochs=60, batch_size=10, eta=0.5, seed=0)
-    assert isinstance(history, History) and history.epochs == 60 and not history.diverged
+    assert (
+        isinstance(history, History) and history.epochs == 60 and not history.diverged
+    )
     assert history.train_loss[-1] < start / 4
     assert history.train_loss[-1] == pytest.approx(net.loss(X, y), rel=1e-12)
     assert history.train_accuracy[-1] == net.accuracy(X, y) > 0.95
     assert history.val_loss == [] and set(history.as_dict()) == {
-        "train_loss", "train_accuracy", "val_loss", "val_accuracy", "best_epoch", "stopped_early", "diverged"
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "best_epoch",
+        "stopped_early",
+        "diverged",
     }
 
 
@@ -673,7 +839,9 @@ def test_training_is_mini_batch_sgd() -> None:
 
     X, y = _moons()
     net, twin = Network([2, 5, 2], seed=1), Network([2, 5, 2], seed=1)
-    net.train_sgd(X, y, epochs=1, batch_size=30, eta=0.7, seed=3, lmbda=0.5, monitor=False)
+    net.train_sgd(
+        X, y, epochs=1, batch_size=30, eta=0.7, seed=3, lmbda=0.5, monitor=False
+    )
     for idx in minibatch_indices(len(X), 30, 3):
         twin.sgd_step(X[idx], y[idx], 0.7, lmbda=0.5, n=len(X))
     for w, v in zip(net.weights + net.biases, twin.weights + twin.biases):
@@ -685,7 +853,9 @@ def test_training_with_validation_data_and_seeds() -> None:
     runs = []
     for _ in range(2):
         net = Network([2, 8, 2], "relu", output_activation="softmax", seed=4)
-        history = net.train_sgd(X[:150], y[:150], 3, 15, 0.2, seed=9, validation_data=(X[150:], y[150:]))
+        history = net.train_sgd(
+            X[:150], y[:150], 3, 15, 0.2, seed=9, validation_data=(X[150:], y[150:])
+        )
         runs.append((net, history))
     (a, ha), (b, hb) = runs
     np.testing.assert_array_equal(a.weights[0], b.weights[0])
@@ -704,7 +874,10 @@ def test_saturated_sigmoids_train_without_floating_point_warnings() -> None:
     y = np.array([0, 1, 1, 0])
     for dtype in (np.float64, np.float32):
         net = Network([2, 3, 2], seed=0, dtype=dtype)
-        with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
+        with (
+            np.errstate(over="raise", divide="raise", invalid="raise"),
+            warnings.catch_warnings(),
+        ):
             warnings.simplefilter("error")
             assert np.all(np.isfinite(net.forward(X)))
             assert np.all(np.isfinite(net.forward_layers(X).activations[-1]))
@@ -740,10 +913,14 @@ def test_an_exploding_loss_stops_training_while_the_weights_are_finite() -> None
     y = X @ np.array([[1.0], [-2.0]])
     net = Network([2, 1], "identity", seed=0)
     start = net.loss(X, y)
-    with pytest.warns(DivergenceWarning, match="training diverged in epoch 4: the loss has exploded"):
+    with pytest.warns(
+        DivergenceWarning, match="training diverged in epoch 4: the loss has exploded"
+    ):
         history = net.train_sgd(X, y, epochs=20, batch_size=50, eta=2.5)
     assert history.diverged and history.epochs == 4
-    assert history.train_loss[-1] > 100 * start >= history.train_loss[-2]  # stopped at the first
+    assert (
+        history.train_loss[-1] > 100 * start >= history.train_loss[-2]
+    )  # stopped at the first
     assert all(np.isfinite(w).all() for w in net.weights)
 
 
@@ -779,11 +956,31 @@ def test_divergence_stops_training_with_a_warning() -> None:
     [
         ((-1, 10, 0.1), {}, ValueError, "epochs must be an integer >= 0, got -1"),
         ((1, 0, 0.1), {}, ValueError, "batch_size must be an integer >= 1, got 0"),
-        ((1, 201, 0.1), {}, ValueError, "batch_size must be an integer <= 200, got 201"),
-        ((1, 10, -0.1), {}, ValueError, r"eta must be a positive finite number, got -0.1"),
+        (
+            (1, 201, 0.1),
+            {},
+            ValueError,
+            "batch_size must be an integer <= 200, got 201",
+        ),
+        (
+            (1, 10, -0.1),
+            {},
+            ValueError,
+            r"eta must be a positive finite number, got -0.1",
+        ),
         ((1.5, 10, 0.1), {}, TypeError, "epochs must be an integer, got float"),
-        ((1, 10, 0.1), {"validation_data": [1, 2, 3]}, TypeError, r"validation_data must be a pair \(X_val, y_val\)"),
-        ((1, 10, 0.1), {"seed": "x"}, TypeError, "seed must be an int or a numpy.random.Generator"),
+        (
+            (1, 10, 0.1),
+            {"validation_data": [1, 2, 3]},
+            TypeError,
+            r"validation_data must be a pair \(X_val, y_val\)",
+        ),
+        (
+            (1, 10, 0.1),
+            {"seed": "x"},
+            TypeError,
+            "seed must be an int or a numpy.random.Generator",
+        ),
     ],
 )
 def test_bad_training_arguments(args, kwargs, error, match: str) -> None:
@@ -796,12 +993,20 @@ def test_bad_training_arguments(args, kwargs, error, match: str) -> None:
 
 
 def test_predict_and_accuracy() -> None:
-    net = Network.from_parameters([np.eye(3)], [np.zeros(3)], "identity", output_activation="softmax")
+    net = Network.from_parameters(
+        [np.eye(3)], [np.zeros(3)], "identity", output_activation="softmax"
+    )
     X = np.array([[3.0, 1.0, 0.0], [0.0, 0.0, 2.0], [0.0, 5.0, 1.0], [1.0, 0.0, 0.0]])
     np.testing.assert_array_equal(net.predict(X), [0, 2, 1, 0])
     assert net.accuracy(X, [0, 2, 1, 1]) == 0.75
     assert net.accuracy(X, np.eye(3)[[0, 2, 1, 1]]) == 0.75  # one-hot rows work too
-    single = Network.from_parameters([[[1.0]]], [[0.0]], "identity", output_activation="sigmoid")
-    np.testing.assert_array_equal(single.predict(np.array([[-2.0], [0.5], [3.0]])), [0, 1, 1])
+    single = Network.from_parameters(
+        [[[1.0]]], [[0.0]], "identity", output_activation="sigmoid"
+    )
+    np.testing.assert_array_equal(
+        single.predict(np.array([[-2.0], [0.5], [3.0]])), [0, 1, 1]
+    )
     with pytest.raises(ValueError, match="accuracy needs class labels"):
-        Network([2, 2], output_activation="identity").accuracy(np.zeros((2, 2)), np.full((2, 2), 0.3))
+        Network([2, 2], output_activation="identity").accuracy(
+            np.zeros((2, 2)), np.full((2, 2), 0.3)
+        )

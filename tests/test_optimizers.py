@@ -30,9 +30,18 @@ from nnbook.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 STEPS = 200
 TOL = 1e-12
 ETA = {SGD: 0.02, Adagrad: 0.1, RMSprop: 0.01, Adam: 0.01, AdamW: 0.01}
-TORCH = {SGD: torch.optim.SGD, Adagrad: torch.optim.Adagrad, RMSprop: torch.optim.RMSprop,
-         Adam: torch.optim.Adam, AdamW: torch.optim.AdamW}
-TORCH_NAME = {"eta": "lr", "gamma": "momentum", "eta_decay": "lr_decay"}  # all other names are torch's
+TORCH = {
+    SGD: torch.optim.SGD,
+    Adagrad: torch.optim.Adagrad,
+    RMSprop: torch.optim.RMSprop,
+    Adam: torch.optim.Adam,
+    AdamW: torch.optim.AdamW,
+}
+TORCH_NAME = {
+    "eta": "lr",
+    "gamma": "momentum",
+    "eta_decay": "lr_decay",
+}  # all other names are torch's
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -51,22 +60,47 @@ def _grid() -> list:
         for dampening in (0.0, 0.1):
             for nesterov in (False, True) if gamma > 0 and dampening == 0 else (False,):
                 for wd in (0.0, 0.01):
-                    cases.append((SGD, dict(gamma=gamma, dampening=dampening, nesterov=nesterov, weight_decay=wd)))
+                    cases.append(
+                        (
+                            SGD,
+                            dict(
+                                gamma=gamma,
+                                dampening=dampening,
+                                nesterov=nesterov,
+                                weight_decay=wd,
+                            ),
+                        )
+                    )
     for eta_decay in (0.0, 0.01):
         for wd in (0.0, 0.01):
             for acc in (0.0, 0.1):
-                cases.append((Adagrad, dict(eta_decay=eta_decay, weight_decay=wd, initial_accumulator_value=acc)))
+                cases.append(
+                    (
+                        Adagrad,
+                        dict(
+                            eta_decay=eta_decay,
+                            weight_decay=wd,
+                            initial_accumulator_value=acc,
+                        ),
+                    )
+                )
     for gamma in (0.0, 0.9):
         for centered in (False, True):
             for wd in (0.0, 0.01):
-                cases.append((RMSprop, dict(gamma=gamma, centered=centered, weight_decay=wd)))
+                cases.append(
+                    (RMSprop, dict(gamma=gamma, centered=centered, weight_decay=wd))
+                )
     for cls, decays in ((Adam, (0.0, 0.01)), (AdamW, (0.01, 0.1))):
         for amsgrad in (False, True):
             for wd in decays:
                 cases.append((cls, dict(amsgrad=amsgrad, weight_decay=wd)))
         cases.append((cls, dict(betas=(0.8, 0.99), eps=1e-6)))
-    return [pytest.param(cls, kw, id=f"{cls.__name__}-" + "-".join(f"{k}={v}" for k, v in kw.items()))
-            for cls, kw in cases]
+    return [
+        pytest.param(
+            cls, kw, id=f"{cls.__name__}-" + "-".join(f"{k}={v}" for k, v in kw.items())
+        )
+        for cls, kw in cases
+    ]
 
 
 CASES = _grid()
@@ -104,7 +138,9 @@ def small_mlp(seed: int = 0):
     X = torch.randn(32, 5, dtype=torch.float64, generator=gen)
     y = torch.randint(0, 3, (32,), generator=gen)
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)
+    ).double()
 
     def grad(params: list[np.ndarray]) -> list[np.ndarray]:
         with torch.no_grad():
@@ -139,12 +175,19 @@ def lockstep(cls, kwargs: dict, problem: str, steps: int = STEPS, eta=None) -> f
         ours.eta = schedule(t)
         theirs.param_groups[0]["lr"] = schedule(t)
         g_ours = grad(params)
-        g_theirs = [g.copy() for g in g_ours] if shared else grad([p.detach().numpy() for p in tensors])
+        g_theirs = (
+            [g.copy() for g in g_ours]
+            if shared
+            else grad([p.detach().numpy() for p in tensors])
+        )
         ours.step(g_ours)
         for p, g in zip(tensors, g_theirs):
             p.grad = torch.from_numpy(g)
         theirs.step()
-        worst = max(worst, max(np.abs(p - q.detach().numpy()).max() for p, q in zip(params, tensors)))
+        worst = max(
+            worst,
+            max(np.abs(p - q.detach().numpy()).max() for p, q in zip(params, tensors)),
+        )
         assert all(np.isfinite(p).all() for p in params), f"diverged at step {t}"
     moved = max(np.abs(p - s).max() for p, s in zip(params, start))
     assert moved > 1e-3, "the run stalled: the comparison would show nothing"
@@ -166,11 +209,26 @@ def test_optimizer_equals_torch_over_200_steps(cls, kwargs, problem):
 
 @pytest.mark.parametrize("problem", PROBLEMS)
 @pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adam, AdamW])
-def test_changing_eta_between_steps_equals_setting_the_torch_learning_rate(cls, problem):
+def test_changing_eta_between_steps_equals_setting_the_torch_learning_rate(
+    cls, problem
+):
     """``opt.eta = ...`` between steps acts like ``param_group['lr'] = ...`` (a cosine over 50 steps)."""
-    kwargs = {SGD: dict(gamma=0.9), Adagrad: dict(eta_decay=0.01), RMSprop: dict(gamma=0.5)}.get(cls, {})
+    kwargs = {
+        SGD: dict(gamma=0.9),
+        Adagrad: dict(eta_decay=0.01),
+        RMSprop: dict(gamma=0.5),
+    }.get(cls, {})
     eta0 = 5 * ETA[cls]
-    assert lockstep(cls, kwargs, problem, steps=50, eta=lambda t: 0.5 * eta0 * (1 + math.cos(math.pi * t / 50))) <= TOL
+    assert (
+        lockstep(
+            cls,
+            kwargs,
+            problem,
+            steps=50,
+            eta=lambda t: 0.5 * eta0 * (1 + math.cos(math.pi * t / 50)),
+        )
+        <= TOL
+    )
 
 
 @pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adam, AdamW])
@@ -185,7 +243,9 @@ def test_parameters_are_updated_in_place(cls):
     opt.step([np.full((2, 3), 0.5), np.arange(4.0)])
     assert opt.t == 2
     assert [id(p) for p in params] == objects
-    assert not np.array_equal(params[0], before[0]) and not np.array_equal(params[1][1:], before[1][1:])
+    assert not np.array_equal(params[0], before[0]) and not np.array_equal(
+        params[1][1:], before[1][1:]
+    )
 
 
 def test_sgd_without_momentum_is_w_minus_eta_g():
@@ -206,11 +266,15 @@ def q():
     """A 6-D quadratic with eigenvalues from 0.1 to 10."""
     rng = np.random.default_rng(7)
     Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
-    return optim.quadratic(Q @ np.diag(np.logspace(-1, 1, 6)) @ Q.T, b=rng.normal(size=6))
+    return optim.quadratic(
+        Q @ np.diag(np.logspace(-1, 1, 6)) @ Q.T, b=rng.normal(size=6)
+    )
 
 
 @pytest.mark.parametrize("gamma", [0.5, 0.9])
-def test_optim_momentum_equals_torch_sgd_and_its_velocity_is_minus_eta_times_the_buffer(q, gamma):
+def test_optim_momentum_equals_torch_sgd_and_its_velocity_is_minus_eta_times_the_buffer(
+    q, gamma
+):
     """optim.momentum's path is torch SGD(momentum)'s, and its velocity is ``v = -eta * buf``."""
     eta, w0 = 0.02, np.linspace(-1, 1, 6)
     path = optim.momentum(q.grad, w0, eta, gamma, STEPS)
@@ -233,8 +297,16 @@ def test_optimize_with_plain_sgd_equals_gradient_descent_exactly(q):
     np.testing.assert_array_equal(a.loss, b.loss)
 
 
-@pytest.mark.parametrize("cls, kwargs", [(SGD, dict(gamma=0.9, nesterov=True)), (Adagrad, {}),
-                                         (RMSprop, dict(centered=True)), (Adam, {}), (AdamW, {})])
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        (SGD, dict(gamma=0.9, nesterov=True)),
+        (Adagrad, {}),
+        (RMSprop, dict(centered=True)),
+        (Adam, {}),
+        (AdamW, {}),
+    ],
+)
 def test_optimize_records_the_path_of_the_torch_optimizer(q, cls, kwargs):
     """optimize's trajectory is torch's path, row by row, with the loss at every row."""
     w0, eta = np.linspace(-1, 1, 6), ETA[cls]
@@ -268,7 +340,9 @@ def test_eta_must_be_positive_and_finite(cls, eta):
 
 
 @pytest.mark.parametrize("cls", [Adam, AdamW])
-@pytest.mark.parametrize("betas", [(1.0, 0.999), (0.9, 1.0), (-0.1, 0.999), (0.9, -0.5)])
+@pytest.mark.parametrize(
+    "betas", [(1.0, 0.999), (0.9, 1.0), (-0.1, 0.999), (0.9, -0.5)]
+)
 def test_betas_must_be_in_zero_one(cls, betas):
     with pytest.raises(ValueError, match="betas"):
         cls(params3(), eta=0.01, betas=betas)
@@ -301,8 +375,11 @@ def test_grads_must_match_the_parameters(cls):
     assert opt.t == 0 and all(not p.any() for p in params)
 
 
-@pytest.mark.parametrize("params", [[[1.0, 2.0]], [np.arange(3)], 5.0, None, [np.zeros(2), "w"]],
-                         ids=["list-of-lists", "int-array", "number", "none", "string"])
+@pytest.mark.parametrize(
+    "params",
+    [[[1.0, 2.0]], [np.arange(3)], 5.0, None, [np.zeros(2), "w"]],
+    ids=["list-of-lists", "int-array", "number", "none", "string"],
+)
 def test_params_must_be_a_list_of_float_arrays(params):
     """Only float arrays can be updated in place: anything else is a TypeError naming ``params``."""
     with pytest.raises(TypeError, match="params"):

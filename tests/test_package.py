@@ -40,7 +40,11 @@ def test_every_public_module_is_listed() -> None:
     """A new module in src/nnbook must be added to SUBMODULES (and so to the docs)."""
     from pathlib import Path
 
-    files = {p.stem for p in Path(nnbook.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
+    files = {
+        p.stem
+        for p in Path(nnbook.__file__).parent.glob("*.py")
+        if not p.stem.startswith("_")
+    }
     assert files == set(nnbook.SUBMODULES)
 
 
@@ -80,17 +84,37 @@ def test_every_public_function_and_class_is_in_all(name: str) -> None:
 
     module = importlib.import_module(f"nnbook.{name}")
     defined_here = [
-        attribute for attribute, value in vars(module).items()
-        if not attribute.startswith("_") and (inspect.isfunction(value) or inspect.isclass(value))
+        attribute
+        for attribute, value in vars(module).items()
+        if not attribute.startswith("_")
+        and (inspect.isfunction(value) or inspect.isclass(value))
         and getattr(value, "__module__", None) == module.__name__
     ]
     missing = sorted(set(defined_here) - set(module.__all__))
-    assert not missing, f"nnbook.{name} defines public {missing} but leaves them out of __all__"
+    assert not missing, (
+        f"nnbook.{name} defines public {missing} but leaves them out of __all__"
+    )
 
 
 #: The modules of the from-scratch chapters: NumPy only, so a reader can run them without PyTorch.
-NUMPY_MODULES = ("activations", "autograd", "conv", "double_descent", "gradcheck", "history", "idx", "least_squares",
-                 "losses", "network", "neuron", "optim", "regularization", "splines", "splits", "synthetic")
+NUMPY_MODULES = (
+    "activations",
+    "autograd",
+    "conv",
+    "double_descent",
+    "gradcheck",
+    "history",
+    "idx",
+    "least_squares",
+    "losses",
+    "network",
+    "neuron",
+    "optim",
+    "regularization",
+    "splines",
+    "splits",
+    "synthetic",
+)
 
 
 def test_the_numpy_modules_do_not_import_torch() -> None:
@@ -124,7 +148,8 @@ def _optional_imports_outside_needs(tree: ast.Module, optional: set[str]) -> lis
         if isinstance(node, ast.If):
             return ast.unparse(node.test) == "TYPE_CHECKING"
         return isinstance(node, ast.With) and any(
-            isinstance(item.context_expr, ast.Call) and ast.unparse(item.context_expr.func) == "needs"
+            isinstance(item.context_expr, ast.Call)
+            and ast.unparse(item.context_expr.func) == "needs"
             for item in node.items
         )
 
@@ -132,7 +157,11 @@ def _optional_imports_outside_needs(tree: ast.Module, optional: set[str]) -> lis
 
     def visit(node: ast.AST, inside: bool) -> None:
         if isinstance(node, ast.Import | ast.ImportFrom) and not inside:
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
             if any(name.partition(".")[0] in optional for name in names):
                 lines.append(node.lineno)
         for child in ast.iter_child_nodes(node):
@@ -150,21 +179,32 @@ def test_optional_packages_are_imported_through_needs() -> None:
 
     bare: dict[str, list[int]] = {}
     for path in sorted(Path(nnbook.__file__).parent.glob("*.py")):
-        lines = _optional_imports_outside_needs(ast.parse(path.read_text()), set(EXTRAS))
+        lines = _optional_imports_outside_needs(
+            ast.parse(path.read_text()), set(EXTRAS)
+        )
         if lines:
             bare[path.name] = lines
-    assert not bare, f"import these inside `with needs('nnbook.<module or function>'):` -- file: lines {bare}"
+    assert not bare, (
+        f"import these inside `with needs('nnbook.<module or function>'):` -- file: lines {bare}"
+    )
 
 
-def test_needs_names_who_needs_the_package_and_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_needs_names_who_needs_the_package_and_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from nnbook._optional import MissingDependencyError, needs
 
     monkeypatch.setitem(sys.modules, "IPython", None)  # as if it were not installed
-    with pytest.raises(MissingDependencyError, match=r'^nnbook\.widgets\.widget needs IPython, .*'
-                       r'pip install "nnbook\[notebook\]"') as caught:
+    with pytest.raises(
+        MissingDependencyError,
+        match=r"^nnbook\.widgets\.widget needs IPython, .*"
+        r'pip install "nnbook\[notebook\]"',
+    ) as caught:
         with needs("nnbook.widgets.widget"):
             import IPython  # noqa: F401
-    assert isinstance(caught.value, ModuleNotFoundError) and caught.value.name == "IPython"
+    assert (
+        isinstance(caught.value, ModuleNotFoundError) and caught.value.name == "IPython"
+    )
 
 
 @pytest.mark.parametrize("name", ["torch._C", "not_an_nnbook_dependency"])
@@ -192,7 +232,11 @@ def test_without_torch_help_works_and_the_torch_modules_say_how_to_install_it() 
         "except ImportError as error:\n"
         "    print(error)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.startswith('nnbook.train needs PyTorch, which is not installed. Install it with: '
-                                    'pip install "nnbook[torch]"')
+    assert result.stdout.startswith(
+        "nnbook.train needs PyTorch, which is not installed. Install it with: "
+        'pip install "nnbook[torch]"'
+    )

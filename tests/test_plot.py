@@ -64,21 +64,69 @@ def test_grid_without_labels_has_no_titles() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"images": np.zeros((3, 3))}, ValueError, r"shape \(N, H, W\) or \(N, 1, H, W\)"),
+        (
+            {"images": np.zeros((3, 3))},
+            ValueError,
+            r"shape \(N, H, W\) or \(N, 1, H, W\)",
+        ),
         ({"images": np.zeros((2, 3, 3, 3))}, ValueError, r"shape \(N, H, W\)"),
-        ({"images": np.zeros((0, 3, 3))}, ValueError, r"images must hold at least one value, got shape \(0, 3, 3\)"),
+        (
+            {"images": np.zeros((0, 3, 3))},
+            ValueError,
+            r"images must hold at least one value, got shape \(0, 3, 3\)",
+        ),
         ({"images": np.full((1, 2, 2), np.nan)}, ValueError, "NaN"),
         ({"images": np.array([[["a"]]])}, TypeError, "images must hold real numbers"),
-        ({"images": np.zeros((2, 3, 3)), "labels": [1]}, ValueError, r"labels must have one entry per image \(2\), got 1"),
-        ({"images": np.zeros((2, 3, 3)), "labels": [1, 2], "predictions": [1]}, ValueError, "predictions must have one entry"),
-        ({"images": np.zeros((2, 3, 3)), "predictions": [1, 2]}, ValueError, "pass labels too"),
-        ({"images": np.zeros((2, 3, 3)), "ncols": 0}, ValueError, "ncols must be an integer >= 1, got 0"),
-        ({"images": np.zeros((2, 3, 3)), "ncols": 2.5}, TypeError, "ncols must be an integer, got float"),
-        ({"images": np.zeros((2, 3, 3)), "size": 0}, ValueError, "size must be a positive finite number, got 0.0"),
-        ({"images": np.zeros((2, 3, 3)), "size": None}, TypeError, "size must be a real number, got NoneType"),
-        ({"images": np.zeros((2, 3, 3)), "size": "1"}, TypeError, "size must be a real number, got str"),
-        ({"images": np.zeros((2, 3, 3)), "labels": 3}, TypeError, "labels must be a sequence with one entry per image"),
-        ({"images": np.zeros((2, 2, 3, 3))}, ValueError, r"images must have shape \(N, H, W\) .* got shape \(2, 2, 3, 3\)"),
+        (
+            {"images": np.zeros((2, 3, 3)), "labels": [1]},
+            ValueError,
+            r"labels must have one entry per image \(2\), got 1",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "labels": [1, 2], "predictions": [1]},
+            ValueError,
+            "predictions must have one entry",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "predictions": [1, 2]},
+            ValueError,
+            "pass labels too",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "ncols": 0},
+            ValueError,
+            "ncols must be an integer >= 1, got 0",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "ncols": 2.5},
+            TypeError,
+            "ncols must be an integer, got float",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "size": 0},
+            ValueError,
+            "size must be a positive finite number, got 0.0",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "size": None},
+            TypeError,
+            "size must be a real number, got NoneType",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "size": "1"},
+            TypeError,
+            "size must be a real number, got str",
+        ),
+        (
+            {"images": np.zeros((2, 3, 3)), "labels": 3},
+            TypeError,
+            "labels must be a sequence with one entry per image",
+        ),
+        (
+            {"images": np.zeros((2, 2, 3, 3))},
+            ValueError,
+            r"images must have shape \(N, H, W\) .* got shape \(2, 2, 3, 3\)",
+        ),
     ],
 )
 def test_image_grid_rejects_bad_input(kwargs, error, match) -> None:
@@ -92,15 +140,24 @@ def test_image_grid_rejects_bad_input(kwargs, error, match) -> None:
 def test_learning_curves_plot_every_epoch() -> None:
     from nnbook.plot import learning_curves
 
-    history = {"train_loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6],
-               "train_accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.4, 0.7, 0.8]}
+    history = {
+        "train_loss": [1.0, 0.5, 0.3],
+        "val_loss": [1.1, 0.7, 0.6],
+        "train_accuracy": [0.5, 0.8, 0.9],
+        "val_accuracy": [0.4, 0.7, 0.8],
+    }
     fig = learning_curves(history, title="run")
     loss_ax, accuracy_ax = fig.axes
     np.testing.assert_array_equal(loss_ax.lines[1].get_ydata(), [1.1, 0.7, 0.6])
     np.testing.assert_array_equal(accuracy_ax.lines[0].get_xdata(), [1, 2, 3])
-    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["training", "validation"]
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == [
+        "training",
+        "validation",
+    ]
     # Without validation or accuracy (regression), only the training loss is drawn.
-    fig = learning_curves({"train_loss": [2.0, 1.0], "train_accuracy": [float("nan")] * 2})
+    fig = learning_curves(
+        {"train_loss": [2.0, 1.0], "train_accuracy": [float("nan")] * 2}
+    )
     assert len(fig.axes[0].lines) == 1 and not fig.axes[1].lines
     with pytest.raises(ValueError, match="non-empty 'train_loss'"):
         learning_curves({"val_loss": [1.0]})
@@ -109,11 +166,27 @@ def test_learning_curves_plot_every_epoch() -> None:
 @pytest.mark.parametrize(
     ("history", "error", "match"),
     [
-        ("abc", TypeError, "history must be a nnbook.history.History or a dict of lists, got str"),
-        (None, TypeError, "history must be a nnbook.history.History or a dict of lists, got NoneType"),
+        (
+            "abc",
+            TypeError,
+            "history must be a nnbook.history.History or a dict of lists, got str",
+        ),
+        (
+            None,
+            TypeError,
+            "history must be a nnbook.history.History or a dict of lists, got NoneType",
+        ),
         ([1.0, 0.5], TypeError, "history must be a nnbook.history.History .* got list"),
-        ({"train_loss": "abc"}, TypeError, r"history\['train_loss'\] must hold real numbers"),
-        ({"train_loss": [1.0], "val_loss": [[1.0]]}, ValueError, r"history\['val_loss'\] must have 1 dimension"),
+        (
+            {"train_loss": "abc"},
+            TypeError,
+            r"history\['train_loss'\] must hold real numbers",
+        ),
+        (
+            {"train_loss": [1.0], "val_loss": [[1.0]]},
+            ValueError,
+            r"history\['val_loss'\] must have 1 dimension",
+        ),
     ],
 )
 def test_learning_curves_reject_what_is_not_a_history(history, error, match) -> None:
@@ -128,7 +201,9 @@ def test_learning_curves_of_a_history_record() -> None:
     from nnbook.history import History
     from nnbook.plot import learning_curves
 
-    fig = learning_curves(History(train_loss=[1.0, 0.5, float("inf")], train_accuracy=[0.5, 0.7, 0.1]))
+    fig = learning_curves(
+        History(train_loss=[1.0, 0.5, float("inf")], train_accuracy=[0.5, 0.7, 0.1])
+    )
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [1.0, 0.5, np.inf])
 
 
@@ -137,21 +212,32 @@ def test_confusion_counts_by_hand() -> None:
 
     counts = confusion_counts([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2])
     np.testing.assert_array_equal(counts, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
-    assert confusion_counts(torch.tensor([1]), torch.tensor([1]), n_classes=4).shape == (4, 4)
-    with pytest.raises(ValueError, match="y_true and y_pred must have the same length, got 2 and 1"):
+    assert confusion_counts(
+        torch.tensor([1]), torch.tensor([1]), n_classes=4
+    ).shape == (4, 4)
+    with pytest.raises(
+        ValueError, match="y_true and y_pred must have the same length, got 2 and 1"
+    ):
         confusion_counts([0, 1], [0])
     # n_classes smaller than the labels: refused, not a matrix that drops the large labels.
     with pytest.raises(ValueError, match="labels must be below n_classes=2, got 2"):
         confusion_counts([0, 2], [0, 1], n_classes=2)
     with pytest.raises(ValueError, match="labels must be below n_classes=2, got 3"):
         confusion_counts([0, 1], [0, 3], n_classes=2)
-    with pytest.raises(TypeError, match="y_true must be integer class labels, got dtype float64"):
+    with pytest.raises(
+        TypeError, match="y_true must be integer class labels, got dtype float64"
+    ):
         confusion_counts([0.5], [1.0])
-    with pytest.raises(TypeError, match="y_pred must be integer class labels, got dtype <U3"):
+    with pytest.raises(
+        TypeError, match="y_pred must be integer class labels, got dtype <U3"
+    ):
         confusion_counts([0], "abc")
     with pytest.raises(ValueError, match="y_true must be class labels >= 0, got -1"):
         confusion_counts([-1, 0], [0, 0])
-    with pytest.raises(ValueError, match=r"y_pred must be 1-D \(one label per example\), got shape \(2, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"y_pred must be 1-D \(one label per example\), got shape \(2, 1\)",
+    ):
         confusion_counts([0, 1], [[0], [1]])
     with pytest.raises(TypeError, match="n_classes must be an integer, got str"):
         confusion_counts([0, 1], [0, 1], n_classes="3")
@@ -166,7 +252,12 @@ def test_confusion_matrix_figure_annotates_counts() -> None:
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.images[0].get_array(), [[0.5, 0.5], [1 / 3, 2 / 3]])
     assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "1", "2"]
-    counts = confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], normalize=False).axes[0].images[0].get_array()
+    counts = (
+        confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], normalize=False)
+        .axes[0]
+        .images[0]
+        .get_array()
+    )
     np.testing.assert_array_equal(counts, [[1, 1], [1, 2]])
     with pytest.raises(TypeError, match="normalize must be True or False, got str"):
         confusion_matrix([0, 1], [0, 1], normalize="no")
@@ -179,20 +270,35 @@ def test_most_confident_mistakes() -> None:
     labels = np.array([1, 1, 1, 0, 0])
     # Wrong: 0 (conf 0.9), 2 (0.6), 3 (0.7); right: 1, 4.
     np.testing.assert_array_equal(most_confident_mistakes(p, labels), [0, 3, 2])
-    np.testing.assert_array_equal(most_confident_mistakes(torch.tensor(p), torch.tensor(labels), k=1), [0])
-    with pytest.raises(ValueError, match=r"probabilities must have 2 dimension\(s\), got shape \(2,\)"):
+    np.testing.assert_array_equal(
+        most_confident_mistakes(torch.tensor(p), torch.tensor(labels), k=1), [0]
+    )
+    with pytest.raises(
+        ValueError, match=r"probabilities must have 2 dimension\(s\), got shape \(2,\)"
+    ):
         most_confident_mistakes(p[0], labels)
-    with pytest.raises(ValueError, match="probabilities and labels must have the same length, got 5 and 4"):
+    with pytest.raises(
+        ValueError,
+        match="probabilities and labels must have the same length, got 5 and 4",
+    ):
         most_confident_mistakes(p, labels[:4])
     # NaN used to make every NaN row a "confident" mistake of class 0.
-    with pytest.raises(ValueError, match="probabilities must not contain NaN or infinite values"):
+    with pytest.raises(
+        ValueError, match="probabilities must not contain NaN or infinite values"
+    ):
         most_confident_mistakes(np.where(p > 0.5, np.nan, p), labels)
-    with pytest.raises(ValueError, match=r"labels must be below the number of classes \(2\), got 2"):
+    with pytest.raises(
+        ValueError, match=r"labels must be below the number of classes \(2\), got 2"
+    ):
         most_confident_mistakes(p, labels + 1)
-    with pytest.raises(TypeError, match="labels must be integer class labels, got dtype float64"):
+    with pytest.raises(
+        TypeError, match="labels must be integer class labels, got dtype float64"
+    ):
         most_confident_mistakes(p, labels + 0.5)
-    for k, error, match in ((0, ValueError, "k must be an integer >= 1, got 0"),
-                            (None, TypeError, "k must be an integer, got NoneType")):
+    for k, error, match in (
+        (0, ValueError, "k must be an integer >= 1, got 0"),
+        (None, TypeError, "k must be an integer, got NoneType"),
+    ):
         with pytest.raises(error, match=match):
             most_confident_mistakes(p, labels, k=k)
 
@@ -203,10 +309,16 @@ def test_decision_boundary_draws_the_half_contour() -> None:
     X = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     y = np.array([0, 1, 1])
     # Class 1 to the right of x0 = 0.25: the boundary is that vertical line.
-    ax = decision_boundary(lambda p: 1 / (1 + np.exp(-50 * (p[:, 0] - 0.25))), X, y, resolution=101)
+    ax = decision_boundary(
+        lambda p: 1 / (1 + np.exp(-50 * (p[:, 0] - 0.25))), X, y, resolution=101
+    )
     from matplotlib.contour import ContourSet
 
-    (boundary,) = [c for c in ax.collections if isinstance(c, ContourSet) and list(c.levels) == [0.5]]
+    (boundary,) = [
+        c
+        for c in ax.collections
+        if isinstance(c, ContourSet) and list(c.levels) == [0.5]
+    ]
     vertices = np.concatenate(boundary.allsegs[0])
     np.testing.assert_allclose(vertices[:, 0], 0.25, atol=0.01)
     assert np.ptp(vertices[:, 1]) > 1.5  # it spans the plot from bottom to top
@@ -220,23 +332,54 @@ def test_decision_boundary_draws_the_half_contour() -> None:
     ("kwargs", "error", "match"),
     [
         ({"predict": None}, TypeError, "predict must be a function, got NoneType"),
-        ({"X": np.array([[0.0, np.nan], [1.0, 0.0], [0.0, 1.0]])}, ValueError, "X must not contain NaN"),
-        ({"X": np.zeros((0, 2)), "y": np.zeros(0, dtype=int)}, ValueError, "X must hold at least one value"),
-        ({"y": np.array([0, 1])}, ValueError, "X and y must have the same length, got 3 and 2"),
-        ({"y": np.array([0, 1, 2])}, ValueError, r"y must hold the labels 0 and 1, got \[0\. 1\. 2\.\]"),
+        (
+            {"X": np.array([[0.0, np.nan], [1.0, 0.0], [0.0, 1.0]])},
+            ValueError,
+            "X must not contain NaN",
+        ),
+        (
+            {"X": np.zeros((0, 2)), "y": np.zeros(0, dtype=int)},
+            ValueError,
+            "X must hold at least one value",
+        ),
+        (
+            {"y": np.array([0, 1])},
+            ValueError,
+            "X and y must have the same length, got 3 and 2",
+        ),
+        (
+            {"y": np.array([0, 1, 2])},
+            ValueError,
+            r"y must hold the labels 0 and 1, got \[0\. 1\. 2\.\]",
+        ),
         ({"resolution": 1}, ValueError, "resolution must be an integer >= 2, got 1"),
-        ({"resolution": 10**6}, ValueError, "resolution must be an integer <= 2000, got 1000000"),
+        (
+            {"resolution": 10**6},
+            ValueError,
+            "resolution must be an integer <= 2000, got 1000000",
+        ),
         ({"resolution": 2.5}, TypeError, "resolution must be an integer, got float"),
-        ({"padding": -1.0}, ValueError, "padding must be a finite number >= 0, got -1.0"),
+        (
+            {"padding": -1.0},
+            ValueError,
+            "padding must be a finite number >= 0, got -1.0",
+        ),
         ({"padding": None}, TypeError, "padding must be a real number, got NoneType"),
-        ({"ax": "left"}, TypeError, r"ax must be matplotlib axes \(or None for a new figure\), got str"),
+        (
+            {"ax": "left"},
+            TypeError,
+            r"ax must be matplotlib axes \(or None for a new figure\), got str",
+        ),
     ],
 )
 def test_decision_boundary_rejects_bad_input(kwargs, error, match) -> None:
     from nnbook.plot import decision_boundary
 
-    valid = {"predict": lambda p: p[:, 0] > 0, "X": np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]),
-             "y": np.array([0, 1, 1])}
+    valid = {
+        "predict": lambda p: p[:, 0] > 0,
+        "X": np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]),
+        "y": np.array([0, 1, 1]),
+    }
     with pytest.raises(error, match=match):
         decision_boundary(**{**valid, **kwargs})
 
@@ -255,8 +398,13 @@ def test_network_diagram_shows_every_activation() -> None:
         network_diagram(network, [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="x must not contain NaN"):
         network_diagram(network, [np.nan, 2.0])
-    with pytest.raises(TypeError, match=r"network must be an nnbook.network.Network \(with sizes, weights and "
-                                        r"forward_layers\), got str"):
+    with pytest.raises(
+        TypeError,
+        match=r"network must be an nnbook.network.Network \(with sizes, weights and "
+        r"forward_layers\), got str",
+    ):
         network_diagram("network", [1.0, 2.0])
-    with pytest.raises(ValueError, match="max_width must be a positive finite number, got 0.0"):
+    with pytest.raises(
+        ValueError, match="max_width must be a positive finite number, got 0.0"
+    ):
         network_diagram(network, [1.0, 2.0], max_width=0)

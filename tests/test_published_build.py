@@ -76,18 +76,29 @@ def report(tmp_path_factory) -> dict[str, dict[str, Any]]:
 @slow
 def test_stand_in_has_the_official_sizes(report) -> None:
     glued = report["standin"]["glued"]["book/mnist_data.md"]
-    assert (glued["n_train_available"], glued["n_test_available"]) == (FULL_SIZES["train"], FULL_SIZES["t10k"])
+    assert (glued["n_train_available"], glued["n_test_available"]) == (
+        FULL_SIZES["train"],
+        FULL_SIZES["t10k"],
+    )
 
 
 @slow
 def test_every_chapter_executes_from_both_data_sets(report) -> None:
-    sample, standin = (set(report[name]["chapter_seconds"]) for name in ("sample", "standin"))
+    sample, standin = (
+        set(report[name]["chapter_seconds"]) for name in ("sample", "standin")
+    )
     assert sample == standin
     assert set(BUDGET_SIZES) <= standin
     # The pages with code in the table of contents all executed.
     toc = (ROOT / "_toc.yml").read_text()
-    pages = {f"{line.split('file:')[1].strip()}.md" for line in toc.splitlines() if "file:" in line}
-    with_code = {page for page in pages if "```{code-cell}" in (ROOT / page).read_text()}
+    pages = {
+        f"{line.split('file:')[1].strip()}.md"
+        for line in toc.splitlines()
+        if "file:" in line
+    }
+    with_code = {
+        page for page in pages if "```{code-cell}" in (ROOT / page).read_text()
+    }
     assert with_code == standin
 
 
@@ -95,11 +106,16 @@ def test_every_chapter_executes_from_both_data_sets(report) -> None:
 def test_the_chapters_use_the_budget_on_both_data_sets(report) -> None:
     for name in ("sample", "standin"):
         glued = report[name]["glued"]
-        assert (glued["book/mnist_data.md"]["n_train"], glued["book/mnist_data.md"]["n_test"]) == (
-            BOOK_BUDGET.train, BOOK_BUDGET.test), name
+        assert (
+            glued["book/mnist_data.md"]["n_train"],
+            glued["book/mnist_data.md"]["n_test"],
+        ) == (BOOK_BUDGET.train, BOOK_BUDGET.test), name
         for chapter, (train_parts, test_size) in BUDGET_SIZES.items():
             if train_parts:
-                assert sum(glued[chapter][part] for part in train_parts) == BOOK_BUDGET.train, (name, chapter)
+                assert (
+                    sum(glued[chapter][part] for part in train_parts)
+                    == BOOK_BUDGET.train
+                ), (name, chapter)
             if test_size:
                 assert glued[chapter][test_size] == BOOK_BUDGET.test, (name, chapter)
 
@@ -115,7 +131,9 @@ def test_every_glued_size_is_the_same_on_both(report) -> None:
         for size in ("n_train", "n_val"):
             assert sample[chapter][size] == standin[chapter][size], (chapter, size)
     # Both builds glue the same names: the prose refers to nothing missing.
-    assert {c: set(v) for c, v in sample.items()} == {c: set(v) for c, v in standin.items()}
+    assert {c: set(v) for c, v in sample.items()} == {
+        c: set(v) for c, v in standin.items()
+    }
 
 
 @slow
@@ -162,18 +180,28 @@ def _cache_page(repo: Path, page: str, seconds: float, value: int) -> None:
 
     notebook = page_notebooks(repo)[page]
     code = next(cell for cell in notebook.cells if cell.cell_type == "code")
-    code.outputs = [nbformat.v4.new_output(
-        "display_data", data={"application/papermill.record/text/plain": repr(value)},
-        metadata={"scrapbook": {"name": "n"}})]
+    code.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/papermill.record/text/plain": repr(value)},
+            metadata={"scrapbook": {"name": "n"}},
+        )
+    ]
     get_cache(repo / "_build" / ".jupyter_cache").cache_notebook_bundle(
-        CacheBundleIn(notebook, str(repo / page), data={"execution_seconds": seconds}), check_validity=False)
+        CacheBundleIn(notebook, str(repo / page), data={"execution_seconds": seconds}),
+        check_validity=False,
+    )
 
 
 def _stamp(repo: Path, data_root: Path, full_data: bool = False) -> None:
     import book_cache
 
-    book_cache.write_stamp(book_cache.input_paths(repo), book_cache.stamp_path(repo), repo,
-                           book_cache.data_identity(data_root, full_data=full_data))
+    book_cache.write_stamp(
+        book_cache.input_paths(repo),
+        book_cache.stamp_path(repo),
+        repo,
+        book_cache.data_identity(data_root, full_data=full_data),
+    )
 
 
 @pytest.fixture
@@ -185,9 +213,13 @@ def fake_build(tmp_path: Path, tiny_mnist) -> tuple[Path, Path]:
     (repo / "src" / "nnbook").mkdir(parents=True)
     (repo / "src" / "nnbook" / "__init__.py").write_text("x = 1\n")
     (repo / "requirements.txt").write_text("numpy==2.0\n")
-    (repo / "_config.yml").write_text("parse:\n  myst_enable_extensions:\n    - colon_fence\n    - dollarmath\n")
-    (repo / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nparts:\n  - caption: Part\n"
-                                   "    chapters:\n      - file: book/a\n      - file: book/b\n")
+    (repo / "_config.yml").write_text(
+        "parse:\n  myst_enable_extensions:\n    - colon_fence\n    - dollarmath\n"
+    )
+    (repo / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nparts:\n  - caption: Part\n"
+        "    chapters:\n      - file: book/a\n      - file: book/b\n"
+    )
     (repo / "book" / "intro.md").write_text("# Intro\n\nNo code here.\n")
     (repo / "book" / "a.md").write_text(_page("A", 1))
     (repo / "book" / "b.md").write_text(_page("B", 2))
@@ -212,7 +244,10 @@ def test_a_current_build_is_reused_with_its_recorded_seconds(fake_build) -> None
     repo, data_root = fake_build
     records, refusal = reusable_records(repo, data_root)
     assert refusal is None
-    assert set(records) == {"book/a.md", "book/b.md"}  # the page without code has no record
+    assert set(records) == {
+        "book/a.md",
+        "book/b.md",
+    }  # the page without code has no record
     assert chapter_seconds(repo, records) == {"book/a.md": 1.5, "book/b.md": 2.5}
     assert glued(repo, records) == {"book/a.md": {"n": 1}, "book/b.md": {"n": 2}}
 
@@ -252,7 +287,9 @@ def test_refused_when_a_record_is_gone(fake_build) -> None:
 
     repo, data_root = fake_build
     cache = get_cache(repo / "_build" / ".jupyter_cache")
-    cache.remove_cache(next(r.pk for r in cache.list_cache_records() if r.uri.endswith("a.md")))
+    cache.remove_cache(
+        next(r.pk for r in cache.list_cache_records() if r.uri.endswith("a.md"))
+    )
     assert "book/a.md" in _refusal(repo, data_root)
 
 
@@ -277,7 +314,9 @@ def test_refused_when_the_data_root_differs(fake_build, tmp_path_factory) -> Non
 
     repo, data_root = fake_build
     other = tmp_path_factory.mktemp("other-data")
-    shutil.copytree(data_root / "MNIST", other / "MNIST")  # the same files, at another root
+    shutil.copytree(
+        data_root / "MNIST", other / "MNIST"
+    )  # the same files, at another root
     assert "root" in _refusal(repo, other)
 
 
@@ -309,16 +348,32 @@ def fake_builds(monkeypatch, tmp_path) -> list[str]:
     built: list[str] = []
     monkeypatch.setattr(published_build, "make_standin", lambda source, out: Path(out))
     monkeypatch.setattr(published_build, "copy_repository", lambda target: None)
-    monkeypatch.setattr(published_build, "build", lambda repo, env: (built.append(repo.name) or 12.0, ["book/a.md"]))
+    monkeypatch.setattr(
+        published_build,
+        "build",
+        lambda repo, env: (built.append(repo.name) or 12.0, ["book/a.md"]),
+    )
     real_seconds, real_glued = published_build.chapter_seconds, published_build.glued
-    monkeypatch.setattr(published_build, "chapter_seconds",
-                        lambda repo, records=None: real_seconds(repo, records) if records else {"book/a.md": 9.0})
-    monkeypatch.setattr(published_build, "glued",
-                        lambda repo, records=None: real_glued(repo, records) if records else {"book/a.md": {"n": 1}})
+    monkeypatch.setattr(
+        published_build,
+        "chapter_seconds",
+        lambda repo, records=None: (
+            real_seconds(repo, records) if records else {"book/a.md": 9.0}
+        ),
+    )
+    monkeypatch.setattr(
+        published_build,
+        "glued",
+        lambda repo, records=None: (
+            real_glued(repo, records) if records else {"book/a.md": {"n": 1}}
+        ),
+    )
     return built
 
 
-def test_compare_builds_builds_only_the_stand_in_when_it_can_reuse(fake_build, fake_builds, tmp_path) -> None:
+def test_compare_builds_builds_only_the_stand_in_when_it_can_reuse(
+    fake_build, fake_builds, tmp_path
+) -> None:
     from published_build import compare_builds, table
 
     repo, data_root = fake_build
@@ -328,12 +383,21 @@ def test_compare_builds_builds_only_the_stand_in_when_it_can_reuse(fake_build, f
     assert (report["sample"]["how"], report["standin"]["how"]) == ("reused", "built")
     assert report["sample"]["chapter_seconds"] == {"book/a.md": 1.5, "book/b.md": 2.5}
     assert report["sample"]["build_seconds"] is None
-    assert "sample: reused" in table({"sample": report["sample"], "standin": {
-        **report["standin"], "chapter_seconds": {"book/a.md": 2.0, "book/b.md": 3.0}}})
+    assert "sample: reused" in table(
+        {
+            "sample": report["sample"],
+            "standin": {
+                **report["standin"],
+                "chapter_seconds": {"book/a.md": 2.0, "book/b.md": 3.0},
+            },
+        }
+    )
 
 
 @pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "stale"])
-def test_compare_builds_builds_both_when_it_cannot_reuse(fake_build, fake_builds, tmp_path, fresh) -> None:
+def test_compare_builds_builds_both_when_it_cannot_reuse(
+    fake_build, fake_builds, tmp_path, fresh
+) -> None:
     from published_build import compare_builds, table
 
     repo, data_root = fake_build

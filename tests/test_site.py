@@ -59,7 +59,9 @@ def site_pages() -> list[Path]:
     """The site's pages (not the theme's HTML templates copied into _static)."""
     if not HTML.is_dir():
         return []
-    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.relative_to(HTML).parts)
+    return sorted(
+        p for p in HTML.rglob("*.html") if "_static" not in p.relative_to(HTML).parts
+    )
 
 
 def is_external(url: str) -> bool:
@@ -75,21 +77,34 @@ def test_every_toc_entry_has_a_page(html: Path, entry: str) -> None:
 
 def test_site_has_only_toc_pages(html: Path) -> None:
     """`only_build_toc_files` keeps stray Markdown (README, .venv) out of the site."""
-    built = {p.relative_to(html).with_suffix("").as_posix() for p in (html / "book").rglob("*.html")}
+    built = {
+        p.relative_to(html).with_suffix("").as_posix()
+        for p in (html / "book").rglob("*.html")
+    }
     expected = {str(Path(f).with_suffix("")) for f in toc_files()}
     assert built == expected
 
 
-@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+@pytest.mark.parametrize(
+    "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
+)
 def test_no_error_output(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
-    for marker in ('class="output traceback', 'class="output error', "Traceback (most recent call last)"):
+    for marker in (
+        'class="output traceback',
+        'class="output error',
+        "Traceback (most recent call last)",
+    ):
         assert marker not in text, f"{page} contains an error output ({marker!r})"
     # A glue role whose key was never glued would show up as raw text.
-    assert not re.search(r"\{glue:?\w*\}", text), f"{page} contains an unrendered glue role"
+    assert not re.search(r"\{glue:?\w*\}", text), (
+        f"{page} contains an unrendered glue role"
+    )
 
 
-@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+@pytest.mark.parametrize(
+    "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
+)
 def test_internal_links_and_images_resolve(page: Path) -> None:
     parsed = parse(page)
     broken = []
@@ -108,7 +123,9 @@ def test_internal_links_and_images_resolve(page: Path) -> None:
     assert not broken, f"{page.relative_to(HTML)}: " + "; ".join(broken)
 
 
-@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+@pytest.mark.parametrize(
+    "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
+)
 def test_nothing_loaded_from_a_cdn(page: Path) -> None:
     parsed = parse(page)
     external = [u for u in parsed.scripts + parsed.stylesheets if is_external(u)]
@@ -135,7 +152,11 @@ def test_api_page_lists_every_public_name(html: Path) -> None:
     for name in nnbook.SUBMODULES:
         module = importlib.import_module(f"nnbook.{name}")
         assert hasattr(module, "__all__"), f"nnbook.{name} has no __all__"
-        missing += [f"nnbook.{name}.{member}" for member in module.__all__ if f"nnbook.{name}.{member}" not in ids]
+        missing += [
+            f"nnbook.{name}.{member}"
+            for member in module.__all__
+            if f"nnbook.{name}.{member}" not in ids
+        ]
     assert not missing, f"not on the API page: {missing}"
 
 
@@ -144,10 +165,14 @@ def test_api_page_documents_signatures_and_types(html: Path) -> None:
     anchor = text.index('id="nnbook.data.load_mnist"')
     signature = text[anchor : text.index("</dt>", anchor)]
     for part in ("root", "download", "transform", "MNISTSplits"):
-        assert part in signature, f"load_mnist's signature on the API page lacks {part!r}"
+        assert part in signature, (
+            f"load_mnist's signature on the API page lacks {part!r}"
+        )
 
 
-@pytest.mark.parametrize("page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+@pytest.mark.parametrize(
+    "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
+)
 def test_pages_show_the_package_version(page: Path) -> None:
     import nnbook
 
@@ -162,9 +187,15 @@ def test_lab_exports_the_trained_network_into_the_site(html: Path) -> None:
     import json
 
     exported = html / "_static" / "generated" / "mnist_mlp.json"
-    assert exported.is_file(), f"{exported} missing: the lab chapter did not run (or its cache hid it)"
+    assert exported.is_file(), (
+        f"{exported} missing: the lab chapter did not run (or its cache hid it)"
+    )
     data = json.loads(exported.read_text())
-    assert data["format"] == "nnbook-network" and data["sizes"][0] == 784 and data["sizes"][-1] == 10
+    assert (
+        data["format"] == "nnbook-network"
+        and data["sizes"][0] == 784
+        and data["sizes"][-1] == 10
+    )
     # The CNN chapter's network, for its two-network demo.
     cnn = json.loads((html / "_static" / "generated" / "mnist_cnn.json").read_text())
     assert cnn["format"] == "nnbook-network" and cnn["input_shape"] == [1, 28, 28]
@@ -179,14 +210,18 @@ def test_performance_page_shows_the_committed_benchmark_table(html: Path) -> Non
 
     results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
     text = (html / "book" / "performance.html").read_text()
-    table = text[text.index('class="table nnbook-bench-table"'):]
+    table = text[text.index('class="table nnbook-bench-table"') :]
     table = table[: table.index("</table>")]
-    shown = re.findall(r'<tr data-name="([^"]+)" data-value="([^"]+)">(.*?)</tr>', table, flags=re.S)
+    shown = re.findall(
+        r'<tr data-name="([^"]+)" data-value="([^"]+)">(.*?)</tr>', table, flags=re.S
+    )
     assert [name for name, _, _ in shown] == [row["name"] for row in results["rows"]]
     for (name, value, cells), row in zip(shown, results["rows"]):
         assert float(value) == row["value"], name
         target, verdict = re.findall(r"<td>(.*?)</td>", cells)[-2:]
-        expected = {True: "met", False: "<strong>missed</strong>", None: ""}[row["meets_target"]]
+        expected = {True: "met", False: "<strong>missed</strong>", None: ""}[
+            row["meets_target"]
+        ]
         assert verdict == expected, name
         assert (target == "—") == (row["target"] is None), name
     assert results["date"] in text

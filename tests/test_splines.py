@@ -54,7 +54,9 @@ def test_basis_on_new_points_uses_the_training_knots(data):
     x, _ = data
     basis = NaturalSplineBasis.from_data(x, 8)
     new = np.linspace(-6, 6, 7)
-    np.testing.assert_allclose(basis(new), natural_spline_basis(new, 8, knots=basis.knots))
+    np.testing.assert_allclose(
+        basis(new), natural_spline_basis(new, 8, knots=basis.knots)
+    )
     np.testing.assert_allclose(basis(x), natural_spline_basis(x, 8))
     assert basis.df == 8
 
@@ -63,7 +65,9 @@ def test_second_derivative_is_zero_beyond_the_boundary_knots(data):
     x, _ = data
     basis = NaturalSplineBasis.from_data(x, 12)
     lo, hi = basis.knots[0], basis.knots[-1]
-    outside = np.concatenate([np.linspace(lo - 3, lo - 0.01, 5), np.linspace(hi + 0.01, hi + 3, 5)])
+    outside = np.concatenate(
+        [np.linspace(lo - 3, lo - 0.01, 5), np.linspace(hi + 0.01, hi + 3, 5)]
+    )
     h = 1e-3
     # Finite differences of the values: the basis itself, not its own derivative code.
     second = (basis(outside + h) - 2 * basis(outside) + basis(outside - h)) / h**2
@@ -86,14 +90,18 @@ def test_derivatives_match_finite_differences(data, order):
     basis = NaturalSplineBasis.from_data(x, 9)
     # Points away from the knots, where the third derivative jumps.
     points = np.linspace(-6, 6, 41)
-    points = points[np.min(np.abs(points[:, None] - basis.knots[None, :]), axis=1) > 0.05]
+    points = points[
+        np.min(np.abs(points[:, None] - basis.knots[None, :]), axis=1) > 0.05
+    ]
     h = 1e-4
     if order == 1:
         expected = (basis(points + h) - basis(points - h)) / (2 * h)
     else:
         expected = (basis(points + h) - 2 * basis(points) + basis(points - h)) / h**2
     np.testing.assert_allclose(
-        basis.derivative(points, order), expected, atol=1e-4 * (1 + np.abs(expected).max())
+        basis.derivative(points, order),
+        expected,
+        atol=1e-4 * (1 + np.abs(expected).max()),
     )
 
 
@@ -102,12 +110,22 @@ def test_basis_is_twice_continuously_differentiable_at_the_knots(data):
     basis = NaturalSplineBasis.from_data(x, 7)
     eps = 1e-7
     for order in (0, 1, 2):
-        left = basis.derivative(basis.knots - eps, order) if order else basis(basis.knots - eps)
-        right = basis.derivative(basis.knots + eps, order) if order else basis(basis.knots + eps)
+        left = (
+            basis.derivative(basis.knots - eps, order)
+            if order
+            else basis(basis.knots - eps)
+        )
+        right = (
+            basis.derivative(basis.knots + eps, order)
+            if order
+            else basis(basis.knots + eps)
+        )
         np.testing.assert_allclose(left, right, atol=1e-4)
 
 
-@pytest.mark.parametrize(("scale", "shift"), [(1e-6, 0.0), (1e6, 0.0), (1.0, 1e6), (-2.0, 3.0)])
+@pytest.mark.parametrize(
+    ("scale", "shift"), [(1e-6, 0.0), (1e6, 0.0), (1.0, 1e6), (-2.0, 3.0)]
+)
 def test_basis_does_not_depend_on_the_units_of_x(data, scale, shift):
     # B-splines are unchanged by an affine change of x (the knots move along),
     # so the design matrix is the same in any units and at any offset; the
@@ -123,14 +141,17 @@ def test_basis_does_not_depend_on_the_units_of_x(data, scale, shift):
         # functions, which do not depend on how the columns are arranged.
         y = np.sin(new)
         np.testing.assert_allclose(
-            X_moved @ fit_least_squares(X_moved, y), X @ fit_least_squares(X, y), atol=1e-8
+            X_moved @ fit_least_squares(X_moved, y),
+            X @ fit_least_squares(X, y),
+            atol=1e-8,
         )
         return
     np.testing.assert_allclose(X_moved, X, atol=1e-8)
     second = NaturalSplineBasis(moved_knots).derivative(scale * new + shift, 2)
     expected = NaturalSplineBasis(knots).derivative(new, 2) / scale**2
-    np.testing.assert_allclose(second, expected, rtol=1e-6, atol=1e-8 * np.abs(expected).max())
-
+    np.testing.assert_allclose(
+        second, expected, rtol=1e-6, atol=1e-8 * np.abs(expected).max()
+    )
 
 
 def test_basis_spans_the_same_space_as_the_truncated_power_basis(data):
@@ -142,8 +163,12 @@ def test_basis_spans_the_same_space_as_the_truncated_power_basis(data):
         assert textbook.shape == (N, df)
         # Same column space: the least-squares fitted values agree, at the data and elsewhere.
         new = np.linspace(-7, 7, 50)
-        fit_ours = natural_spline_basis(new, df, knots=knots) @ fit_least_squares(ours, y)
-        fit_textbook = truncated_power_basis(new, knots) @ fit_least_squares(textbook, y)
+        fit_ours = natural_spline_basis(new, df, knots=knots) @ fit_least_squares(
+            ours, y
+        )
+        fit_textbook = truncated_power_basis(new, knots) @ fit_least_squares(
+            textbook, y
+        )
         np.testing.assert_allclose(fit_ours, fit_textbook, atol=1e-6)
 
 
@@ -189,11 +214,17 @@ def test_a_stack_of_data_sets_gives_one_basis_per_set():
 def test_a_stack_of_bases_wants_one_row_of_points_per_basis():
     x, _ = sample_sine_data(N, seed=4, n_sets=3)
     basis = NaturalSplineBasis.from_data(x, 5)
-    with pytest.raises(ValueError, match=r"x must have shape \(3, n\), one row per knot vector"):
+    with pytest.raises(
+        ValueError, match=r"x must have shape \(3, n\), one row per knot vector"
+    ):
         basis(np.zeros((2, 4)))
-    with pytest.raises(ValueError, match=r"x must have 2 dimension\(s\), got shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"x must have 2 dimension\(s\), got shape \(4,\)"
+    ):
         basis(np.zeros(4))
-    with pytest.raises(ValueError, match=r"coef must have shape \(3, 5\) to match the basis"):
+    with pytest.raises(
+        ValueError, match=r"coef must have shape \(3, 5\) to match the basis"
+    ):
         roughness(basis, np.zeros(5))
 
 
@@ -299,17 +330,25 @@ def test_bad_shapes_and_types_are_refused(data):
     x, _ = data
     with pytest.raises(TypeError, match="x must hold real numbers, got dtype <U1"):
         natural_spline_basis(["a", "b", "c"], 2)
-    with pytest.raises(TypeError, match="x must hold real numbers, got dtype complex128"):
+    with pytest.raises(
+        TypeError, match="x must hold real numbers, got dtype complex128"
+    ):
         spline_knots(x + 0j, 3)
-    with pytest.raises(ValueError, match=r"x must have 1 dimension\(s\), got shape \(4, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"x must have 1 dimension\(s\), got shape \(4, 5\)"
+    ):
         NaturalSplineBasis.from_data(x, 5)(x.reshape(4, 5))
     with pytest.raises(
         ValueError, match=r"x must have 1 or 2 dimension\(s\), got shape \(2, 2, 5\)"
     ):
         spline_knots(x.reshape(2, 2, 5), 3)
-    with pytest.raises(ValueError, match=r"x must hold at least one value, got shape \(0,\)"):
+    with pytest.raises(
+        ValueError, match=r"x must hold at least one value, got shape \(0,\)"
+    ):
         spline_knots([], 2)
-    with pytest.raises(ValueError, match=r"x must have 1 dimension\(s\), got shape \(4, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"x must have 1 dimension\(s\), got shape \(4, 5\)"
+    ):
         truncated_power_basis(x.reshape(4, 5), spline_knots(x, 4))
     with pytest.raises(ValueError, match="order must be an integer <= 2, got 3"):
         NaturalSplineBasis.from_data(x, 5).derivative(x, 3)
@@ -320,10 +359,13 @@ def test_bad_knots_are_refused(data):
     with pytest.raises(ValueError, match="knots must be strictly increasing"):
         NaturalSplineBasis(np.array([0.0, 2.0, 1.0]))
     with pytest.raises(
-        ValueError, match=r"knots must hold at least 2 values \(the boundary knots\), got 1"
+        ValueError,
+        match=r"knots must hold at least 2 values \(the boundary knots\), got 1",
     ):
         NaturalSplineBasis(np.array([0.0]))
-    with pytest.raises(ValueError, match="a natural spline with df=4 needs 4 knots, got 3"):
+    with pytest.raises(
+        ValueError, match="a natural spline with df=4 needs 4 knots, got 3"
+    ):
         natural_spline_basis(x, 4, knots=[-1.0, 0.0, 1.0])
 
 
@@ -334,12 +376,13 @@ def test_tied_x_values_are_refused():
         spline_knots([0.0, 1.0, 1.0, 1.0, 1.0, 2.0], 4)
 
 
-
-
 @pytest.mark.parametrize("measure", [roughness, total_variation])
 @pytest.mark.parametrize("basis", ["basis", None, 3])
 def test_wiggliness_needs_a_basis(measure, basis):
-    with pytest.raises(TypeError, match=f"basis must be a NaturalSplineBasis, got {type(basis).__name__}"):
+    with pytest.raises(
+        TypeError,
+        match=f"basis must be a NaturalSplineBasis, got {type(basis).__name__}",
+    ):
         measure(basis, [1.0, 2.0, 3.0])
 
 
@@ -350,11 +393,17 @@ def test_derivative_order_and_empty_points_are_refused(data):
     with pytest.raises(ValueError, match="order must be an integer >= 1, got 0"):
         basis.derivative(data[0], 0)
     # Evaluating at no points is a slip (a filter that left nothing), not a (0, df) matrix.
-    with pytest.raises(ValueError, match=r"x must hold at least one value, got shape \(0,\)"):
+    with pytest.raises(
+        ValueError, match=r"x must hold at least one value, got shape \(0,\)"
+    ):
         basis.derivative([], 1)
-    with pytest.raises(ValueError, match=r"x must hold at least one value, got shape \(0,\)"):
+    with pytest.raises(
+        ValueError, match=r"x must hold at least one value, got shape \(0,\)"
+    ):
         basis([])
-    with pytest.raises(ValueError, match=r"x must hold at least one value, got shape \(0,\)"):
+    with pytest.raises(
+        ValueError, match=r"x must hold at least one value, got shape \(0,\)"
+    ):
         truncated_power_basis([], basis.knots)
 
 

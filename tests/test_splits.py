@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from nnbook.data import load_mnist
-from nnbook.splits import stratified_split, train_validation_split, train_validation_test_split
+from nnbook.splits import (
+    stratified_split,
+    train_validation_split,
+    train_validation_test_split,
+)
 
 # --- stratified_split ---------------------------------------------------------
 
@@ -21,7 +25,9 @@ def test_split_partitions_the_indices() -> None:
     labels = _labels()
     train, validation = stratified_split(labels, 0.2, seed=0)
     assert np.all(np.diff(train) > 0) and np.all(np.diff(validation) > 0)
-    np.testing.assert_array_equal(np.sort(np.concatenate([train, validation])), np.arange(labels.size))
+    np.testing.assert_array_equal(
+        np.sort(np.concatenate([train, validation])), np.arange(labels.size)
+    )
 
 
 @pytest.mark.parametrize("size", [0.1, 0.2, 0.37, 1, 57, 400])
@@ -46,12 +52,17 @@ def test_split_is_fixed_by_the_seed() -> None:
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     # A generator is drawn from, as an int seed's generator would be.
-    np.testing.assert_array_equal(stratified_split(labels, 0.25, seed=np.random.default_rng(7))[1], a)
+    np.testing.assert_array_equal(
+        stratified_split(labels, 0.25, seed=np.random.default_rng(7))[1], a
+    )
 
 
 @pytest.mark.parametrize(
     ("seed", "error", "match"),
-    [(-1, ValueError, "seed must be an integer >= 0, got -1"), (1.5, TypeError, "seed must be an int")],
+    [
+        (-1, ValueError, "seed must be an integer >= 0, got -1"),
+        (1.5, TypeError, "seed must be an int"),
+    ],
 )
 def test_split_rejects_a_bad_seed(seed, error, match) -> None:
     with pytest.raises(error, match=match):
@@ -60,11 +71,18 @@ def test_split_rejects_a_bad_seed(seed, error, match) -> None:
 
 def test_split_without_a_seed_is_refused_not_fresh() -> None:
     # seed=None used to give a different split at every call; a fresh one is asked for with a generator.
-    with pytest.raises(TypeError, match="seed must be an int or a numpy.random.Generator, got NoneType"):
+    with pytest.raises(
+        TypeError, match="seed must be an int or a numpy.random.Generator, got NoneType"
+    ):
         stratified_split(_labels(), 0.3, seed=None)
-    first = stratified_split(_labels(), 0.3)[1]  # the default seed is 0: the same split every time
+    first = stratified_split(_labels(), 0.3)[
+        1
+    ]  # the default seed is 0: the same split every time
     np.testing.assert_array_equal(first, stratified_split(_labels(), 0.3)[1])
-    assert stratified_split(_labels(), 0.3, seed=np.random.default_rng())[1].size == first.size
+    assert (
+        stratified_split(_labels(), 0.3, seed=np.random.default_rng())[1].size
+        == first.size
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,11 +92,26 @@ def test_split_without_a_seed_is_refused_not_fresh() -> None:
         (np.array([0, 1, 2]), 1.0, ValueError, r"fraction must be in \(0, 1\)"),
         (np.array([0, 1, 2]), 3, ValueError, "count must be between 1 and 2"),
         (np.array([0, 1, 2]), 0, ValueError, "count must be between 1 and 2"),
-        (np.array([0, 1, 2]), "half", TypeError, r"sizes\[0\] must be a float fraction or an int count"),
+        (
+            np.array([0, 1, 2]),
+            "half",
+            TypeError,
+            r"sizes\[0\] must be a float fraction or an int count",
+        ),
         (np.array([0, 1, 2]), True, TypeError, r"sizes\[0\] must be"),
         (np.array([0.5, 1.0]), 0.5, TypeError, "labels must be integers"),
-        (np.array([0, 1, -1, 2]), 0.5, ValueError, "labels must be class labels >= 0, got -1"),
-        (np.array([0, 1, 2]), np.nan, ValueError, r"sizes\[0\] as a fraction must be in \(0, 1\), got nan"),
+        (
+            np.array([0, 1, -1, 2]),
+            0.5,
+            ValueError,
+            "labels must be class labels >= 0, got -1",
+        ),
+        (
+            np.array([0, 1, 2]),
+            np.nan,
+            ValueError,
+            r"sizes\[0\] as a fraction must be in \(0, 1\), got nan",
+        ),
         (np.zeros((2, 2), dtype=int), 0.5, ValueError, "non-empty 1-D"),
         (np.array([], dtype=int), 0.5, ValueError, "non-empty 1-D"),
     ],
@@ -142,7 +175,9 @@ def test_three_way_split_of_a_dataset(tiny_mnist) -> None:
 def test_three_way_split_names_the_bad_argument(tiny_mnist) -> None:
     root, _ = tiny_mnist
     train, _ = load_mnist(root)
-    with pytest.raises(ValueError, match=r"test_size as a fraction must be in \(0, 1\), got 1.5"):
+    with pytest.raises(
+        ValueError, match=r"test_size as a fraction must be in \(0, 1\), got 1.5"
+    ):
         train_validation_test_split(train, validation_size=0.1, test_size=1.5)
 
 

@@ -58,8 +58,16 @@ def test_noise_spreads_the_points() -> None:
         ({"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
         ({"noise": float("nan")}, ValueError, "noise must be a finite number >= 0"),
         ({"noise": "low"}, TypeError, "noise must be a real number, got str"),
-        ({"seed": "zero"}, TypeError, "seed must be an int or a numpy.random.Generator"),
-        ({"seed": None}, TypeError, "seed must be an int or a numpy.random.Generator, got NoneType"),
+        (
+            {"seed": "zero"},
+            TypeError,
+            "seed must be an int or a numpy.random.Generator",
+        ),
+        (
+            {"seed": None},
+            TypeError,
+            "seed must be an int or a numpy.random.Generator, got NoneType",
+        ),
         ({"seed": -1}, ValueError, "seed must be an integer >= 0, got -1"),
     ],
 )

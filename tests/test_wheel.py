@@ -33,7 +33,9 @@ pytestmark = pytest.mark.slow
 def readme_examples() -> list[str]:
     """The Python blocks of the README's 'Use the helpers' section, in order."""
     text = (ROOT / "README.md").read_text()
-    section = text.split("## Use the helpers in your own code", 1)[1].split("\n## ", 1)[0]
+    section = text.split("## Use the helpers in your own code", 1)[1].split("\n## ", 1)[
+        0
+    ]
     return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
@@ -41,7 +43,11 @@ def readme_examples() -> list[str]:
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     # Without --sdist/--wheel, build makes the wheel from the unpacked sdist: the sdist must be complete.
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
@@ -52,14 +58,37 @@ def venv_with_the_wheel(root: Path, dist: Path, borrowed: str) -> Path:
     running the .pth files in it. This environment's pip installs the wheel
     (``--python``), so the new one needs no pip of its own.
     """
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(root)], check=True
+    )
     python = root / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(site, "borrowed-dependencies.pth").write_text(f"{borrowed}\n")
     (wheel,) = dist.glob("*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                    "--quiet", str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ],
+        check=True,
+    )
     return root
 
 
@@ -68,7 +97,9 @@ def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new environment with the wheel; it borrows this one's third-party
     packages (torch is gigabytes), but not this environment's editable
     nnbook, which its own .pth file would have made visible."""
-    return venv_with_the_wheel(tmp_path_factory.mktemp("venv"), dist, sysconfig.get_paths()["purelib"])
+    return venv_with_the_wheel(
+        tmp_path_factory.mktemp("venv"), dist, sysconfig.get_paths()["purelib"]
+    )
 
 
 #: The modules that need PyTorch to import; every other one needs only the required dependencies.
@@ -86,7 +117,11 @@ def required_distributions() -> dict[str, importlib.metadata.Distribution]:
         if name not in found:
             found[name] = importlib.metadata.distribution(name)
             requirements = (Requirement(r) for r in found[name].requires or [])
-            todo += [r.name for r in requirements if r.marker is None or r.marker.evaluate({"extra": ""})]
+            todo += [
+                r.name
+                for r in requirements
+                if r.marker is None or r.marker.evaluate({"extra": ""})
+            ]
     del found["nnbook"]
     return found
 
@@ -103,7 +138,10 @@ def venv_without_torch(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     borrowed = root / "borrowed"
     borrowed.mkdir()
     for distribution in required_distributions().values():
-        for top in {Path(str(f)).parts[0] for f in distribution.files or []} - {"..", "__pycache__"}:
+        for top in {Path(str(f)).parts[0] for f in distribution.files or []} - {
+            "..",
+            "__pycache__",
+        }:
             link = borrowed / top
             if not link.exists():
                 link.symlink_to(Path(str(distribution.locate_file(top))))
@@ -112,7 +150,12 @@ def venv_without_torch(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def run_without_torch(venv: Path, cwd: Path, code: str) -> str:
     """Run ``code`` with the no-torch environment's Python; return what it prints."""
-    result = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -124,10 +167,17 @@ def test_sdist_and_wheel_hold_the_package(dist: Path) -> None:
     (sdist,) = dist.glob("*.tar.gz")
     assert wheel.name.startswith(f"nnbook-{nnbook.__version__}-")
     names = set(zipfile.ZipFile(wheel).namelist())
-    modules = {f"nnbook/{m}.py" for m in nnbook.SUBMODULES} | {"nnbook/__init__.py", "nnbook/py.typed"}
+    modules = {f"nnbook/{m}.py" for m in nnbook.SUBMODULES} | {
+        "nnbook/__init__.py",
+        "nnbook/py.typed",
+    }
     assert modules <= names
     with tarfile.open(sdist) as archive:
-        members = {Path(m).relative_to(Path(m).parts[0]).as_posix() for m in archive.getnames() if "/" in m}
+        members = {
+            Path(m).relative_to(Path(m).parts[0]).as_posix()
+            for m in archive.getnames()
+            if "/" in m
+        }
     assert {"pyproject.toml", "README.md", "LICENSE"} <= members
     assert {f"src/{m}" for m in modules} <= members
 
@@ -137,9 +187,24 @@ def test_the_sdist_holds_the_package_and_its_build_files_only(dist: Path) -> Non
     sdist does not ship, so an sdist with tests/ would hold a suite that cannot run."""
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
-        files = {Path(m.name).relative_to(Path(m.name).parts[0]).as_posix() for m in archive.getmembers() if m.isfile()}
-    build_files = {"pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "PKG-INFO", "setup.cfg"}
-    unexpected = sorted(f for f in files - build_files if not f.startswith(("src/nnbook/", "src/nnbook.egg-info/")))
+        files = {
+            Path(m.name).relative_to(Path(m.name).parts[0]).as_posix()
+            for m in archive.getmembers()
+            if m.isfile()
+        }
+    build_files = {
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "MANIFEST.in",
+        "PKG-INFO",
+        "setup.cfg",
+    }
+    unexpected = sorted(
+        f
+        for f in files - build_files
+        if not f.startswith(("src/nnbook/", "src/nnbook.egg-info/"))
+    )
     assert not unexpected, f"the sdist holds files outside the package: {unexpected}"
     assert not any(f.startswith("tests/") for f in files)
 
@@ -153,11 +218,18 @@ def test_wheel_imports_outside_the_repository(venv: Path, tmp_path: Path) -> Non
         "for name in nnbook.SUBMODULES: getattr(nnbook, name)\n"
         "print(nnbook.__version__)\n"
     )
-    result = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
-def test_readme_examples_run_with_the_wheel(venv: Path, tmp_path: Path, mnist_root: Path) -> None:
+def test_readme_examples_run_with_the_wheel(
+    venv: Path, tmp_path: Path, mnist_root: Path
+) -> None:
     examples = readme_examples()
     assert len(examples) == 6, (
         "the README shows six examples: load MNIST, the NumPy network, splines, train with fit, Adam with a "
@@ -165,12 +237,23 @@ def test_readme_examples_run_with_the_wheel(venv: Path, tmp_path: Path, mnist_ro
     )
     script = tmp_path / "readme_examples.py"
     script.write_text("\n".join(examples))
-    result = subprocess.run([str(venv / "bin" / "python"), str(script)], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "validation accuracy after 3 epochs" in result.stdout
-    assert float(re.search(r"training accuracy (\S+)", result.stdout).group(1)) > 0.95  # the NumPy network
-    errors = [float(e) for e in re.findall(r"error on new samples (\S+)", result.stdout)]
-    assert len(errors) == 3 and errors[1] > errors[0] and errors[1] > errors[2]  # the peak at interpolation
+    assert (
+        float(re.search(r"training accuracy (\S+)", result.stdout).group(1)) > 0.95
+    )  # the NumPy network
+    errors = [
+        float(e) for e in re.findall(r"error on new samples (\S+)", result.stdout)
+    ]
+    assert (
+        len(errors) == 3 and errors[1] > errors[0] and errors[1] > errors[2]
+    )  # the peak at interpolation
     w = [float(x) for x in re.search(r"w = \((\S+), (\S+)\)", result.stdout).groups()]
     assert max(abs(x) for x in w) < 0.01  # Adam reached the minimum at 0
 
@@ -195,7 +278,10 @@ def test_without_torch_the_numpy_modules_import_and_the_others_say_how_to_instal
     outcome = json.loads(run_without_torch(venv_without_torch, tmp_path, code))
     assert {name for name, error in outcome.items() if error} == TORCH_MODULES, outcome
     for name in TORCH_MODULES:
-        assert f"nnbook.{name} needs PyTorch" in outcome[name] and INSTALL_TORCH in outcome[name]
+        assert (
+            f"nnbook.{name} needs PyTorch" in outcome[name]
+            and INSTALL_TORCH in outcome[name]
+        )
     assert set(outcome) == set(nnbook.SUBMODULES)
 
 
@@ -219,13 +305,23 @@ def test_without_torch_the_functions_that_need_it_say_how_to_install_it(
         "assert not hasattr(nnbook, 'train')  # an attribute that cannot load is absent\n"
         "assert widget_html('draw-digit').startswith('<div')  # the rest of nnbook.widgets works\n"
     )
-    mnist, display, train = run_without_torch(venv_without_torch, root, code).splitlines()
-    assert mnist.startswith("nnbook.data.load_mnist needs torchvision") and INSTALL_TORCH in mnist
-    assert display.startswith("nnbook.widgets.widget needs IPython") and 'pip install "nnbook[notebook]"' in display
+    mnist, display, train = run_without_torch(
+        venv_without_torch, root, code
+    ).splitlines()
+    assert (
+        mnist.startswith("nnbook.data.load_mnist needs torchvision")
+        and INSTALL_TORCH in mnist
+    )
+    assert (
+        display.startswith("nnbook.widgets.widget needs IPython")
+        and 'pip install "nnbook[notebook]"' in display
+    )
     assert train.startswith("nnbook.train needs PyTorch") and INSTALL_TORCH in train
 
 
-def test_without_torch_help_lists_every_module_with_its_summary(venv_without_torch: Path, tmp_path: Path) -> None:
+def test_without_torch_help_lists_every_module_with_its_summary(
+    venv_without_torch: Path, tmp_path: Path
+) -> None:
     import nnbook
 
     code = "import pydoc, nnbook\nprint(pydoc.render_doc(nnbook, renderer=pydoc.plaintext))\n"
@@ -233,4 +329,6 @@ def test_without_torch_help_lists_every_module_with_its_summary(venv_without_tor
     for name in nnbook.SUBMODULES:
         source = Path(nnbook.__file__).with_name(f"{name}.py").read_text()
         summary = ast.get_docstring(ast.parse(source)).splitlines()[0]
-        assert re.search(rf"^ +{name}\n +{re.escape(summary)}$", page, flags=re.M), f"help(nnbook) misses {name}"
+        assert re.search(rf"^ +{name}\n +{re.escape(summary)}$", page, flags=re.M), (
+            f"help(nnbook) misses {name}"
+        )

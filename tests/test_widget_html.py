@@ -13,23 +13,38 @@ from nnbook.widgets import KINDS, widget, widget_html
 
 
 def _attributes(markup: str) -> dict[str, str]:
-    return {k: html.unescape(v) for k, v in re.findall(r' data-([a-z0-9-]+)="([^"]*)"', markup)}
+    return {
+        k: html.unescape(v)
+        for k, v in re.findall(r' data-([a-z0-9-]+)="([^"]*)"', markup)
+    }
 
 
 def test_values_round_trip_through_the_attributes() -> None:
     image = np.arange(6).reshape(2, 3)
-    markup = widget_html("conv-stepper", title='Try "it" <now>', image=image.tolist(), stride=1, grid_names=["a", "b"])
+    markup = widget_html(
+        "conv-stepper",
+        title='Try "it" <now>',
+        image=image.tolist(),
+        stride=1,
+        grid_names=["a", "b"],
+    )
     attributes = _attributes(markup)
     assert attributes["nnbook-widget"] == "conv-stepper"
-    assert attributes["title"] == 'Try "it" <now>'  # strings as they are, escaped in the markup
+    assert (
+        attributes["title"] == 'Try "it" <now>'
+    )  # strings as they are, escaped in the markup
     assert json.loads(attributes["image"]) == image.tolist()
     assert json.loads(attributes["grid-names"]) == ["a", "b"]
-    assert markup.startswith('<div class="nnbook-widget"') and markup.endswith(" hidden></div>")
+    assert markup.startswith('<div class="nnbook-widget"') and markup.endswith(
+        " hidden></div>"
+    )
     assert "<now>" not in markup
 
 
 def test_widget_is_displayable_html() -> None:
-    assert widget("sigmoid-neuron", bias=1.5).data == widget_html("sigmoid-neuron", bias=1.5)
+    assert widget("sigmoid-neuron", bias=1.5).data == widget_html(
+        "sigmoid-neuron", bias=1.5
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,4 +66,6 @@ def test_every_kind_is_built_by_the_script() -> None:
 
     script = (ROOT / "book" / "_static" / "widgets" / "nnbook-widgets.js").read_text()
     for kind in KINDS:
-        assert f'"{kind}"' in script or f"'{kind}'" in script, f"nnbook-widgets.js does not build {kind!r}"
+        assert f'"{kind}"' in script or f"'{kind}'" in script, (
+            f"nnbook-widgets.js does not build {kind!r}"
+        )

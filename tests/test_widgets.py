@@ -44,7 +44,13 @@ MODEL_FILE = "_static/generated/mnist_mlp.json"
 CNN_FILE = "_static/generated/mnist_cnn.json"
 
 #: The lecture's worked example of a convolution (the CNN chapter's).
-LECTURE_IMAGE = [[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]]
+LECTURE_IMAGE = [
+    [7, 2, 3, 3, 8],
+    [4, 5, 3, 8, 4],
+    [3, 3, 2, 8, 4],
+    [2, 8, 7, 2, 7],
+    [5, 4, 4, 5, 4],
+]
 LECTURE_KERNEL = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
 
 
@@ -70,7 +76,9 @@ class Visit:
 
     def assert_clean(self) -> None:
         assert not self.outside, f"requests left 127.0.0.1: {self.outside}"
-        unexpected = [e for e in self.errors if not any(allowed in e for allowed in CONSOLE_ALLOW)]
+        unexpected = [
+            e for e in self.errors if not any(allowed in e for allowed in CONSOLE_ALLOW)
+        ]
         assert not unexpected, f"console errors: {unexpected}"
 
 
@@ -96,11 +104,16 @@ def visit(browser, server: str, html: Path):
                 route.abort()
 
         page.route("**/*", route)
-        page.on("console", lambda m: visit.errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: visit.errors.append(m.text) if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
         page.goto(f"{server}/{name}", wait_until="networkidle")
         if context_options.get("java_script_enabled", True):
-            assert page.locator(widget).count() == 1, f"{name} has no single widget {widget}"
+            assert page.locator(widget).count() == 1, (
+                f"{name} has no single widget {widget}"
+            )
             page.wait_for_selector(f'{widget}[data-ready="true"]', timeout=10_000)
         return visit
 
@@ -158,9 +171,17 @@ def test_neuron_widget_starts_from_the_chapters_party(visit) -> None:
         ((3.7, -1.2, 2.5), -0.8, (0.3, 0.9, 0.6)),
         ((2.0, 4.0, -3.0), -2.5, (1.0, 1.0, 0.0)),  # the chapter's best evening
         ((0.1, 11.9, -7.3), 4.4, (0.05, 0.95, 1.0)),
-        ((12.0, 12.0, 12.0), 12.0, (1.0, 1.0, 1.0)),  # z = 48: far off the chart, a = 1 to 16 digits
+        (
+            (12.0, 12.0, 12.0),
+            12.0,
+            (1.0, 1.0, 1.0),
+        ),  # z = 48: far off the chart, a = 1 to 16 digits
         ((-12.0, -12.0, -12.0), -12.0, (1.0, 1.0, 1.0)),  # z = -48: a is tiny but not 0
-        ((0.0, 0.0, 0.0), 0.0, (0.5, 0.5, 0.5)),  # z = 0 exactly: a = 1/2, the perceptron says 0
+        (
+            (0.0, 0.0, 0.0),
+            0.0,
+            (0.5, 0.5, 0.5),
+        ),  # z = 0 exactly: a = 1/2, the perceptron says 0
     ],
     ids=["arbitrary", "best-evening", "mixed", "z=48", "z=-48", "z=0"],
 )
@@ -176,14 +197,27 @@ def test_neuron_output_equals_nnbook(visit, weights, bias, x) -> None:
     assert a == float(sigmoid_neuron(list(x), list(weights), bias))
     assert state["z"] == pytest.approx(z, rel=1e-12, abs=1e-12)
     assert state["a"] == pytest.approx(a, rel=1e-12, abs=1e-300)
-    assert state["perceptron"] == int(perceptron(list(x), list(weights), bias)) == int(party.perceptron(list(x)))
+    assert (
+        state["perceptron"]
+        == int(perceptron(list(x), list(weights), bias))
+        == int(party.perceptron(list(x)))
+    )
     # What the reader sees, and the unrounded values behind it.
     assert shown(v, f'{NEURON} output[data-name="a"]') == f"{a:.4f}"
-    assert shown(v, f'{NEURON} output[data-name="z"]') == f"{z:.2f}".replace("-0.00", "0.00")
-    assert float(v.page.get_attribute(f'{NEURON} output[data-name="a"]', "data-value")) == state["a"]
+    assert shown(v, f'{NEURON} output[data-name="z"]') == f"{z:.2f}".replace(
+        "-0.00", "0.00"
+    )
+    assert (
+        float(v.page.get_attribute(f'{NEURON} output[data-name="a"]', "data-value"))
+        == state["a"]
+    )
     contributions = party.contributions(list(x))
     for factor in party.factors:
-        value = float(v.page.get_attribute(f'{NEURON} output[data-name="contribution-{factor}"]', "data-value"))
+        value = float(
+            v.page.get_attribute(
+                f'{NEURON} output[data-name="contribution-{factor}"]', "data-value"
+            )
+        )
         assert value == pytest.approx(contributions[factor], abs=1e-15)
     v.assert_clean()
 
@@ -191,7 +225,8 @@ def test_neuron_output_equals_nnbook(visit, weights, bias, x) -> None:
 def test_neuron_sliders_are_labelled_and_keyboard_usable(visit) -> None:
     v = visit(NEURON_PAGE, NEURON)
     labels = v.page.eval_on_selector_all(
-        f"{NEURON} input", "els => els.map(el => [el.type, [...el.labels].map(l => l.textContent.trim()).join(' ')])"
+        f"{NEURON} input",
+        "els => els.map(el => [el.type, [...el.labels].map(l => l.textContent.trim()).join(' ')])",
     )
     assert len(labels) == 7  # three values, three weights, the bias
     for kind, label in labels:
@@ -203,7 +238,9 @@ def test_neuron_sliders_are_labelled_and_keyboard_usable(visit) -> None:
     v.page.keyboard.press("ArrowRight")
     state = v.state("sigmoidNeuron")
     assert state["b"] == pytest.approx(before["b"] + 0.2, abs=1e-12)
-    assert state["a"] == pytest.approx(float(sigmoid_neuron(state["x"], state["w"], state["b"])), rel=1e-12)
+    assert state["a"] == pytest.approx(
+        float(sigmoid_neuron(state["x"], state["w"], state["b"])), rel=1e-12
+    )
     assert bias.get_attribute("aria-valuetext").startswith("bias")
     v.assert_clean()
 
@@ -221,7 +258,9 @@ def notch(params: dict):
 
     def grad(w):
         w = np.asarray(w, dtype=float)
-        return k * w + depth * (w - at) / width**2 * np.exp(-((w - at) ** 2) / (2 * width**2))
+        return k * w + depth * (w - at) / width**2 * np.exp(
+            -((w - at) ** 2) / (2 * width**2)
+        )
 
     return loss, grad
 
@@ -234,7 +273,9 @@ def gd_settings(v: Visit) -> dict:
     return settings
 
 
-def python_run(settings: dict, eta: float, gamma: float, steps: int) -> optim.Trajectory:
+def python_run(
+    settings: dict, eta: float, gamma: float, steps: int
+) -> optim.Trajectory:
     loss, grad = notch(settings["loss-params"])
     kwargs = {"max_growth": settings["max-growth"], "warn": False}
     if gamma == 0:
@@ -267,7 +308,9 @@ def test_gd_widget_runs_on_the_chapters_loss(visit) -> None:
     ("eta", "gamma"),
     [(0.2, 0.0), (0.2, 0.7), (0.5, 0.9), (2, 0.35), (0.05, 0.99), (11, 0.0)],
 )
-def test_gd_first_ten_iterates_equal_nnbook_optim(visit, eta: float, gamma: float) -> None:
+def test_gd_first_ten_iterates_equal_nnbook_optim(
+    visit, eta: float, gamma: float
+) -> None:
     v = visit(GD_PAGE, GD)
     settings = gd_settings(v)
     set_gd(v, settings, eta, gamma)
@@ -281,7 +324,10 @@ def test_gd_first_ten_iterates_equal_nnbook_optim(visit, eta: float, gamma: floa
     np.testing.assert_allclose(state["loss"], expected.loss, rtol=1e-12, atol=1e-14)
     assert shown(v, f'{GD} output[data-name="k"]') == "10"
     assert shown(v, f'{GD} output[data-name="w"]') == f"{expected.w[-1, 0]:.4f}"
-    assert float(v.page.get_attribute(f'{GD} output[data-name="w"]', "data-value")) == state["w"][-1]
+    assert (
+        float(v.page.get_attribute(f'{GD} output[data-name="w"]', "data-value"))
+        == state["w"][-1]
+    )
     v.assert_clean()
 
 
@@ -290,10 +336,16 @@ def test_gd_divergence_is_shown_where_nnbook_optim_sees_it(visit, which: str) ->
     v = visit(GD_PAGE, GD)
     settings = gd_settings(v)
     k = settings["loss-params"]["k"]
-    eta = max(settings["etas"]) if which == "largest" else min(e for e in settings["etas"] if e > 2 / k)
+    eta = (
+        max(settings["etas"])
+        if which == "largest"
+        else min(e for e in settings["etas"] if e > 2 / k)
+    )
     set_gd(v, settings, eta, 0.0)
     v.page.locator(f'{GD} button[data-name="run"]').click()
-    v.page.wait_for_function("() => window.nnbookWidgets.gradientDescent.state().diverged", timeout=30_000)
+    v.page.wait_for_function(
+        "() => window.nnbookWidgets.gradientDescent.state().diverged", timeout=30_000
+    )
     state = v.state("gradientDescent")
     expected = python_run(settings, eta, 0.0, settings["max-steps"])
     assert expected.diverged
@@ -310,12 +362,16 @@ def test_gd_divergence_is_shown_where_nnbook_optim_sees_it(visit, which: str) ->
 
 
 @pytest.mark.parametrize(("gamma", "where"), [(0.0, "notch"), (0.7, "minimum")])
-def test_gd_run_settles_where_nnbook_optim_does(visit, gamma: float, where: str) -> None:
+def test_gd_run_settles_where_nnbook_optim_does(
+    visit, gamma: float, where: str
+) -> None:
     v = visit(GD_PAGE, GD)
     settings = gd_settings(v)
     set_gd(v, settings, settings["eta"], gamma)
     v.page.locator(f'{GD} button[data-name="run"]').click()
-    v.page.wait_for_function("() => !window.nnbookWidgets.gradientDescent.state().running", timeout=60_000)
+    v.page.wait_for_function(
+        "() => !window.nnbookWidgets.gradientDescent.state().running", timeout=60_000
+    )
     state = v.state("gradientDescent")
     assert state["settled"] and not state["diverged"]
     expected = python_run(settings, settings["eta"], gamma, state["step"])
@@ -329,7 +385,8 @@ def test_gd_controls_are_labelled_and_keyboard_usable(visit) -> None:
     settings = gd_settings(v)
     for name in ("eta", "gamma"):
         label = v.page.eval_on_selector(
-            f'{GD} input[data-name="{name}"]', "el => [...el.labels].map(l => l.textContent).join(' ')"
+            f'{GD} input[data-name="{name}"]',
+            "el => [...el.labels].map(l => l.textContent).join(' ')",
         )
         assert label.strip(), f"the {name} slider has no label"
     gamma = v.page.locator(f'{GD} input[data-name="gamma"]')
@@ -346,7 +403,9 @@ def test_gd_controls_are_labelled_and_keyboard_usable(visit) -> None:
     v.page.keyboard.press("Space")
     state = v.state("gradientDescent")
     assert state["step"] == 2
-    np.testing.assert_allclose(state["w"], python_run(settings, state["eta"], 0.01, 2).w[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(
+        state["w"], python_run(settings, state["eta"], 0.01, 2).w[:, 0], rtol=1e-12
+    )
     v.page.locator(f'{GD} button[data-name="reset"]').click()
     assert v.state("gradientDescent")["step"] == 0
     v.assert_clean()
@@ -366,7 +425,9 @@ def test_conv_stepper_fills_the_output_as_nnbook_conv(visit) -> None:
     rows, cols = expected.shape
     cell = f"{CONV} table[data-name='output'] td"
     assert v.page.locator(cell).count() == expected.size
-    assert all(t == "" for t in v.page.locator(cell).all_inner_texts()), "the output starts empty"
+    assert all(t == "" for t in v.page.locator(cell).all_inner_texts()), (
+        "the output starts empty"
+    )
 
     step = v.page.locator(f'{CONV} button[data-name="step"]')
     for n in range(expected.size):
@@ -378,20 +439,33 @@ def test_conv_stepper_fills_the_output_as_nnbook_conv(visit) -> None:
             for c in range(cols):
                 value = state["output"][r][c]
                 assert value == (expected[r, c] if r * cols + c <= n else None)
-        td = v.page.locator(f"{CONV} table[data-name='output'] td[data-row='{i}'][data-col='{j}']")
+        td = v.page.locator(
+            f"{CONV} table[data-name='output'] td[data-row='{i}'][data-col='{j}']"
+        )
         assert float(td.get_attribute("data-value")) == expected[i, j]
-        assert shown(v, f"{CONV} table[data-name='output'] td[data-row='{i}'][data-col='{j}']") == f"{expected[i, j]:g}"
+        assert (
+            shown(
+                v,
+                f"{CONV} table[data-name='output'] td[data-row='{i}'][data-col='{j}']",
+            )
+            == f"{expected[i, j]:g}"
+        )
         # The window covers the patch that made this cell.
         window = v.page.eval_on_selector_all(
-            f"{CONV} table[data-name='image'] td.nnbook-window", "els => els.map(e => [+e.dataset.row, +e.dataset.col])"
+            f"{CONV} table[data-name='image'] td.nnbook-window",
+            "els => els.map(e => [+e.dataset.row, +e.dataset.col])",
         )
-        assert sorted(map(tuple, window)) == [(i + p, j + q) for p in range(len(kernel)) for q in range(len(kernel[0]))]
+        assert sorted(map(tuple, window)) == [
+            (i + p, j + q) for p in range(len(kernel)) for q in range(len(kernel[0]))
+        ]
         assert shown(v, f"{CONV} .nnbook-conv-sum").endswith(f"= {expected[i, j]:g}")
     assert step.is_disabled()
     v.page.locator(f'{CONV} button[data-name="reset"]').click()
     assert v.state("convStepper")["position"] == -1
     v.page.locator(f'{CONV} button[data-name="all"]').click()
-    np.testing.assert_array_equal(np.array(v.state("convStepper")["output"], dtype=float), expected)
+    np.testing.assert_array_equal(
+        np.array(v.state("convStepper")["output"], dtype=float), expected
+    )
     v.assert_clean()
 
 
@@ -427,17 +501,32 @@ def network_from(document: dict):
     for entry in document["sequence"]:
         kind = entry["type"]
         if "layer" in entry:
-            weight, bias = (torch.from_numpy(decode(document["layers"][entry["layer"]][k]).copy()) for k in ("weight", "bias"))
+            weight, bias = (
+                torch.from_numpy(decode(document["layers"][entry["layer"]][k]).copy())
+                for k in ("weight", "bias")
+            )
         if kind == "linear":
             layer = nn.Linear(weight.shape[1], weight.shape[0])
         elif kind == "conv2d":
-            layer = nn.Conv2d(weight.shape[1], weight.shape[0], tuple(weight.shape[2:]), stride=tuple(entry["stride"]),
-                              padding=tuple(entry["padding"]))
+            layer = nn.Conv2d(
+                weight.shape[1],
+                weight.shape[0],
+                tuple(weight.shape[2:]),
+                stride=tuple(entry["stride"]),
+                padding=tuple(entry["padding"]),
+            )
         elif kind == "maxpool2d":
-            layer = nn.MaxPool2d(tuple(entry["kernel_size"]), stride=tuple(entry["stride"]))
+            layer = nn.MaxPool2d(
+                tuple(entry["kernel_size"]), stride=tuple(entry["stride"])
+            )
         else:
-            layer = {"flatten": nn.Flatten, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-                     "identity": nn.Identity}[kind]()
+            layer = {
+                "flatten": nn.Flatten,
+                "relu": nn.ReLU,
+                "sigmoid": nn.Sigmoid,
+                "tanh": nn.Tanh,
+                "identity": nn.Identity,
+            }[kind]()
         if "layer" in entry:
             with torch.no_grad():
                 layer.weight.copy_(weight)
@@ -450,7 +539,9 @@ def network_from(document: dict):
 
 def decode(entry: dict) -> np.ndarray:
     """An array of the model file: base64 of little-endian float32 values, row-major."""
-    return np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4").reshape(entry["shape"])
+    return np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4").reshape(
+        entry["shape"]
+    )
 
 
 def draw(v: Visit, strokes) -> None:
@@ -458,7 +549,10 @@ def draw(v: Visit, strokes) -> None:
     board = v.page.locator(f"{DIGIT} canvas[data-name='board']")
     board.scroll_into_view_if_needed()
     box = board.bounding_box()
-    at = lambda p: (box["x"] + p[0] * box["width"] / BOARD, box["y"] + p[1] * box["height"] / BOARD)  # noqa: E731
+    at = lambda p: (
+        box["x"] + p[0] * box["width"] / BOARD,
+        box["y"] + p[1] * box["height"] / BOARD,
+    )  # noqa: E731
     for stroke in strokes:
         v.page.mouse.move(*at(stroke[0]))
         v.page.mouse.down()
@@ -467,11 +561,21 @@ def draw(v: Visit, strokes) -> None:
         v.page.mouse.up()
 
 
-NETWORKS = [(DIGIT_PAGE, MODEL_FILE, None), (CNN_PAGE, CNN_FILE, "CNN"), (CNN_PAGE, MODEL_FILE, "MLP")]
+NETWORKS = [
+    (DIGIT_PAGE, MODEL_FILE, None),
+    (CNN_PAGE, CNN_FILE, "CNN"),
+    (CNN_PAGE, MODEL_FILE, "MLP"),
+]
 
 
-@pytest.mark.parametrize(("page", "file", "name"), NETWORKS, ids=["lab-mlp", "cnn-chapter-cnn", "cnn-chapter-mlp"])
-def test_digit_network_logits_equal_pytorchs(visit, html: Path, mnist_root: Path, page, file, name) -> None:
+@pytest.mark.parametrize(
+    ("page", "file", "name"),
+    NETWORKS,
+    ids=["lab-mlp", "cnn-chapter-cnn", "cnn-chapter-mlp"],
+)
+def test_digit_network_logits_equal_pytorchs(
+    visit, html: Path, mnist_root: Path, page, file, name
+) -> None:
     """The page's networks, fed test images directly, give PyTorch's logits and classes.
 
     First on the digits stored in the file with the logits PyTorch computed when
@@ -481,7 +585,9 @@ def test_digit_network_logits_equal_pytorchs(visit, html: Path, mnist_root: Path
     from nnbook.data import load_mnist, to_tensors
 
     document = json.loads((html / file).read_text())
-    stored_inputs, stored_logits = (decode(document["examples"][k]).astype(np.float64) for k in ("inputs", "logits"))
+    stored_inputs, stored_logits = (
+        decode(document["examples"][k]).astype(np.float64) for k in ("inputs", "logits")
+    )
     _, test = load_mnist(mnist_root)
     X, _ = to_tensors(test, flatten=True)
     X = X[:200]
@@ -497,8 +603,10 @@ def test_digit_network_logits_equal_pytorchs(visit, html: Path, mnist_root: Path
     stored_difference = float(np.abs(stored - stored_logits).max())
     difference = float(np.abs(got - expected).max())
     agree = int((got.argmax(1) == expected.argmax(1)).sum())
-    print(f"\n{file} on {page}: JS vs PyTorch, max |logit difference| {stored_difference:.2e} on the "
-          f"{len(stored)} stored digits, {difference:.2e} on {len(X)} test images; {agree}/{len(X)} predictions agree")
+    print(
+        f"\n{file} on {page}: JS vs PyTorch, max |logit difference| {stored_difference:.2e} on the "
+        f"{len(stored)} stored digits, {difference:.2e} on {len(X)} test images; {agree}/{len(X)} predictions agree"
+    )
     assert stored_difference <= 1e-4
     assert difference <= 1e-4
     assert agree == len(X)
@@ -515,17 +623,26 @@ def test_drawing_a_digit_with_the_mouse_gives_that_digit(visit, digit: int) -> N
     probabilities = np.array(state["probabilities"])
     assert probabilities.sum() == pytest.approx(1.0, abs=1e-12)
     assert [t["digit"] for t in state["top"]] == list(np.argsort(-probabilities)[:3])
-    assert state["top"][0]["digit"] == digit, f"drew a {digit}, the network read {state['top']}"
+    assert state["top"][0]["digit"] == digit, (
+        f"drew a {digit}, the network read {state['top']}"
+    )
     # What the reader sees: the top-3 list, the prediction, the probability.
     first = v.page.locator(f"{DIGIT} ol[data-name='top'] li").first
     assert first.get_attribute("data-digit") == str(digit)
     assert v.page.locator(f"{DIGIT} ol[data-name='top'] li").count() == 3
-    assert float(first.locator("output").get_attribute("data-value")) == pytest.approx(probabilities[digit])
+    assert float(first.locator("output").get_attribute("data-value")) == pytest.approx(
+        probabilities[digit]
+    )
     assert v.page.get_attribute(DIGIT, "data-prediction") == str(digit)
     # The logits are those of the network for the input shown, and the input is
     # prepared like MNIST: ink's longer side 20 pixels, centre of mass in the middle.
     image = np.array(state["input"]).reshape(28, 28)
-    assert np.allclose(v.page.evaluate("x => window.nnbookWidgets.drawDigit.logits(x)", state["input"]), state["logits"])
+    assert np.allclose(
+        v.page.evaluate(
+            "x => window.nnbookWidgets.drawDigit.logits(x)", state["input"]
+        ),
+        state["logits"],
+    )
     rows, cols = np.nonzero(image > 0.02)
     extent = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
     assert 19 <= extent <= 21
@@ -545,7 +662,10 @@ def test_drawing_with_a_finger_works_too(visit) -> None:
     stroke = [(140, 40 + 10 * k) for k in range(21)]  # a "1", top to bottom
     for n, (x, y) in enumerate(stroke):
         kind = "touchStart" if n == 0 else "touchMove"
-        point = {"x": box["x"] + x * box["width"] / BOARD, "y": box["y"] + y * box["height"] / BOARD}
+        point = {
+            "x": box["x"] + x * box["width"] / BOARD,
+            "y": box["y"] + y * box["height"] / BOARD,
+        }
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [point]})
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     v.page.wait_for_timeout(100)
@@ -553,7 +673,12 @@ def test_drawing_with_a_finger_works_too(visit) -> None:
     assert len(state["strokes"]) == 1 and len(state["strokes"][0]) >= 10
     assert state["top"][0]["digit"] == 1
     # The page did not scroll instead: the board keeps the finger's strokes.
-    assert v.page.evaluate("getComputedStyle(document.querySelector(\"canvas[data-name='board']\")).touchAction") == "none"
+    assert (
+        v.page.evaluate(
+            "getComputedStyle(document.querySelector(\"canvas[data-name='board']\")).touchAction"
+        )
+        == "none"
+    )
     v.assert_clean()
 
 
@@ -576,8 +701,14 @@ def test_the_digit_preprocessing_is_scale_and_position_free(visit) -> None:
     v = open_digit(visit)
     large = [[(70, 50), (210, 50), (120, 240)]]
     small = [[(10 + x / 4, 20 + y / 4) for x, y in stroke] for stroke in large]
-    inputs = [np.array(v.page.evaluate("s => window.nnbookWidgets.drawDigit.preprocess(s)", strokes))
-              for strokes in (large, small)]
+    inputs = [
+        np.array(
+            v.page.evaluate(
+                "s => window.nnbookWidgets.drawDigit.preprocess(s)", strokes
+            )
+        )
+        for strokes in (large, small)
+    ]
     assert inputs[0].shape == (784,)
     assert np.abs(inputs[0] - inputs[1]).max() < 0.05
     assert inputs[0].sum() > 20
@@ -598,7 +729,9 @@ def centre_of_mass(values) -> tuple[float, float]:
     """(x, y) of a 28 x 28 input, pixel (r, c) counted at (c + 0.5, r + 0.5), as MNIST centres its digits."""
     image = np.asarray(values, dtype=float).reshape(28, 28)
     ys, xs = np.mgrid[0:28, 0:28] + 0.5
-    return float((image * xs).sum() / image.sum()), float((image * ys).sum() / image.sum())
+    return float((image * xs).sum() / image.sum()), float(
+        (image * ys).sum() / image.sum()
+    )
 
 
 #: A "1" drawn small, near the top-left corner of the 280 x 280 board.
@@ -607,23 +740,39 @@ CORNER_ONE = [[(45, 25), (43, 115)]]
 
 def test_the_cnn_chapter_offers_both_networks_and_the_lab_one(visit) -> None:
     v = open_cnn_digit(visit)
-    radios = v.page.locator(f"{DIGIT} fieldset[data-name='chooser'] input[type='radio']")
+    radios = v.page.locator(
+        f"{DIGIT} fieldset[data-name='chooser'] input[type='radio']"
+    )
     assert radios.count() == 2
     labels = v.page.eval_on_selector_all(
         f"{DIGIT} input[type='radio'], {DIGIT} input[type='checkbox']",
-        "els => els.map(el => [el.value, el.checked, [...el.labels].map(l => l.textContent.trim()).join(' ')])")
-    assert labels == [["CNN", True, "CNN (this chapter)"], ["MLP", False, "MLP (the MNIST lab)"],
-                      ["on", True, "centre the drawing as MNIST did"]]
+        "els => els.map(el => [el.value, el.checked, [...el.labels].map(l => l.textContent.trim()).join(' ')])",
+    )
+    assert labels == [
+        ["CNN", True, "CNN (this chapter)"],
+        ["MLP", False, "MLP (the MNIST lab)"],
+        ["on", True, "centre the drawing as MNIST did"],
+    ]
     assert v.page.locator(f"{DIGIT} fieldset legend").inner_text().strip() == "Network:"
     state = v.state("drawDigit")
-    assert state["models"] == ["CNN", "MLP"] and state["model"] == "CNN" and state["centre"] is True
+    assert (
+        state["models"] == ["CNN", "MLP"]
+        and state["model"] == "CNN"
+        and state["centre"] is True
+    )
     assert state["sizes"] == [784, 16 * 28 * 28, 32 * 14 * 14, 10]
-    assert v.page.get_attribute(f"{DIGIT} p[data-name='status']", "aria-live") == "polite"
+    assert (
+        v.page.get_attribute(f"{DIGIT} p[data-name='status']", "aria-live") == "polite"
+    )
     v.assert_clean()
     # The lab's widget has one network: no chooser, the same checkbox.
     lab = open_digit(visit)
-    assert lab.page.locator(f"{DIGIT} input[type='radio'], {DIGIT} fieldset").count() == 0
-    assert lab.page.locator(f"{DIGIT} input[type='checkbox'][data-name='centre']").is_checked()
+    assert (
+        lab.page.locator(f"{DIGIT} input[type='radio'], {DIGIT} fieldset").count() == 0
+    )
+    assert lab.page.locator(
+        f"{DIGIT} input[type='checkbox'][data-name='centre']"
+    ).is_checked()
     assert lab.state("drawDigit")["models"] == ["network"]
     lab.assert_clean()
 
@@ -637,12 +786,22 @@ def test_the_chooser_and_the_centring_work_by_keyboard(visit) -> None:
     v.page.keyboard.press("ArrowRight")  # radio buttons: the arrow keys move the choice
     assert v.page.evaluate("document.activeElement.value") == "MLP"
     state = v.state("drawDigit")
-    assert state["model"] == "MLP" and v.page.locator(f"{DIGIT} input[value='MLP']").is_checked()
+    assert (
+        state["model"] == "MLP"
+        and v.page.locator(f"{DIGIT} input[value='MLP']").is_checked()
+    )
     # The list now shows the MLP's answer, the line under it the CNN's.
     assert state["logits"] == state["answers"]["MLP"]["logits"] != cnn_answer["logits"]
     assert state["answers"]["CNN"]["logits"] == cnn_answer["logits"]
-    assert v.page.locator(f"{DIGIT} p[data-name='status']").inner_text().startswith("The MLP reads a ")
-    assert "the CNN reads a" in v.page.locator(f"{DIGIT} p[data-name='others']").inner_text()
+    assert (
+        v.page.locator(f"{DIGIT} p[data-name='status']")
+        .inner_text()
+        .startswith("The MLP reads a ")
+    )
+    assert (
+        "the CNN reads a"
+        in v.page.locator(f"{DIGIT} p[data-name='others']").inner_text()
+    )
     v.page.keyboard.press("ArrowLeft")
     assert v.state("drawDigit")["model"] == "CNN"
     # Tab leads on to the checkbox; the space bar ticks and unticks it.
@@ -657,7 +816,9 @@ def test_the_chooser_and_the_centring_work_by_keyboard(visit) -> None:
     v.assert_clean()
 
 
-def test_without_centring_a_corner_digit_reaches_the_network_off_centre(visit, html: Path) -> None:
+def test_without_centring_a_corner_digit_reaches_the_network_off_centre(
+    visit, html: Path
+) -> None:
     v = open_cnn_digit(visit)
     draw(v, CORNER_ONE)
     centred = v.state("drawDigit")
@@ -675,15 +836,21 @@ def test_without_centring_a_corner_digit_reaches_the_network_off_centre(visit, h
     # What the networks got is that input: their logits are PyTorch's for it.
     for name, file in (("CNN", CNN_FILE), ("MLP", MODEL_FILE)):
         with torch.no_grad():
-            expected = exported_network(html, file)(torch.tensor([state["input"]], dtype=torch.float32)).numpy()[0]
-        np.testing.assert_allclose(state["answers"][name]["logits"], expected, rtol=0, atol=1e-4)
+            expected = exported_network(html, file)(
+                torch.tensor([state["input"]], dtype=torch.float32)
+            ).numpy()[0]
+        np.testing.assert_allclose(
+            state["answers"][name]["logits"], expected, rtol=0, atol=1e-4
+        )
     assert state["answers"]["CNN"]["logits"] != state["answers"]["MLP"]["logits"]
     v.page.locator(f"{DIGIT} input[data-name='centre']").click()
     assert v.state("drawDigit")["input"] == centred["input"]
     v.assert_clean()
 
 
-def test_both_networks_give_their_own_logits_for_a_drawn_digit(visit, html: Path) -> None:
+def test_both_networks_give_their_own_logits_for_a_drawn_digit(
+    visit, html: Path
+) -> None:
     v = open_cnn_digit(visit)
     draw(v, STROKES[7])
     state = v.state("drawDigit")
@@ -694,8 +861,17 @@ def test_both_networks_give_their_own_logits_for_a_drawn_digit(visit, html: Path
         got = state["answers"][name]
         np.testing.assert_allclose(got["logits"], expected, rtol=0, atol=1e-4)
         assert got["top"][0]["digit"] == int(expected.argmax())
-    assert np.abs(np.subtract(state["answers"]["CNN"]["logits"], state["answers"]["MLP"]["logits"])).max() > 0.1
-    assert state["logits"] == state["answers"]["CNN"]["logits"]  # the CNN is chosen at the start
+    assert (
+        np.abs(
+            np.subtract(
+                state["answers"]["CNN"]["logits"], state["answers"]["MLP"]["logits"]
+            )
+        ).max()
+        > 0.1
+    )
+    assert (
+        state["logits"] == state["answers"]["CNN"]["logits"]
+    )  # the CNN is chosen at the start
     assert state["top"][0]["digit"] == 7, f"drew a 7, the CNN read {state['top']}"
     v.assert_clean()
 
@@ -705,16 +881,24 @@ def odd_network() -> torch.nn.Sequential:
     nn = torch.nn
     torch.manual_seed(0)
     return nn.Sequential(
-        nn.Conv2d(1, 4, (3, 5), stride=(2, 1), padding=(1, 0)), nn.Tanh(),
+        nn.Conv2d(1, 4, (3, 5), stride=(2, 1), padding=(1, 0)),
+        nn.Tanh(),
         nn.MaxPool2d(3, stride=1),
-        nn.Conv2d(4, 3, 3, padding="same"), nn.Sigmoid(),
-        nn.Conv2d(3, 5, 2, stride=2), nn.ReLU(),
+        nn.Conv2d(4, 3, 3, padding="same"),
+        nn.Sigmoid(),
+        nn.Conv2d(3, 5, 2, stride=2),
+        nn.ReLU(),
         nn.MaxPool2d((2, 1)),
-        nn.Flatten(), nn.Linear(5 * 3 * 11, 12), nn.Identity(), nn.Linear(12, 10),
+        nn.Flatten(),
+        nn.Linear(5 * 3 * 11, 12),
+        nn.Identity(),
+        nn.Linear(12, 10),
     ).eval()
 
 
-def test_the_page_runs_other_layer_settings_as_pytorch(visit, server: str, tmp_path: Path) -> None:
+def test_the_page_runs_other_layer_settings_as_pytorch(
+    visit, server: str, tmp_path: Path
+) -> None:
     """A network with every layer setting the file format knows, served to a new widget on the page."""
     from nnbook.widgets import export_network_json
 
@@ -724,8 +908,12 @@ def test_the_page_runs_other_layer_settings_as_pytorch(visit, server: str, tmp_p
     with torch.no_grad():
         expected = model(x).numpy().astype(np.float64)
     v = open_digit(visit)
-    v.page.route(f"{server}/_static/generated/odd-test.json",
-                 lambda route: route.fulfill(body=json.dumps(document), content_type="application/json"))
+    v.page.route(
+        f"{server}/_static/generated/odd-test.json",
+        lambda route: route.fulfill(
+            body=json.dumps(document), content_type="application/json"
+        ),
+    )
     v.page.evaluate("""() => {
         const element = document.createElement("div");
         Object.assign(element.dataset, { nnbookWidget: "draw-digit", model: "_static/generated/odd-test.json" });
@@ -735,8 +923,12 @@ def test_the_page_runs_other_layer_settings_as_pytorch(visit, server: str, tmp_p
         window.nnbookWidgets.init();
     }""")
     v.page.wait_for_selector('#odd[data-model-ready="true"]', timeout=30_000)
-    got = np.array(v.page.evaluate("xs => xs.map((x) => document.getElementById('odd').nnbookWidget.logits(x))",
-                                   x.reshape(20, -1).tolist()))
+    got = np.array(
+        v.page.evaluate(
+            "xs => xs.map((x) => document.getElementById('odd').nnbookWidget.logits(x))",
+            x.reshape(20, -1).tolist(),
+        )
+    )
     assert got.shape == expected.shape == (20, 10)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
     v.assert_clean()
@@ -745,15 +937,25 @@ def test_the_page_runs_other_layer_settings_as_pytorch(visit, server: str, tmp_p
 # --- every widget page: the fallback, the network, the console -------------------------
 
 
-WIDGET_PAGES = [(NEURON_PAGE, NEURON), (GD_PAGE, GD), (CONV_PAGE, CONV), (DIGIT_PAGE, DIGIT), (CNN_PAGE, DIGIT)]
+WIDGET_PAGES = [
+    (NEURON_PAGE, NEURON),
+    (GD_PAGE, GD),
+    (CONV_PAGE, CONV),
+    (DIGIT_PAGE, DIGIT),
+    (CNN_PAGE, DIGIT),
+]
 WIDGET_IDS = ["neuron", "gradient-descent", "conv", "digit", "cnn-digit"]
 
 
 @pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=WIDGET_IDS)
-def test_without_javascript_the_static_figures_stand_in(visit, name: str, widget: str) -> None:
+def test_without_javascript_the_static_figures_stand_in(
+    visit, name: str, widget: str
+) -> None:
     v = visit(name, widget, java_script_enabled=False)
     assert v.page.locator(widget).count() == 1
-    assert not v.page.locator(widget).is_visible(), "the empty widget shows without JavaScript"
+    assert not v.page.locator(widget).is_visible(), (
+        "the empty widget shows without JavaScript"
+    )
     figures = v.page.locator(".cell_output img")
     assert figures.count() > 0 and figures.first.is_visible()
 
@@ -769,7 +971,9 @@ def test_widgets_are_left_out_of_print(visit, name: str, widget: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES, ids=WIDGET_IDS)
-def test_every_control_works_without_leaving_the_machine_or_an_error(visit, name: str, widget: str) -> None:
+def test_every_control_works_without_leaving_the_machine_or_an_error(
+    visit, name: str, widget: str
+) -> None:
     v = visit(name, widget)
     sliders = v.page.locator(f"{widget} input[type='range']")
     for n in range(sliders.count()):

@@ -22,7 +22,12 @@ def test_there_is_a_workflow() -> None:
 def test_workflow_matches_the_schema(workflow: Path) -> None:
     # check-jsonschema ships GitHub's workflow schema, so this works offline.
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(workflow),
+        ],
         capture_output=True,
         text=True,
     )
@@ -43,16 +48,25 @@ def test_build_job_runs_the_readme_test_command() -> None:
 
 def test_pull_requests_build_but_only_main_deploys() -> None:
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
-    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML reads `on` as True
+    triggers = (
+        workflow[True] if True in workflow else workflow["on"]
+    )  # YAML reads `on` as True
     assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
     for job in ("deploy", "notebooks"):
         condition = workflow["jobs"][job]["if"]
-        assert "github.event_name == 'push'" in condition and "refs/heads/main" in condition
+        assert (
+            "github.event_name == 'push'" in condition
+            and "refs/heads/main" in condition
+        )
 
 
 def test_execution_cache_is_keyed_on_chapters_package_and_pins() -> None:
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
-    (cache,) = [s for s in _steps(workflow["jobs"]["build"]) if s.get("with", {}).get("path") == "_build/.jupyter_cache"]
+    (cache,) = [
+        s
+        for s in _steps(workflow["jobs"]["build"])
+        if s.get("with", {}).get("path") == "_build/.jupyter_cache"
+    ]
     key = cache["with"]["key"]
     for part in ("book/**", "src/nnbook/**", "requirements.txt"):
         assert part in key

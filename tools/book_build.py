@@ -29,7 +29,9 @@ def copy_repository(target: Path, leave_out: tuple[str, ...] = ()) -> None:
     ``leave_out`` names pages (as in ``_toc.yml``, e.g. ``book/performance``)
     to drop from the copy's table of contents.
     """
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
     for name in files:
         if (ROOT / name).is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
@@ -53,15 +55,26 @@ def build(repo: Path, env: Mapping[str, str] | None = None) -> tuple[float, list
     # The borrowed environment installs this repository's src/ (editable):
     # put the copy's own package first, so that the build runs the code its
     # stamp (tools/book_cache.py) hashes, even if this repository's changes.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo / "src"), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(repo / "src"), env.get("PYTHONPATH")])
+    )
     # `-o .venv/.installed`: the environment is borrowed (a link to this
     # repository's); never reinstall it, or it would point at the copy.
-    result = subprocess.run(["make", "-o", ".venv/.installed", "book"], cwd=repo, capture_output=True, text=True,
-                            env=env)
+    result = subprocess.run(
+        ["make", "-o", ".venv/.installed", "book"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     seconds = time.perf_counter() - start
     if result.returncode != 0:
-        raise RuntimeError(f"make book failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    executed = re.findall(r"(\S+\.md): Executing notebook", result.stdout + result.stderr)
+        raise RuntimeError(
+            f"make book failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    executed = re.findall(
+        r"(\S+\.md): Executing notebook", result.stdout + result.stderr
+    )
     return seconds, [Path(p).relative_to(repo).as_posix() for p in executed]
 
 
@@ -71,7 +84,9 @@ def _cache(repo: Path) -> Any:
 
     path = repo / "_build" / ".jupyter_cache"
     if not path.is_dir():
-        raise FileNotFoundError(f"{repo} has no execution cache ({path}): build the book first")
+        raise FileNotFoundError(
+            f"{repo} has no execution cache ({path}): build the book first"
+        )
     return get_cache(path)
 
 
@@ -79,7 +94,10 @@ def _records(repo: Path, records: Mapping[str, Any] | None = None) -> dict[str, 
     """The records to read, by page: ``records`` if given, else every record in the cache."""
     if records is not None:
         return dict(records)
-    return {Path(r.uri).relative_to(repo).as_posix(): r for r in _cache(repo).list_cache_records()}
+    return {
+        Path(r.uri).relative_to(repo).as_posix(): r
+        for r in _cache(repo).list_cache_records()
+    }
 
 
 def toc_pages(repo: Path) -> list[str]:
@@ -128,7 +146,9 @@ def page_notebooks(repo: Path) -> dict[str, Any]:
         text = path.read_text() if path.suffix == ".md" and path.is_file() else ""
         if not is_myst_markdown_notebook(text):
             continue
-        notebook = read_myst_markdown_notebook(text, config=md_config, add_source_map=True, path=str(path))
+        notebook = read_myst_markdown_notebook(
+            text, config=md_config, add_source_map=True, path=str(path)
+        )
         if any(cell.cell_type == "code" for cell in notebook.cells):
             notebooks[page] = notebook
     return notebooks
@@ -161,15 +181,19 @@ def page_records(repo: Path) -> tuple[dict[str, Any], list[str]]:
     return records, unmatched
 
 
-def chapter_seconds(repo: Path, records: Mapping[str, Any] | None = None) -> dict[str, float]:
+def chapter_seconds(
+    repo: Path, records: Mapping[str, Any] | None = None
+) -> dict[str, float]:
     """Seconds each chapter's execution took, from the execution cache's records.
 
     These are the seconds jupyter-cache recorded when the chapter was
     executed. ``records`` (page -> record, from :func:`page_records`) reads
     only those; by default every record in the cache is read.
     """
-    return {page: round(r.data.get("execution_seconds", float("nan")), 2)
-            for page, r in _records(repo, records).items()}
+    return {
+        page: round(r.data.get("execution_seconds", float("nan")), 2)
+        for page, r in _records(repo, records).items()
+    }
 
 
 def _glue_value(output: Mapping[str, Any]) -> Any:
@@ -180,7 +204,9 @@ def _glue_value(output: Mapping[str, Any]) -> Any:
         return text
 
 
-def glued(repo: Path, records: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+def glued(
+    repo: Path, records: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
     """The values each chapter glued (``myst_nb.glue``), read from the execution cache.
 
     Values whose text form is a Python literal (ints, floats, strings) come

@@ -78,7 +78,9 @@ def _files(paths: Iterable[Path]) -> list[Path]:
             found.append(path)
         elif path.is_dir():
             found.extend(
-                p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                p
+                for p in path.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
             )
     return sorted(found)
 
@@ -97,7 +99,9 @@ def inputs_hash(paths: Iterable[Path] = INPUTS, root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
-def data_identity(data_root: Path | str | None = None, full_data: bool | None = None) -> dict[str, Any]:
+def data_identity(
+    data_root: Path | str | None = None, full_data: bool | None = None
+) -> dict[str, Any]:
     """Return what identifies the data a build reads: its root, its files, the budget switch.
 
     Parameters
@@ -135,10 +139,15 @@ def data_identity(data_root: Path | str | None = None, full_data: bool | None = 
 
 
 def stamp_content(
-    paths: Iterable[Path] = INPUTS, root: Path = ROOT, data: dict[str, Any] | None = None
+    paths: Iterable[Path] = INPUTS,
+    root: Path = ROOT,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What the stamp of a build made now, from ``data`` (default: :func:`data_identity`), holds."""
-    return {"inputs": inputs_hash(paths, root), "data": data_identity() if data is None else data}
+    return {
+        "inputs": inputs_hash(paths, root),
+        "data": data_identity() if data is None else data,
+    }
 
 
 def read_stamp(stamp: Path = STAMP) -> dict[str, Any] | None:
@@ -147,20 +156,31 @@ def read_stamp(stamp: Path = STAMP) -> dict[str, Any] | None:
         content = json.loads(stamp.read_text())
     except (OSError, ValueError):
         return None
-    return content if isinstance(content, dict) and set(content) == {"inputs", "data"} else None
+    return (
+        content
+        if isinstance(content, dict) and set(content) == {"inputs", "data"}
+        else None
+    )
 
 
-def stale_reason(previous: dict[str, Any] | None, current: dict[str, Any]) -> str | None:
+def stale_reason(
+    previous: dict[str, Any] | None, current: dict[str, Any]
+) -> str | None:
     """Why a build stamped ``previous`` is stale against ``current``; ``None`` if it is not."""
     if previous is None:
         return "no stamp (first build, or the last build failed)"
     reasons = []
     if previous["inputs"] != current["inputs"]:
-        reasons.append("src/nnbook, requirements.txt, tools/nnbook_sphinx.py or benchmarks/results.json changed")
+        reasons.append(
+            "src/nnbook, requirements.txt, tools/nnbook_sphinx.py or benchmarks/results.json changed"
+        )
     old, new = previous["data"], current["data"]
     if old != new:
-        changed = [f"{key} {old.get(key)!r} -> {new.get(key)!r}" for key in sorted(set(old) | set(new))
-                   if old.get(key) != new.get(key)]
+        changed = [
+            f"{key} {old.get(key)!r} -> {new.get(key)!r}"
+            for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)
+        ]
         reasons.append("the data changed (" + "; ".join(changed) + ")")
     return "; ".join(reasons) or None
 
@@ -191,7 +211,10 @@ def check(
 
 
 def write_stamp(
-    paths: Iterable[Path] = INPUTS, stamp: Path = STAMP, root: Path = ROOT, data: dict[str, Any] | None = None
+    paths: Iterable[Path] = INPUTS,
+    stamp: Path = STAMP,
+    root: Path = ROOT,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Record the current inputs hash and the data read; call after a successful build."""
     stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -207,7 +230,9 @@ def begin(stamp: Path = STAMP, content: dict[str, Any] | None = None) -> None:
     """
     pending = _pending(stamp)
     pending.parent.mkdir(parents=True, exist_ok=True)
-    pending.write_text(json.dumps(stamp_content() if content is None else content, indent=1) + "\n")
+    pending.write_text(
+        json.dumps(stamp_content() if content is None else content, indent=1) + "\n"
+    )
 
 
 def finish(stamp: Path = STAMP) -> None:
@@ -234,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         if check(data=current["data"]):
             print(f"book_cache: {reason}: every page will be executed again")
         else:
-            print(f"book_cache: inputs and data ({current['data']['root']}) unchanged, cached outputs are valid")
+            print(
+                f"book_cache: inputs and data ({current['data']['root']}) unchanged, cached outputs are valid"
+            )
         begin(content=current)
     else:
         finish()

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: The first cell of every generated notebook. It does nothing where nnbook
 #: is installed already (a local clone, Binder, the tests here).
-INSTALL_CELL = '''\
+INSTALL_CELL = """\
 # Set-up for Colab and other fresh machines: install nnbook (with PyTorch)
 # and MyST-NB (for `glue`) when they are missing, and allow the MNIST
 # download, which the book never does on its own.
@@ -42,7 +42,7 @@ if importlib.util.find_spec("nnbook") is None or importlib.util.find_spec("myst_
                            "nnbook[torch] @ git+{repository}", "myst-nb"])
 os.environ.setdefault("NNBOOK_DOWNLOAD", "1")
 # The performance appendix shows the benchmark table committed to the repository.
-os.environ.setdefault("NNBOOK_BENCHMARKS", "{results}")'''
+os.environ.setdefault("NNBOOK_BENCHMARKS", "{results}")"""
 
 
 def repository_url(config: Path = ROOT / "_config.yml") -> str:
@@ -78,25 +78,38 @@ def toc_files(toc: Path = ROOT / "_toc.yml") -> list[str]:
 
 def chapters(toc: Path = ROOT / "_toc.yml") -> list[Path]:
     """The pages of ``_toc.yml`` that are notebooks (MyST files with a kernelspec)."""
-    pages = [toc.parent / (f if f.endswith(".md") else f + ".md") for f in toc_files(toc)]
-    return [p for p in pages if "kernelspec:" in p.read_text(encoding="utf-8").split("\n---", 1)[0]]
+    pages = [
+        toc.parent / (f if f.endswith(".md") else f + ".md") for f in toc_files(toc)
+    ]
+    return [
+        p
+        for p in pages
+        if "kernelspec:" in p.read_text(encoding="utf-8").split("\n---", 1)[0]
+    ]
 
 
 def to_notebook(chapter: Path, repository: str) -> nbformat.NotebookNode:
     """Convert one chapter and put the install cell first."""
     notebook = jupytext.read(chapter)
-    cell = nbformat.v4.new_code_cell(INSTALL_CELL.format(repository=repository, results=benchmark_results_url()))
+    cell = nbformat.v4.new_code_cell(
+        INSTALL_CELL.format(repository=repository, results=benchmark_results_url())
+    )
     cell.metadata["tags"] = ["nnbook-setup"]
     notebook.cells.insert(0, cell)
     # Colab reads the kernel from here; the chapters' header names python3.
-    notebook.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
+    notebook.metadata.setdefault(
+        "kernelspec",
+        {"name": "python3", "display_name": "Python 3", "language": "python"},
+    )
     notebook.metadata.pop("jupytext", None)
     return notebook
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("output", type=Path, help="folder to write book/<chapter>.ipynb into")
+    parser.add_argument(
+        "output", type=Path, help="folder to write book/<chapter>.ipynb into"
+    )
     args = parser.parse_args(argv)
     repository = repository_url()
     for chapter in chapters():

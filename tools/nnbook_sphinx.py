@@ -30,7 +30,9 @@ def _script_key(script: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
     return str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items()))
 
 
-def drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+def drop_duplicate_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
     """Keep one copy of each script (same file or same inline body) per page."""
     scripts = context.get("script_files")
     if not scripts:
@@ -51,7 +53,9 @@ def _buttons(items: list[dict[str, Any]]):
         yield from _buttons(item.get("buttons", []))
 
 
-def point_colab_at_notebooks(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+def point_colab_at_notebooks(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
     """Make the Colab button open the generated ``.ipynb`` of this page."""
     branch = app.config.html_theme_options.get("repository_branch", "main")
     for button in _buttons(context.get("header_buttons", [])):
@@ -59,7 +63,9 @@ def point_colab_at_notebooks(app: Sphinx, pagename: str, templatename: str, cont
         if button.get("text") == "Colab" and "/blob/" in url:
             prefix, path = url.split(f"/blob/{branch}/", 1)
             notebook = path.rsplit(".", 1)[0] + ".ipynb"
-            button["url"] = f"{prefix}/blob/{app.config.nnbook_notebooks_branch}/{notebook}"
+            button["url"] = (
+                f"{prefix}/blob/{app.config.nnbook_notebooks_branch}/{notebook}"
+            )
 
 
 def add_version_footer(app: Sphinx) -> None:

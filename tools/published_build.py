@@ -33,15 +33,31 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from book_build import ROOT, build, chapter_seconds, copy_repository, glued, page_records
-from book_cache import data_identity, input_paths, read_stamp, stale_reason, stamp_content, stamp_path
+from book_build import (
+    ROOT,
+    build,
+    chapter_seconds,
+    copy_repository,
+    glued,
+    page_records,
+)
+from book_cache import (
+    data_identity,
+    input_paths,
+    read_stamp,
+    stale_reason,
+    stamp_content,
+    stamp_path,
+)
 from standin_mnist import make_standin
 
 #: The two data sets the book is built from, in the order they are built.
 BUILDS = ("sample", "standin")
 
 
-def reusable_records(repo: Path, data_root: Path) -> tuple[dict[str, Any] | None, str | None]:
+def reusable_records(
+    repo: Path, data_root: Path
+) -> tuple[dict[str, Any] | None, str | None]:
     """The cache records of ``repo``'s own build, if that build is a build from ``data_root`` as it is now.
 
     The build is reused only if all of these hold:
@@ -64,13 +80,18 @@ def reusable_records(repo: Path, data_root: Path) -> tuple[dict[str, Any] | None
     """
     if not (repo / "_build" / ".jupyter_cache").is_dir():
         return None, f"{repo / '_build'} has no execution cache"
-    current = stamp_content(input_paths(repo), repo, data_identity(data_root, full_data=False))
+    current = stamp_content(
+        input_paths(repo), repo, data_identity(data_root, full_data=False)
+    )
     stale = stale_reason(read_stamp(stamp_path(repo)), current)
     if stale is not None:
         return None, f"the build's stamp does not match: {stale}"
     records, unmatched = page_records(repo)
     if unmatched:
-        return None, f"no cached execution matches the current code of {', '.join(unmatched)}"
+        return (
+            None,
+            f"no cached execution matches the current code of {', '.join(unmatched)}",
+        )
     if not records:
         return None, "no page with code in _toc.yml"
     return records, None
@@ -80,8 +101,9 @@ def _say(message: str) -> None:
     print(f"published_build: {message}", file=sys.stderr, flush=True)
 
 
-def compare_builds(sample_root: Path, scratch: Path, fresh: bool = False,
-                   repo: Path = ROOT) -> dict[str, dict[str, Any]]:
+def compare_builds(
+    sample_root: Path, scratch: Path, fresh: bool = False, repo: Path = ROOT
+) -> dict[str, dict[str, Any]]:
     """The book from ``sample_root`` and from a full-size stand-in of it.
 
     The stand-in is always built, in a scratch copy of ``repo`` with an
@@ -119,24 +141,43 @@ def compare_builds(sample_root: Path, scratch: Path, fresh: bool = False,
     else:
         records, refusal = reusable_records(repo, sample_root)
     if records is not None:
-        report["sample"] = {"how": "reused", "reused_from": str(repo / "_build"), "data": str(sample_root),
-                            "build_seconds": None, "executed": [],
-                            "chapter_seconds": chapter_seconds(repo, records), "glued": glued(repo, records)}
+        report["sample"] = {
+            "how": "reused",
+            "reused_from": str(repo / "_build"),
+            "data": str(sample_root),
+            "build_seconds": None,
+            "executed": [],
+            "chapter_seconds": chapter_seconds(repo, records),
+            "glued": glued(repo, records),
+        }
         _say(f"sample: reused the build in {repo / '_build'} ({len(records)} chapters)")
     else:
         _say(f"sample: building it ({refusal})")
-    roots = {"sample": sample_root, "standin": make_standin(sample_root, scratch / "standin-data")}
+    roots = {
+        "sample": sample_root,
+        "standin": make_standin(sample_root, scratch / "standin-data"),
+    }
     for name in BUILDS:
         if name in report:
             continue
         copy = scratch / name
         copy.mkdir()
         copy_repository(copy)
-        env = {key: value for key, value in os.environ.items() if key not in ("NNBOOK_FULL_DATA", "NNBOOK_DOWNLOAD")}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("NNBOOK_FULL_DATA", "NNBOOK_DOWNLOAD")
+        }
         env["NNBOOK_DATA"] = str(roots[name])
         seconds, executed = build(copy, env)
-        report[name] = {"how": "built", "data": str(roots[name]), "build_seconds": round(seconds, 1),
-                        "executed": executed, "chapter_seconds": chapter_seconds(copy), "glued": glued(copy)}
+        report[name] = {
+            "how": "built",
+            "data": str(roots[name]),
+            "build_seconds": round(seconds, 1),
+            "executed": executed,
+            "chapter_seconds": chapter_seconds(copy),
+            "glued": glued(copy),
+        }
         if name == "sample":
             report[name]["reuse_refused"] = refusal
         _say(f"{name}: built in a scratch copy in {seconds:.0f} s")
@@ -145,24 +186,41 @@ def compare_builds(sample_root: Path, scratch: Path, fresh: bool = False,
 
 def _how(half: dict[str, Any]) -> str:
     if half["how"] == "reused":
-        return (f"reused the repository's build ({half['reused_from']}): the seconds recorded when "
-                "each chapter was executed there")
-    refused = f"; the repository's build was not reused: {half['reuse_refused']}" if half.get("reuse_refused") else ""
+        return (
+            f"reused the repository's build ({half['reused_from']}): the seconds recorded when "
+            "each chapter was executed there"
+        )
+    refused = (
+        f"; the repository's build was not reused: {half['reuse_refused']}"
+        if half.get("reuse_refused")
+        else ""
+    )
     return f"built in a scratch copy with an empty cache ({half['build_seconds']:.1f} s){refused}"
 
 
 def table(report: dict[str, dict[str, Any]]) -> str:
     """The per-chapter execution seconds of both builds as a Markdown table, and how each was obtained."""
     sample, standin = (report[name]["chapter_seconds"] for name in BUILDS)
-    lines = ["| chapter | sample (s) | full-size stand-in (s) | ratio |", "|---|---:|---:|---:|"]
+    lines = [
+        "| chapter | sample (s) | full-size stand-in (s) | ratio |",
+        "|---|---:|---:|---:|",
+    ]
     for chapter in sorted(sample, key=sample.get, reverse=True):
-        lines.append(f"| {chapter} | {sample[chapter]:.1f} | {standin[chapter]:.1f} | "
-                     f"{standin[chapter] / sample[chapter]:.2f} |")
+        lines.append(
+            f"| {chapter} | {sample[chapter]:.1f} | {standin[chapter]:.1f} | "
+            f"{standin[chapter] / sample[chapter]:.2f} |"
+        )
     total_sample, total_standin = sum(sample.values()), sum(standin.values())
-    lines.append(f"| **all chapters** | {total_sample:.1f} | {total_standin:.1f} | "
-                 f"{total_standin / total_sample:.2f} |")
-    walls = ["reused" if report[name]["build_seconds"] is None else f"{report[name]['build_seconds']:.1f}"
-             for name in BUILDS]
+    lines.append(
+        f"| **all chapters** | {total_sample:.1f} | {total_standin:.1f} | "
+        f"{total_standin / total_sample:.2f} |"
+    )
+    walls = [
+        "reused"
+        if report[name]["build_seconds"] is None
+        else f"{report[name]['build_seconds']:.1f}"
+        for name in BUILDS
+    ]
     lines.append(f"| `make book` (wall clock) | {walls[0]} | {walls[1]} | |")
     lines.append("")
     lines.extend(f"- {name}: {_how(report[name])}" for name in BUILDS)
@@ -172,12 +230,17 @@ def table(report: dict[str, dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, help="also write the whole report here")
-    parser.add_argument("--fresh", action="store_true",
-                        help="build the sample too, even if the repository's own build could be reused")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="build the sample too, even if the repository's own build could be reused",
+    )
     args = parser.parse_args()
     sample_root = os.environ.get("NNBOOK_DATA")
     if not sample_root:
-        parser.error("set NNBOOK_DATA to the sample's data root (in this repository: ../shared/data)")
+        parser.error(
+            "set NNBOOK_DATA to the sample's data root (in this repository: ../shared/data)"
+        )
     with tempfile.TemporaryDirectory(prefix="nnbook-published-") as scratch:
         report = compare_builds(Path(sample_root), Path(scratch), fresh=args.fresh)
     print(table(report))

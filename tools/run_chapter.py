@@ -23,14 +23,22 @@ from nbclient.exceptions import CellExecutionError
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("chapters", nargs="+", type=Path, help="MyST chapters such as book/backprop.md")
-    parser.add_argument("--timeout", type=int, default=1200, help="seconds a cell may take")
+    parser.add_argument(
+        "chapters", nargs="+", type=Path, help="MyST chapters such as book/backprop.md"
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=1200, help="seconds a cell may take"
+    )
     args = parser.parse_args()
     failed = 0
     for chapter in args.chapters:
         notebook = jupytext.read(chapter)
-        client = NotebookClient(notebook, timeout=args.timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(chapter.parent)}})
+        client = NotebookClient(
+            notebook,
+            timeout=args.timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(chapter.parent)}},
+        )
         start = time.perf_counter()
         try:
             client.execute()

@@ -37,14 +37,18 @@ from nnbook.splits import stratified_split
 FULL_SIZES = {"train": 60_000, "t10k": 10_000}
 
 # Unshifted first, then the eight one-pixel shifts (rows, columns).
-_SHIFTS = [(0, 0)] + [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]
+_SHIFTS = [(0, 0)] + [
+    (dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)
+]
 
 
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file of unsigned bytes into an array of its shape."""
     raw = path.read_bytes()
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(
+        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -52,7 +56,9 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     """Write an array of unsigned bytes as an IDX file (MNIST's format)."""
     array = np.asarray(array, dtype=np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
     path.write_bytes(header + np.ascontiguousarray(array).tobytes())
 
 
@@ -66,8 +72,14 @@ def shift(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
-def grow(images: np.ndarray, labels: np.ndarray, size: int, drawn: int, seed: int = 0,
-         budget_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def grow(
+    images: np.ndarray,
+    labels: np.ndarray,
+    size: int,
+    drawn: int,
+    seed: int = 0,
+    budget_seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Return ``size`` images made of ``images``: unshifted, then shifted copies.
 
     Every image appears ``size // n`` times (unshifted once, then with one
@@ -81,10 +93,18 @@ def grow(images: np.ndarray, labels: np.ndarray, size: int, drawn: int, seed: in
     n = len(images)
     copies, rest = divmod(size, n)
     if copies + (rest > 0) > len(_SHIFTS):
-        raise ValueError(f"size {size} needs more than {len(_SHIFTS)} copies of each of the {n} images")
-    extra = stratified_split(labels, rest, seed=seed)[1] if rest else np.array([], dtype=int)
+        raise ValueError(
+            f"size {size} needs more than {len(_SHIFTS)} copies of each of the {n} images"
+        )
+    extra = (
+        stratified_split(labels, rest, seed=seed)[1]
+        if rest
+        else np.array([], dtype=int)
+    )
     source = np.concatenate([np.tile(np.arange(n), copies), extra])
-    shift_no = np.concatenate([np.repeat(np.arange(copies), n), np.full(len(extra), copies)])
+    shift_no = np.concatenate(
+        [np.repeat(np.arange(copies), n), np.full(len(extra), copies)]
+    )
     order = np.random.default_rng(seed).permutation(size)
     source, shift_no = source[order], shift_no[order]
     if drawn < size:
@@ -103,8 +123,13 @@ def grow(images: np.ndarray, labels: np.ndarray, size: int, drawn: int, seed: in
     return out, labels[source]
 
 
-def make_standin(source: Path, out: Path, sizes: dict[str, int] = FULL_SIZES, seed: int = 0,
-                 budget: DataBudget = BOOK_BUDGET) -> Path:
+def make_standin(
+    source: Path,
+    out: Path,
+    sizes: dict[str, int] = FULL_SIZES,
+    seed: int = 0,
+    budget: DataBudget = BOOK_BUDGET,
+) -> Path:
     """Write a stand-in of the given sizes under ``out/MNIST/raw``; return ``out``.
 
     Parameters
@@ -134,15 +159,29 @@ def make_standin(source: Path, out: Path, sizes: dict[str, int] = FULL_SIZES, se
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="the new data root")
-    parser.add_argument("--source", type=Path, default=os.environ.get("NNBOOK_DATA"), help="the sample's data root")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=os.environ.get("NNBOOK_DATA"),
+        help="the sample's data root",
+    )
     parser.add_argument("--train", type=int, default=FULL_SIZES["train"])
     parser.add_argument("--test", type=int, default=FULL_SIZES["t10k"])
-    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle: another seed, another arrangement")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the shuffle: another seed, another arrangement",
+    )
     args = parser.parse_args()
     if args.source is None:
         parser.error("give --source or set NNBOOK_DATA")
-    make_standin(args.source, args.out, {"train": args.train, "t10k": args.test}, seed=args.seed)
-    print(f"wrote a {args.train:,}/{args.test:,} stand-in under {args.out / 'MNIST' / 'raw'}")
+    make_standin(
+        args.source, args.out, {"train": args.train, "t10k": args.test}, seed=args.seed
+    )
+    print(
+        f"wrote a {args.train:,}/{args.test:,} stand-in under {args.out / 'MNIST' / 'raw'}"
+    )
 
 
 if __name__ == "__main__":

@@ -117,7 +117,9 @@ def __getattr__(name: str) -> ModuleType:
             # same message: help(nnbook) and hasattr() then skip it, where an
             # ImportError would stop them. `import nnbook.train` and
             # `from nnbook import train` still raise the ImportError itself.
-            raise AttributeError(str(error), name=name, obj=sys.modules[__name__]) from error
+            raise AttributeError(
+                str(error), name=name, obj=sys.modules[__name__]
+            ) from error
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

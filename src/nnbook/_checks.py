@@ -39,7 +39,9 @@ def _type_name(value: object) -> str:
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, (int, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
@@ -47,7 +49,9 @@ def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if not _is_int(seed):
-        raise TypeError(f"{name} must be an int or a numpy.random.Generator, got {_type_name(seed)}")
+        raise TypeError(
+            f"{name} must be an int or a numpy.random.Generator, got {_type_name(seed)}"
+        )
     return np.random.default_rng(check_int(seed, name, minimum=0))
 
 
@@ -62,11 +66,15 @@ def torch_generator(seed: Any, name: str = "seed") -> Any:
     if isinstance(seed, torch.Generator):
         return seed
     if not _is_int(seed):
-        raise TypeError(f"{name} must be an int or a torch.Generator, got {_type_name(seed)}")
+        raise TypeError(
+            f"{name} must be an int or a torch.Generator, got {_type_name(seed)}"
+        )
     return torch.Generator().manual_seed(check_int(seed, name, minimum=0))
 
 
-def check_int(value: object, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(
+    value: object, name: str, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Return ``value`` as an int, or raise if it is not an integer in ``[minimum, maximum]``."""
     if not _is_int(value):
         raise TypeError(f"{name} must be an integer, got {_type_name(value)}")
@@ -101,7 +109,9 @@ def check_real(value: object, name: str) -> float:
     """
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         value = value.item()
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
         raise TypeError(f"{name} must be a real number, got {_type_name(value)}")
     return float(value)
 
@@ -130,7 +140,9 @@ def check_nonnegative(value: object, name: str) -> float:
     return value
 
 
-def check_interval(value: object, name: str, low: float, high: float, *, high_open: bool = False) -> float:
+def check_interval(
+    value: object, name: str, low: float, high: float, *, high_open: bool = False
+) -> float:
     """Return ``value`` as a float, or raise if it is not in ``[low, high]`` (or ``[low, high)``).
 
     Use it for probabilities (``[0, 1]``) and for coefficients such as a
@@ -147,7 +159,9 @@ def check_interval(value: object, name: str, low: float, high: float, *, high_op
 def check_choice(value: object, name: str, choices: Collection[str]) -> str:
     """Return ``value``, or raise if it is not one of the names in ``choices``."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}"
+        )
     return value
 
 
@@ -158,18 +172,26 @@ def check_float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     except TypeError:
         result = None
     if result is None or result.type not in (np.float32, np.float64):
-        raise TypeError(f"{name} must be float32 or float64, got {repr(dtype) if result is None else result}")
+        raise TypeError(
+            f"{name} must be float32 or float64, got {repr(dtype) if result is None else result}"
+        )
     return result
 
 
 def check_sizes(sizes: Any, name: str = "sizes", minimum: int = 1) -> list[int]:
     """Return layer sizes as a list of positive ints, at least ``minimum`` of them, or raise."""
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
-        raise TypeError(f"{name} must be a sequence of layer sizes such as (2, 3, 1), got {_type_name(sizes)}")
+        raise TypeError(
+            f"{name} must be a sequence of layer sizes such as (2, 3, 1), got {_type_name(sizes)}"
+        )
     if len(sizes) < minimum:
-        raise ValueError(f"{name} must list at least {minimum} layer sizes, got {list(sizes)!r}")
+        raise ValueError(
+            f"{name} must list at least {minimum} layer sizes, got {list(sizes)!r}"
+        )
     if not all(_is_int(size) and size >= 1 for size in sizes):
-        raise ValueError(f"every layer size must be a positive integer, got {name}={list(sizes)!r}")
+        raise ValueError(
+            f"every layer size must be a positive integer, got {name}={list(sizes)!r}"
+        )
     return [int(size) for size in sizes]
 
 
@@ -184,7 +206,9 @@ def check_callable(value: object, name: str, allow_none: bool = False) -> None:
 def check_same_length(a: Sized, b: Sized, name_a: str, name_b: str) -> None:
     """Raise if ``a`` and ``b`` do not hold the same number of items."""
     if len(a) != len(b):
-        raise ValueError(f"{name_a} and {name_b} must have the same length, got {len(a)} and {len(b)}")
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same length, got {len(a)} and {len(b)}"
+        )
 
 
 def to_numpy(value: Any) -> np.ndarray:
@@ -224,8 +248,12 @@ def as_real_array(
     nonempty
         Whether an array without elements is refused.
     """
-    if isinstance(value, np.ndarray) and (value.dtype == dtype or (dtype is None and value.dtype.kind == "f")):
-        array = value  # already right: the common case inside training loops, kept cheap
+    if isinstance(value, np.ndarray) and (
+        value.dtype == dtype or (dtype is None and value.dtype.kind == "f")
+    ):
+        array = (
+            value  # already right: the common case inside training loops, kept cheap
+        )
     else:
         array = to_numpy(value)
         if array.dtype.kind not in _REAL_KINDS:
@@ -237,9 +265,13 @@ def as_real_array(
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if array.ndim not in allowed:
             wanted = " or ".join(map(str, allowed))
-            raise ValueError(f"{name} must have {wanted} dimension(s), got shape {array.shape}")
+            raise ValueError(
+                f"{name} must have {wanted} dimension(s), got shape {array.shape}"
+            )
     if nonempty and array.size == 0:
-        raise ValueError(f"{name} must hold at least one value, got shape {array.shape}")
+        raise ValueError(
+            f"{name} must hold at least one value, got shape {array.shape}"
+        )
     if finite and not np.isfinite(array).all():
         raise ValueError(f"{name} must not contain NaN or infinite values")
     return array
@@ -248,7 +280,9 @@ def as_real_array(
 def check_path(value: object, name: str = "path") -> str | os.PathLike[str]:
     """Return ``value``, or raise unless it is a file path: a non-empty str or an ``os.PathLike``."""
     if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a file path (a str or a pathlib.Path), got {_type_name(value)}")
+        raise TypeError(
+            f"{name} must be a file path (a str or a pathlib.Path), got {_type_name(value)}"
+        )
     if value == "":
         raise ValueError(f"{name} must be a file path, got an empty string")
     return value

@@ -13,7 +13,12 @@ import contextlib
 from collections.abc import Iterator
 
 #: The extra of nnbook that installs each optional package, by import name.
-EXTRAS = {"torch": "torch", "torchvision": "torch", "tqdm": "torch", "IPython": "notebook"}
+EXTRAS = {
+    "torch": "torch",
+    "torchvision": "torch",
+    "tqdm": "torch",
+    "IPython": "notebook",
+}
 
 #: How an error message calls a package, where that differs from its import name.
 _DISPLAY_NAMES = {"torch": "PyTorch"}
@@ -54,7 +59,9 @@ def needs(needed_by: str) -> Iterator[None]:
         yield
     except ModuleNotFoundError as error:
         package = error.name or ""
-        if package not in EXTRAS:  # only a missing top-level package: "torch._C" means a broken install
+        if (
+            package not in EXTRAS
+        ):  # only a missing top-level package: "torch._C" means a broken install
             raise
         extra = EXTRAS[package]
         raise MissingDependencyError(

@@ -43,9 +43,28 @@ import numpy as np
 from nnbook._checks import as_real_array, check_callable, check_interval
 
 __all__ = [
-    "ACTIVATIONS", "SOFTMAX", "Activation", "get_activation", "leaky_relu_activation",
-    "gelu", "gelu_prime", "identity", "identity_prime", "leaky_relu", "leaky_relu_prime", "relu", "relu_prime",
-    "sigmoid", "sigmoid_prime", "softmax", "softplus", "softplus_prime", "step", "step_prime", "tanh", "tanh_prime",
+    "ACTIVATIONS",
+    "SOFTMAX",
+    "Activation",
+    "get_activation",
+    "leaky_relu_activation",
+    "gelu",
+    "gelu_prime",
+    "identity",
+    "identity_prime",
+    "leaky_relu",
+    "leaky_relu_prime",
+    "relu",
+    "relu_prime",
+    "sigmoid",
+    "sigmoid_prime",
+    "softmax",
+    "softplus",
+    "softplus_prime",
+    "step",
+    "step_prime",
+    "tanh",
+    "tanh_prime",
 ]
 
 #: What the functions accept: a number or an array-like of numbers.
@@ -79,7 +98,9 @@ def _result(array: np.ndarray) -> np.ndarray:
 def _keep_nan(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``out`` with NaN wherever ``z`` is NaN: a test such as ``z > 0`` is False for NaN and would hide it."""
     nan = np.isnan(z)
-    return _result(np.where(nan, z, out) if nan.any() else np.asarray(out))  # no copy in the usual case
+    return _result(
+        np.where(nan, z, out) if nan.any() else np.asarray(out)
+    )  # no copy in the usual case
 
 
 # ---------------------------------------------------------------------------
@@ -160,7 +181,9 @@ def relu_prime(z: ArrayLike) -> np.ndarray:
     At ``z = 0`` the derivative does not exist; like PyTorch we use 0.
     """
     z = _as_float(z)
-    return _result(np.heaviside(z, 0.0).astype(z.dtype, copy=False))  # the step function, which keeps NaN
+    return _result(
+        np.heaviside(z, 0.0).astype(z.dtype, copy=False)
+    )  # the step function, which keeps NaN
 
 
 def leaky_relu(z: ArrayLike, slope: float = DEFAULT_LEAKY_SLOPE) -> np.ndarray:
@@ -315,7 +338,9 @@ class Activation:
     f: Callable[[ArrayLike], np.ndarray] = field(repr=False)
     df: Callable[[ArrayLike], np.ndarray] = field(repr=False)
     formula: str = field(default="", repr=False, compare=False)
-    df_of_output: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    df_of_output: Callable[[np.ndarray], np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -341,7 +366,9 @@ class Activation:
         """
         z, a = _as_float(z), _as_float(a, "a")
         if z.shape != a.shape:
-            raise ValueError(f"a must have the shape of z, {z.shape}, got shape {a.shape}")
+            raise ValueError(
+                f"a must have the shape of z, {z.shape}, got shape {a.shape}"
+            )
         if self.df_of_output is None:
             return _keep_nan(a, self.df(z))
         return _keep_nan(z, self.df_of_output(a))
@@ -353,7 +380,9 @@ def leaky_relu_activation(slope: float = DEFAULT_LEAKY_SLOPE) -> Activation:
     The registry's ``"leaky_relu"`` has slope 0.01; use this for another in [0, 1].
     """
     slope = check_interval(slope, "slope", 0.0, 1.0)
-    name = "leaky_relu" if slope == DEFAULT_LEAKY_SLOPE else f"leaky_relu(slope={slope:g})"
+    name = (
+        "leaky_relu" if slope == DEFAULT_LEAKY_SLOPE else f"leaky_relu(slope={slope:g})"
+    )
     return Activation(
         name,
         partial(leaky_relu, slope=slope),
@@ -391,20 +420,30 @@ def softmax(z: ArrayLike) -> np.ndarray:
 
 
 def _no_elementwise_derivative(z: ArrayLike) -> np.ndarray:
-    raise TypeError("the softmax has no element-wise derivative: each output depends on the whole row; "
-                    "back-propagation multiplies by its Jacobian instead")
+    raise TypeError(
+        "the softmax has no element-wise derivative: each output depends on the whole row; "
+        "back-propagation multiplies by its Jacobian instead"
+    )
 
 
 #: The softmax as an output layer's activation. It is not element-wise, so it
 #: is not in :data:`ACTIVATIONS` and its ``derivative`` raises a TypeError;
 #: :class:`nnbook.network.Network` handles it as a whole.
-SOFTMAX = Activation("softmax", softmax, _no_elementwise_derivative, r"$e^{z_j} / \sum_k e^{z_k}$")
+SOFTMAX = Activation(
+    "softmax", softmax, _no_elementwise_derivative, r"$e^{z_j} / \sum_k e^{z_k}$"
+)
 
 #: The activation functions known by name.
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", sigmoid, sigmoid_prime, r"$\sigma(z) = 1/(1+e^{-z})$", _sigmoid_prime_of_output),
+        Activation(
+            "sigmoid",
+            sigmoid,
+            sigmoid_prime,
+            r"$\sigma(z) = 1/(1+e^{-z})$",
+            _sigmoid_prime_of_output,
+        ),
         Activation("tanh", tanh, tanh_prime, r"$\tanh(z)$", _tanh_prime_of_output),
         Activation("relu", relu, relu_prime, r"$\max(0, z)$", _relu_prime_of_output),
         leaky_relu_activation(DEFAULT_LEAKY_SLOPE),

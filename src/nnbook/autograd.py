@@ -61,7 +61,9 @@ Number = Union[int, float]
 MLP_ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")
 
 
-def _accepts_numbers(operator: Callable[[Value, Value], Value]) -> Callable[[Value, object], Value]:
+def _accepts_numbers(
+    operator: Callable[[Value, Value], Value],
+) -> Callable[[Value, object], Value]:
     """Let a binary operator of :class:`Value` take a plain number as its other operand.
 
     The number becomes a constant leaf of the graph. Any other type gives
@@ -116,11 +118,20 @@ class Value:
     to add an operation.
     """
 
-    def __init__(self, data: Number, label: str = "", *, parents: tuple[Value, ...] = (), op: str = "") -> None:
+    def __init__(
+        self,
+        data: Number,
+        label: str = "",
+        *,
+        parents: tuple[Value, ...] = (),
+        op: str = "",
+    ) -> None:
         self.data = check_real(data, "data")
         if not math.isfinite(self.data):
             if parents:  # the result of an operation on finite values: it overflowed
-                raise OverflowError(f"the result of {op} is too large for a float, got {self.data}")
+                raise OverflowError(
+                    f"the result of {op} is too large for a float, got {self.data}"
+                )
             raise ValueError(f"data must be a finite number, got {self.data}")
         if not isinstance(label, str):
             raise TypeError(f"label must be a string, got {type(label).__name__}")
@@ -188,7 +199,9 @@ class Value:
             )
         p, x = check_real(exponent, "the exponent"), self.data
         if x < 0 and not p.is_integer():
-            raise ValueError(f"a negative number cannot be raised to the non-integer power {p:g}, got {x:g} ** {p:g}")
+            raise ValueError(
+                f"a negative number cannot be raised to the non-integer power {p:g}, got {x:g} ** {p:g}"
+            )
         if x == 0 and p < 0:
             raise ZeroDivisionError(f"0 cannot be raised to the negative power {p:g}")
         out = Value(x**p, parents=(self,), op=f"**{p:g}")
@@ -238,7 +251,9 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp({self.data:g}) is too large for a float") from None
+            raise OverflowError(
+                f"exp({self.data:g}) is too large for a float"
+            ) from None
         out = Value(e, parents=(self,), op="exp")
 
         def _backward() -> None:
@@ -340,7 +355,6 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-
 class MLP:
     """A fully connected network whose every weight, bias and neuron is a :class:`Value`.
 
@@ -374,12 +388,18 @@ class MLP:
         activation: str = "tanh",
         output_activation: str | None = None,
     ) -> None:
-        output_activation = activation if output_activation is None else output_activation
+        output_activation = (
+            activation if output_activation is None else output_activation
+        )
         self.activation = check_choice(activation, "activation", MLP_ACTIVATIONS)
-        self.output_activation = check_choice(output_activation, "output_activation", MLP_ACTIVATIONS)
+        self.output_activation = check_choice(
+            output_activation, "output_activation", MLP_ACTIVATIONS
+        )
         for name, value in (("weights", weights), ("biases", biases)):
             if isinstance(value, str) or not isinstance(value, (Sequence, np.ndarray)):
-                raise TypeError(f"{name} must be a sequence with one array per layer, got {type(value).__name__}")
+                raise TypeError(
+                    f"{name} must be a sequence with one array per layer, got {type(value).__name__}"
+                )
         if len(weights) == 0 or len(weights) != len(biases):
             raise ValueError(
                 f"weights and biases must hold one entry per layer (at least one), got "
@@ -396,8 +416,12 @@ class MLP:
                     f"layer {l}: expected weights of shape ({n_in}, n_out) and biases of shape "
                     f"(n_out,), got {w.shape} and {b.shape}"
                 )
-            self.weights.append([[Value(w[i, j], f"w{l}[{i},{j}]") for j in range(w.shape[1])]
-                                 for i in range(w.shape[0])])
+            self.weights.append(
+                [
+                    [Value(w[i, j], f"w{l}[{i},{j}]") for j in range(w.shape[1])]
+                    for i in range(w.shape[0])
+                ]
+            )
             self.biases.append([Value(b[j], f"b{l}[{j}]") for j in range(w.shape[1])])
 
     @property
@@ -421,6 +445,13 @@ class MLP:
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             activation = self.output_activation if l == last else self.activation
             # z_j = sum_i a_i w_ij + b_j for each neuron j of the next layer.
-            zs = [sum((a_i * w[i][j] for i, a_i in enumerate(a)), b[j]) for j in range(len(b))]
-            a = zs if activation == "identity" else [getattr(z, activation)() for z in zs]
+            zs = [
+                sum((a_i * w[i][j] for i, a_i in enumerate(a)), b[j])
+                for j in range(len(b))
+            ]
+            a = (
+                zs
+                if activation == "identity"
+                else [getattr(z, activation)() for z in zs]
+            )
         return a

@@ -41,20 +41,32 @@ def _check_plain(value: Any, name: str) -> None:
                 raise TypeError(f"{name} must have str keys, got the key {key!r}")
             _check_plain(item, f"{name}[{key!r}]")
         return
-    raise TypeError(f"{name} must be a plain Python value (bool, int, float, str, None, or lists and dicts of "
-                    f"them), got {type(value).__module__}.{type(value).__qualname__}; convert it, e.g. float(x)")
+    raise TypeError(
+        f"{name} must be a plain Python value (bool, int, float, str, None, or lists and dicts of "
+        f"them), got {type(value).__module__}.{type(value).__qualname__}; convert it, e.g. float(x)"
+    )
 
 
 def _check_training_state(optimizer: Any, generator: Any) -> None:
     """Raise unless ``optimizer`` and ``generator`` are None or what their names say."""
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
+        )
     if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
 
 
-def save_checkpoint(model: nn.Module, path: str | os.PathLike[str], *, optimizer: torch.optim.Optimizer | None = None,
-                    generator: torch.Generator | None = None, **metadata: Any) -> None:
+def save_checkpoint(
+    model: nn.Module,
+    path: str | os.PathLike[str],
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    generator: torch.Generator | None = None,
+    **metadata: Any,
+) -> None:
     """Save the model's weights and plain metadata (numbers, strings, lists, dicts).
 
     Metadata of any other type (a NumPy number, say) is refused here, before
@@ -78,8 +90,13 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike[str], *, optimizer
     torch.save(checkpoint, path)
 
 
-def load_checkpoint(model: nn.Module, path: str | os.PathLike[str], *, optimizer: torch.optim.Optimizer | None = None,
-                    generator: torch.Generator | None = None) -> dict[str, Any]:
+def load_checkpoint(
+    model: nn.Module,
+    path: str | os.PathLike[str],
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    generator: torch.Generator | None = None,
+) -> dict[str, Any]:
     """Load weights saved by :func:`save_checkpoint` into ``model``; return the metadata.
 
     The whole file is checked before the model changes: it must be a
@@ -95,30 +112,64 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike[str], *, optimizer
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        raise ValueError(f"{path} holds more than tensors and plain values, so it is not loaded "
-                         f"(torch.load(weights_only=True) refused it: {str(error).splitlines()[0]})") from error
-    except (RuntimeError, KeyError, EOFError) as error:  # what torch.load raises for a file of another kind
-        raise ValueError(f"{path} is not a checkpoint written by nnbook.checkpoints.save_checkpoint: "
-                         "PyTorch cannot read it (an empty or damaged file, or not a PyTorch file)") from error
-    if not (isinstance(checkpoint, dict) and isinstance(checkpoint.get("state_dict"), dict)
-            and isinstance(checkpoint.get("metadata"), dict)):
-        raise ValueError(f"{path} is not a checkpoint written by nnbook.checkpoints.save_checkpoint")
+        raise ValueError(
+            f"{path} holds more than tensors and plain values, so it is not loaded "
+            f"(torch.load(weights_only=True) refused it: {str(error).splitlines()[0]})"
+        ) from error
+    except (
+        RuntimeError,
+        KeyError,
+        EOFError,
+    ) as error:  # what torch.load raises for a file of another kind
+        raise ValueError(
+            f"{path} is not a checkpoint written by nnbook.checkpoints.save_checkpoint: "
+            "PyTorch cannot read it (an empty or damaged file, or not a PyTorch file)"
+        ) from error
+    if not (
+        isinstance(checkpoint, dict)
+        and isinstance(checkpoint.get("state_dict"), dict)
+        and isinstance(checkpoint.get("metadata"), dict)
+    ):
+        raise ValueError(
+            f"{path} is not a checkpoint written by nnbook.checkpoints.save_checkpoint"
+        )
     expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
-    found = {name: tuple(getattr(t, "shape", ())) for name, t in checkpoint["state_dict"].items()}
+    found = {
+        name: tuple(getattr(t, "shape", ()))
+        for name, t in checkpoint["state_dict"].items()
+    }
     if found != expected:
-        differ = sorted(name for name in expected.keys() | found.keys() if expected.get(name) != found.get(name))
-        raise ValueError(f"{path} holds weights for another model: these names or shapes differ: "
-                         + ", ".join(f"{n} (model {expected.get(n)}, file {found.get(n)})" for n in differ[:5]))
+        differ = sorted(
+            name
+            for name in expected.keys() | found.keys()
+            if expected.get(name) != found.get(name)
+        )
+        raise ValueError(
+            f"{path} holds weights for another model: these names or shapes differ: "
+            + ", ".join(
+                f"{n} (model {expected.get(n)}, file {found.get(n)})"
+                for n in differ[:5]
+            )
+        )
     for name, wanted in (("optimizer", optimizer), ("generator", generator)):
         if wanted is not None and name not in checkpoint:
-            raise ValueError(f"{path} holds no {name} state: save it with save_checkpoint(..., {name}=...)")
-    if generator is not None and checkpoint["generator"].shape != generator.get_state().shape:
-        raise ValueError(f"{path} holds the state of a generator of another kind (saved on another device?)")
+            raise ValueError(
+                f"{path} holds no {name} state: save it with save_checkpoint(..., {name}=...)"
+            )
+    if (
+        generator is not None
+        and checkpoint["generator"].shape != generator.get_state().shape
+    ):
+        raise ValueError(
+            f"{path} holds the state of a generator of another kind (saved on another device?)"
+        )
     if optimizer is not None:
         try:  # PyTorch checks the parameter groups before it changes the optimizer
             optimizer.load_state_dict(checkpoint["optimizer"])
         except ValueError as error:
-            raise ValueError(f"{path} holds the state of an optimizer for other parameters: {error}") from None
+            raise ValueError(
+                f"{path} holds the state of an optimizer for other parameters: {error}"
+            ) from None
     model.load_state_dict(checkpoint["state_dict"])
     if generator is not None:
         generator.set_state(checkpoint["generator"])

@@ -81,7 +81,9 @@ def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
             return check_int(pair[0], name, minimum), check_int(pair[1], name, minimum)
         except TypeError:
             pass
-    raise TypeError(f"{name} must be an int or a pair of ints (height, width), got {value!r}")
+    raise TypeError(
+        f"{name} must be an int or a pair of ints (height, width), got {value!r}"
+    )
 
 
 def _as_4d(a: ArrayLike, name: str, axes: str) -> np.ndarray:
@@ -96,7 +98,10 @@ def _as_4d(a: ArrayLike, name: str, axes: str) -> np.ndarray:
 
 
 def _check_fits(
-    size: tuple[int, int], kernel: tuple[int, int], padding: tuple[int, int], what: str = "kernel"
+    size: tuple[int, int],
+    kernel: tuple[int, int],
+    padding: tuple[int, int],
+    what: str = "kernel",
 ) -> None:
     """Raise if the window is larger than the padded input in either direction."""
     padded = (size[0] + 2 * padding[0], size[1] + 2 * padding[1])
@@ -109,7 +114,11 @@ def _check_fits(
 
 
 def _check_conv_arguments(
-    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrPair, padding: IntOrPair
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None,
+    stride: IntOrPair,
+    padding: IntOrPair,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int]]:
     """Validate the arguments of a convolution and return them as arrays and pairs."""
     x = _as_4d(x, "x", "(N, C, H, W)")
@@ -133,7 +142,11 @@ def _check_conv_arguments(
 
 
 def _check_window_arguments(
-    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair, padding: IntOrPair, what: str = "kernel"
+    x: ArrayLike,
+    kernel_size: IntOrPair,
+    stride: IntOrPair,
+    padding: IntOrPair,
+    what: str = "kernel",
 ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Validate a batch of images and a window."""
     x = _as_4d(x, "x", "(N, C, H, W)")
@@ -152,7 +165,9 @@ def _pad(x: np.ndarray, padding: tuple[int, int], value: float = 0.0) -> np.ndar
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-def _windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+def _windows(
+    x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]
+) -> np.ndarray:
     """All ``kernel``-sized windows of ``x`` at the given stride, without copying.
 
     ``x`` has shape ``(N, C, H, W)`` (already padded); the result is a
@@ -187,9 +202,14 @@ def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     input.
     """
     n, k = check_int(n, "n", minimum=1), check_int(k, "k", minimum=1)
-    stride, padding = check_int(stride, "stride", minimum=1), check_int(padding, "padding", minimum=0)
+    stride, padding = (
+        check_int(stride, "stride", minimum=1),
+        check_int(padding, "padding", minimum=0),
+    )
     if k > n + 2 * padding:
-        raise ValueError(f"the kernel ({k}) is longer than the padded input ({n} + 2*{padding} = {n + 2 * padding})")
+        raise ValueError(
+            f"the kernel ({k}) is longer than the padded input ({n} + 2*{padding} = {n + 2 * padding})"
+        )
     return (n + 2 * padding - k) // stride + 1
 
 
@@ -199,7 +219,11 @@ def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
 
 
 def conv2d_direct(
-    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrPair = 1, padding: IntOrPair = 0
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
 ) -> np.ndarray:
     """2-D cross-correlation by sliding the filters over the image, one position at a time.
 
@@ -246,7 +270,9 @@ def conv2d_direct(
     out = np.zeros((x.shape[0], w.shape[0], h_out, w_out), dtype=np.result_type(x, w))
     for i in range(h_out):
         for j in range(w_out):
-            patch = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]  # (N, C_in, kH, kW)
+            patch = xp[
+                :, :, i * sh : i * sh + kh, j * sw : j * sw + kw
+            ]  # (N, C_in, kH, kW)
             # Each filter times the patch, summed over channels, rows and columns.
             out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, w)
     if b is not None:
@@ -254,7 +280,9 @@ def conv2d_direct(
     return out
 
 
-def im2col(x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0) -> np.ndarray:
+def im2col(
+    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0
+) -> np.ndarray:
     """Cut every window of the input out as one column of a matrix ("image to columns").
 
     Column ``l`` of image ``n`` holds the ``C * kH * kW`` input values under
@@ -279,14 +307,20 @@ def im2col(x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair = 1, padding:
         Shape ``(N, C * kH * kW, H_out * W_out)``, a new array: each input
         value appears in as many columns as windows cover it.
     """
-    x, kernel, stride, padding = _check_window_arguments(x, kernel_size, stride, padding)
+    x, kernel, stride, padding = _check_window_arguments(
+        x, kernel_size, stride, padding
+    )
     windows = _windows(_pad(x, padding), kernel, stride)  # (N, C, H_out, W_out, kH, kW)
     n, c, h_out, w_out, kh, kw = windows.shape
     return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, h_out * w_out)
 
 
 def conv2d(
-    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrPair = 1, padding: IntOrPair = 0
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
 ) -> np.ndarray:
     """2-D cross-correlation as one matrix product (im2col).
 
@@ -313,7 +347,9 @@ def conv2d(
     return out.reshape(x.shape[0], c_out, h_out, w_out)
 
 
-def correlate2d(image: ArrayLike, kernel: ArrayLike, stride: IntOrPair = 1, padding: IntOrPair = 0) -> np.ndarray:
+def correlate2d(
+    image: ArrayLike, kernel: ArrayLike, stride: IntOrPair = 1, padding: IntOrPair = 0
+) -> np.ndarray:
     """Cross-correlate one 2-D image with one 2-D kernel.
 
     The single-channel special case of :func:`conv2d`, for worked examples:
@@ -334,14 +370,19 @@ def correlate2d(image: ArrayLike, kernel: ArrayLike, stride: IntOrPair = 1, padd
     numpy.ndarray
         Shape ``(H_out, W_out)``, see :func:`output_size`.
     """
-    image, kernel = as_real_array(image, "image", nonempty=True), as_real_array(kernel, "kernel", nonempty=True)
+    image, kernel = (
+        as_real_array(image, "image", nonempty=True),
+        as_real_array(kernel, "kernel", nonempty=True),
+    )
     for name, array in (("image", image), ("kernel", kernel)):
         if array.ndim != 2:
             raise ValueError(
                 f"{name} must have 2 dimensions (height, width), got shape {array.shape}; "
                 "use conv2d for batches and channels"
             )
-    return conv2d(image[None, None], kernel[None, None], stride=stride, padding=padding)[0, 0]
+    return conv2d(
+        image[None, None], kernel[None, None], stride=stride, padding=padding
+    )[0, 0]
 
 
 # ---------------------------------------------------------------------------
@@ -357,7 +398,9 @@ def _check_pool_arguments(
     The stride defaults to the window's size.
     """
     stride = kernel_size if stride is None else stride
-    x, kernel, stride, padding = _check_window_arguments(x, kernel_size, stride, padding, "pooling window")
+    x, kernel, stride, padding = _check_window_arguments(
+        x, kernel_size, stride, padding, "pooling window"
+    )
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(
             f"padding must be at most half the kernel size ({kernel[0] // 2}, {kernel[1] // 2}) "
@@ -367,7 +410,10 @@ def _check_pool_arguments(
 
 
 def max_pool2d(
-    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+    x: ArrayLike,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
 ) -> np.ndarray:
     """Replace each window of each channel by its largest value.
 
@@ -398,7 +444,10 @@ def max_pool2d(
 
 
 def avg_pool2d(
-    x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+    x: ArrayLike,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
 ) -> np.ndarray:
     """Replace each window of each channel by its mean.
 

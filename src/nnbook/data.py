@@ -43,7 +43,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nnbook._checks import check_callable, check_int
 from nnbook._optional import needs
-from nnbook.idx import CorruptDataError, MissingDataError, check_against_archive, check_idx_file, read_idx
+from nnbook.idx import (
+    CorruptDataError,
+    MissingDataError,
+    check_against_archive,
+    check_idx_file,
+    read_idx,
+)
 from nnbook.splits import stratified_split
 
 if TYPE_CHECKING:  # torch is imported only when data is really loaded
@@ -79,6 +85,7 @@ _FIX = (
     "internet access to fetch the full dataset."
 )
 
+
 class MNISTSplits(NamedTuple):
     """The official train and test sets, as torchvision datasets."""
 
@@ -106,8 +113,12 @@ class DataBudget(_BudgetFields):
     __slots__ = ()
 
     def __new__(cls, train: int, test: int, seed: int = 0) -> DataBudget:
-        return super().__new__(cls, check_int(train, "train", minimum=1), check_int(test, "test", minimum=1),
-                               check_int(seed, "seed", minimum=0))
+        return super().__new__(
+            cls,
+            check_int(train, "train", minimum=1),
+            check_int(test, "test", minimum=1),
+            check_int(seed, "seed", minimum=0),
+        )
 
 
 #: The book's one data budget. These are the sizes of the offline sample the
@@ -127,14 +138,20 @@ def book_budget() -> DataBudget | None:
     ValueError
         If ``NNBOOK_FULL_DATA`` holds anything else.
     """
-    return None if _switch("NNBOOK_FULL_DATA", "use all of MNIST", "use the book's data budget") else BOOK_BUDGET
+    return (
+        None
+        if _switch("NNBOOK_FULL_DATA", "use all of MNIST", "use the book's data budget")
+        else BOOK_BUDGET
+    )
 
 
 def _switch(variable: str, on: str, off: str) -> bool:
     """Read an on/off environment variable: ``1`` is on; ``0``, empty or unset is off."""
     value = os.environ.get(variable, "")
     if value not in ("", "0", "1"):
-        raise ValueError(f"{variable} must be 1 ({on}) or 0 or unset ({off}), got {value!r}")
+        raise ValueError(
+            f"{variable} must be 1 ({on}) or 0 or unset ({off}), got {value!r}"
+        )
     return value == "1"
 
 
@@ -177,10 +194,15 @@ def _check_mnist_raw(raw: Path, source: str) -> None:
             )
         raise MissingDataError(
             f"MNIST not found: looked in {raw} ({source}) for {', '.join(MNIST_FILES)}; "
-            f"missing: {', '.join(missing)}. {' '.join(hints)}".replace("  ", " ").strip()
+            f"missing: {', '.join(missing)}. {' '.join(hints)}".replace(
+                "  ", " "
+            ).strip()
         )
     for split in ("train", "t10k"):
-        images_file, labels_file = raw / f"{split}-images-idx3-ubyte", raw / f"{split}-labels-idx1-ubyte"
+        images_file, labels_file = (
+            raw / f"{split}-images-idx3-ubyte",
+            raw / f"{split}-labels-idx1-ubyte",
+        )
         images = check_idx_file(images_file, ndim=3)
         labels = read_idx(labels_file, ndim=1)
         if images[1:] != (28, 28):
@@ -189,7 +211,9 @@ def _check_mnist_raw(raw: Path, source: str) -> None:
                 f"MNIST: it is not an MNIST images file. Delete it and fetch it again."
             )
         if images[0] == 0:
-            raise CorruptDataError(f"{images_file} holds no images: its header says 0. Delete it and fetch it again.")
+            raise CorruptDataError(
+                f"{images_file} holds no images: its header says 0. Delete it and fetch it again."
+            )
         if images[0] != labels.size:
             raise CorruptDataError(
                 f"{raw} holds {images[0]} {split} images ({images_file.name}) but {labels.size} labels "
@@ -206,7 +230,9 @@ def _check_mnist_raw(raw: Path, source: str) -> None:
     with needs("nnbook.data.load_mnist"):
         from torchvision.datasets import MNIST
 
-    for name in MNIST_FILES:  # torchvision checked the archives' MD5 sums, if it downloaded them
+    for name in (
+        MNIST_FILES
+    ):  # torchvision checked the archives' MD5 sums, if it downloaded them
         check_against_archive(raw / name, dict(MNIST.resources).get(f"{name}.gz"))
 
 
@@ -215,7 +241,9 @@ def _check_folders(raw: Path, source: str) -> None:
     root = raw.parent.parent
     for folder in (root, raw.parent, raw):
         if folder.exists() and not folder.is_dir():
-            what = f"The data root {folder} ({source})" if folder == root else str(folder)
+            what = (
+                f"The data root {folder} ({source})" if folder == root else str(folder)
+            )
             raise MissingDataError(
                 f"{what} is a file, not a folder: the loader looks for the MNIST files in "
                 f"the folder MNIST/raw/ below the data root, here {raw}."
@@ -278,11 +306,17 @@ def load_mnist(
     elif isinstance(root, (str, os.PathLike)) and os.fspath(root):
         root_path, source = Path(root).expanduser(), "the root argument"
     elif isinstance(root, (str, os.PathLike)):
-        raise ValueError("root must name a folder, got ''; pass None for the default data root")
+        raise ValueError(
+            "root must name a folder, got ''; pass None for the default data root"
+        )
     else:
-        raise TypeError(f"root must be a path (str or os.PathLike) or None, got {type(root).__name__}")
+        raise TypeError(
+            f"root must be a path (str or os.PathLike) or None, got {type(root).__name__}"
+        )
     if download is not None and not isinstance(download, bool):
-        raise TypeError(f"download must be True, False or None, got {type(download).__name__}")
+        raise TypeError(
+            f"download must be True, False or None, got {type(download).__name__}"
+        )
     check_callable(transform, "transform", allow_none=True)
     _check_budget(budget)
     raw = root_path / "MNIST" / "raw"
@@ -291,7 +325,9 @@ def load_mnist(
         from torchvision import datasets, transforms
 
     if download is None:
-        download = _switch("NNBOOK_DOWNLOAD", "download MNIST if it is missing", "never download")
+        download = _switch(
+            "NNBOOK_DOWNLOAD", "download MNIST if it is missing", "never download"
+        )
     try:
         _check_folders(raw, source)
         if download and not all((raw / name).is_file() for name in MNIST_FILES):
@@ -309,7 +345,10 @@ def load_mnist(
             f"denied. Give your user read access to it and to the folders above it (chmod u+r for a file, "
             f"u+rx for a folder). {_FIX}"
         ) from error
-    except (MissingDataError, CorruptDataError) as error:  # every fault of the files: say where to get good ones
+    except (
+        MissingDataError,
+        CorruptDataError,
+    ) as error:  # every fault of the files: say where to get good ones
         raise type(error)(f"{error} {_FIX}") from error.__cause__
 
     if transform is None:
@@ -327,7 +366,9 @@ def _check_budget(budget: DataBudget | None) -> None:
     if budget is None:
         return
     if not isinstance(budget, DataBudget):
-        raise TypeError(f"budget must be a DataBudget or None, got {type(budget).__name__}")
+        raise TypeError(
+            f"budget must be a DataBudget or None, got {type(budget).__name__}"
+        )
     check_int(budget.train, "budget.train", minimum=1)
     check_int(budget.test, "budget.test", minimum=1)
     check_int(budget.seed, "budget.seed", minimum=0)
@@ -373,7 +414,9 @@ def to_tensors(dataset: Dataset, flatten: bool = False) -> tuple[Any, Any]:
     if not isinstance(flatten, bool):
         raise TypeError(f"flatten must be True or False, got {type(flatten).__name__}")
     if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-        raise TypeError(f"dataset must be a dataset of (image tensor, label) pairs, got {type(dataset).__name__}")
+        raise TypeError(
+            f"dataset must be a dataset of (image tensor, label) pairs, got {type(dataset).__name__}"
+        )
     arrays = _stored_arrays(dataset)
     X, y = arrays if arrays is not None else _stacked_items(dataset)
     return (X.flatten(1) if flatten else X), y
@@ -390,7 +433,11 @@ def _stored_arrays(dataset: Dataset) -> tuple[Any, Any] | None:
         from torch.utils.data import Subset
         from torchvision import transforms
 
-    base, indices = (dataset.dataset, list(dataset.indices)) if isinstance(dataset, Subset) else (dataset, slice(None))
+    base, indices = (
+        (dataset.dataset, list(dataset.indices))
+        if isinstance(dataset, Subset)
+        else (dataset, slice(None))
+    )
     data = getattr(base, "data", None)
     if not (
         isinstance(data, torch.Tensor)
@@ -411,12 +458,20 @@ def _stacked_items(dataset: Dataset) -> tuple[Any, Any]:
     if len(dataset) == 0:  # type: ignore[arg-type]
         raise ValueError("dataset is empty")
     items = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
-    if not all(isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], torch.Tensor)
-               for item in items):
-        raise TypeError("dataset must yield (tensor, label) pairs; give MNIST a ToTensor transform")
+    if not all(
+        isinstance(item, (tuple, list))
+        and len(item) == 2
+        and isinstance(item[0], torch.Tensor)
+        for item in items
+    ):
+        raise TypeError(
+            "dataset must yield (tensor, label) pairs; give MNIST a ToTensor transform"
+        )
     shapes = sorted({tuple(x.shape) for x, _ in items})
     if len(shapes) > 1:
-        raise ValueError(f"dataset images must all have one shape, got {shapes[0]} and {shapes[1]}")
+        raise ValueError(
+            f"dataset images must all have one shape, got {shapes[0]} and {shapes[1]}"
+        )
     try:
         y = torch.as_tensor([int(label) for _, label in items], dtype=torch.int64)
     except (TypeError, ValueError, RuntimeError):  # a label that is not one number

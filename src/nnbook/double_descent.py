@@ -38,7 +38,13 @@ from nnbook._checks import (
 from nnbook.least_squares import fit_min_norm
 from nnbook.splines import NaturalSplineBasis, roughness, total_variation
 
-__all__ = ["DoubleDescentResult", "SplineFit", "double_descent", "fit_spline", "sample_sine_data"]
+__all__ = [
+    "DoubleDescentResult",
+    "SplineFit",
+    "double_descent",
+    "fit_spline",
+    "sample_sine_data",
+]
 
 
 def sample_sine_data(
@@ -76,7 +82,9 @@ def sample_sine_data(
     low, high = check_finite(low, "low"), check_finite(high, "high")
     if not low < high:
         raise ValueError(f"low must be less than high, got low={low}, high={high}")
-    shape: tuple[int, ...] = (n,) if n_sets is None else (check_count(n_sets, "n_sets", minimum=1), n)
+    shape: tuple[int, ...] = (
+        (n,) if n_sets is None else (check_count(n_sets, "n_sets", minimum=1), n)
+    )
     rng = as_generator(seed)
     x = rng.uniform(low, high, size=shape)
     y = np.sin(x) + sigma * rng.standard_normal(shape)
@@ -225,7 +233,9 @@ def double_descent(
         raise ValueError(
             f"dfs must be a non-empty 1-D sequence of integers, got shape {dfs_array.shape}"
         )
-    dfs_list = [check_int(d, f"dfs[{i}]", minimum=2) for i, d in enumerate(dfs_array.tolist())]
+    dfs_list = [
+        check_int(d, f"dfs[{i}]", minimum=2) for i, d in enumerate(dfs_array.tolist())
+    ]
     n_train = check_int(n_train, "n_train", minimum=2)
     n_test = check_int(n_test, "n_test", minimum=1)
     n_repeats = check_count(n_repeats, "n_repeats", minimum=1)
@@ -233,7 +243,9 @@ def double_descent(
     x, y = sample_sine_data(n_train, sigma, rng, n_sets=n_repeats)
     x_test, y_test = sample_sine_data(n_test, sigma, rng, n_sets=n_repeats)
 
-    def mean_squared_error(X: np.ndarray, w: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def mean_squared_error(
+        X: np.ndarray, w: np.ndarray, target: np.ndarray
+    ) -> np.ndarray:
         return np.mean((np.einsum("rnk,rk->rn", X, w) - target) ** 2, axis=-1)
 
     shape = (n_repeats, len(dfs_list))

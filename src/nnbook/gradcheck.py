@@ -25,7 +25,9 @@ from nnbook.network import Network
 __all__ = ["gradient_check", "numerical_gradient", "relative_error"]
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """Estimate the gradient of ``f`` with respect to the array ``x`` by central differences.
 
     ``f`` takes no arguments: it reads ``x``, which is changed in place, one
@@ -50,7 +52,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     check_callable(f, "f")
     eps = check_positive(eps, "eps")
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError(f"x must be a float numpy array (it is changed in place), got {type(x).__name__}")
+        raise TypeError(
+            f"x must be a float numpy array (it is changed in place), got {type(x).__name__}"
+        )
     as_real_array(x, "x", nonempty=True)  # finite: x ± eps must be a different number
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
@@ -77,7 +81,9 @@ def relative_error(analytic: Any, numeric: Any) -> float:
     a = as_real_array(analytic, "analytic", dtype=np.float64)
     b = as_real_array(numeric, "numeric", dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"analytic and numeric must have the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"analytic and numeric must have the same shape, got {a.shape} and {b.shape}"
+        )
     if a.size == 0:
         return 0.0
     error = float(np.max(np.abs(a - b)))
@@ -98,13 +104,23 @@ def gradient_check(network: Network, X: Any, y: Any, eps: float = 1e-6) -> float
     checked on a float64 copy, so that rounding does not hide a mistake.
     """
     if not isinstance(network, Network):
-        raise TypeError(f"network must be a nnbook.network.Network, got {type(network).__name__}")
+        raise TypeError(
+            f"network must be a nnbook.network.Network, got {type(network).__name__}"
+        )
     eps = check_positive(eps, "eps")
     if network.dtype != np.float64:
         network = type(network).from_parameters(
-            network.weights, network.biases, network.activation, output_activation=network.output_activation,
-            loss=network.loss_name, dtype=np.float64)
+            network.weights,
+            network.biases,
+            network.activation,
+            output_activation=network.output_activation,
+            loss=network.loss_name,
+            dtype=np.float64,
+        )
     analytic = network.backprop(X, y).flat()
-    numeric = [numerical_gradient(lambda: network.loss(X, y), p, eps).ravel()
-               for w, b in zip(network.weights, network.biases) for p in (w, b)]
+    numeric = [
+        numerical_gradient(lambda: network.loss(X, y), p, eps).ravel()
+        for w, b in zip(network.weights, network.biases)
+        for p in (w, b)
+    ]
     return relative_error(analytic, np.concatenate(numeric))

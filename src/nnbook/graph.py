@@ -37,8 +37,16 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
 
 
 #: How operations are written in the drawings.
-_OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "exp": "exp", "log": "log", "tanh": "tanh",
-               "sigmoid": "σ", "relu": "ReLU"}
+_OP_SYMBOLS = {
+    "+": "+",
+    "-": "−",
+    "*": "×",
+    "exp": "exp",
+    "log": "log",
+    "tanh": "tanh",
+    "sigmoid": "σ",
+    "relu": "ReLU",
+}
 
 
 def _op_symbol(op: str) -> str:
@@ -72,8 +80,15 @@ def _layout(nodes: list[Value]) -> dict[Value, tuple[float, float]]:
         column = columns[d]
         # Operations first, ordered by the mean height of their parents (which
         # keeps edges from crossing in small graphs), then the leaves.
-        column.sort(key=lambda n: (not n.parents, -np.mean([position[p][1] for p in n.parents] or [0.0])))
-        heights = np.linspace((len(column) - 1) / 2, -(len(column) - 1) / 2, len(column))
+        column.sort(
+            key=lambda n: (
+                not n.parents,
+                -np.mean([position[p][1] for p in n.parents] or [0.0]),
+            )
+        )
+        heights = np.linspace(
+            (len(column) - 1) / 2, -(len(column) - 1) / 2, len(column)
+        )
         for node, y in zip(column, heights):
             position[node] = (float(d), float(y))
     return position
@@ -82,15 +97,21 @@ def _layout(nodes: list[Value]) -> dict[Value, tuple[float, float]]:
 def _check_format(fmt: object) -> str:
     """Return ``fmt`` if it formats a float (``".3g"``, ``"+.2f"`` ...), or raise naming it."""
     if not isinstance(fmt, str):
-        raise TypeError(f"fmt must be a format spec such as '.3g' (a string), got {type(fmt).__name__}")
+        raise TypeError(
+            f"fmt must be a format spec such as '.3g' (a string), got {type(fmt).__name__}"
+        )
     try:
         format(0.5, fmt)
     except ValueError:
-        raise ValueError(f"fmt must be a format spec for numbers such as '.3g', got {fmt!r}") from None
+        raise ValueError(
+            f"fmt must be a format spec for numbers such as '.3g', got {fmt!r}"
+        ) from None
     return fmt
 
 
-def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = "#DCEBF7") -> Any:
+def draw_graph(
+    root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = "#DCEBF7"
+) -> Any:
     """Draw the computational graph of ``root`` with matplotlib.
 
     Every value is a box that shows its label (if it has one), its ``data``
@@ -119,7 +140,9 @@ def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = 
     nodes, _ = trace(root)
     position = _layout(nodes)
     n_columns = 1 + max(x for x, _ in position.values())
-    tallest = max(sum(1 for x, _ in position.values() if x == c) for c in range(int(n_columns)))
+    tallest = max(
+        sum(1 for x, _ in position.values() if x == c) for c in range(int(n_columns))
+    )
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 * n_columns + 0.4, 0.9 * tallest + 0.6))
     ax.set_xlim(-0.6, n_columns - 0.4)
@@ -131,18 +154,49 @@ def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = 
         lines = [node.label] if node.label else []
         lines += [f"data {node.data:{fmt}}", f"grad {node.grad:{fmt}}"]
         boxes[node] = ax.text(
-            *position[node], "\n".join(lines), ha="center", va="center", fontsize=8, zorder=3,
-            bbox={"boxstyle": "round,pad=0.35", "fc": node_color, "ec": "0.3", "lw": 0.8},
+            *position[node],
+            "\n".join(lines),
+            ha="center",
+            va="center",
+            fontsize=8,
+            zorder=3,
+            bbox={
+                "boxstyle": "round,pad=0.35",
+                "fc": node_color,
+                "ec": "0.3",
+                "lw": 0.8,
+            },
         )
-    arrow = {"arrowstyle": "-|>", "color": "0.35", "lw": 0.8, "shrinkA": 1, "shrinkB": 1}
+    arrow = {
+        "arrowstyle": "-|>",
+        "color": "0.35",
+        "lw": 0.8,
+        "shrinkA": 1,
+        "shrinkB": 1,
+    }
     for node in nodes:
         if not node.parents:
             continue
         x, y = position[node]
-        op = ax.text(x - 0.45, y, _op_symbol(node.op), ha="center", va="center", fontsize=8, zorder=3,
-                     bbox={"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "0.3", "lw": 0.8})
-        ax.annotate("", xy=(0, 0.5), xycoords=boxes[node], xytext=(1, 0.5), textcoords=op,
-                    arrowprops=arrow, zorder=2)
+        op = ax.text(
+            x - 0.45,
+            y,
+            _op_symbol(node.op),
+            ha="center",
+            va="center",
+            fontsize=8,
+            zorder=3,
+            bbox={"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "0.3", "lw": 0.8},
+        )
+        ax.annotate(
+            "",
+            xy=(0, 0.5),
+            xycoords=boxes[node],
+            xytext=(1, 0.5),
+            textcoords=op,
+            arrowprops=arrow,
+            zorder=2,
+        )
         for k, parent in enumerate(node.parents):
             # A value used twice by one operation (x * x) gets two curved
             # edges; an edge that skips columns bends so as not to run
@@ -151,7 +205,13 @@ def draw_graph(root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = 
                 bend = 0.3 if k == 0 else -0.3
             else:
                 bend = 0.25 if x - position[parent][0] > 1 else 0.0
-            ax.annotate("", xy=(0, 0.5), xycoords=op, xytext=(1, 0.5), textcoords=boxes[parent],
-                        arrowprops={**arrow, "connectionstyle": f"arc3,rad={bend}"}, zorder=2)
+            ax.annotate(
+                "",
+                xy=(0, 0.5),
+                xycoords=op,
+                xytext=(1, 0.5),
+                textcoords=boxes[parent],
+                arrowprops={**arrow, "connectionstyle": f"arc3,rad={bend}"},
+                zorder=2,
+            )
     return ax
-

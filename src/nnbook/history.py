@@ -62,5 +62,9 @@ def has_diverged(losses: Sequence[float] | np.ndarray) -> bool:
     :data:`DIVERGENCE_FACTOR` times the first. Trainers call this once per
     epoch, so it costs nothing per step.
     """
-    losses = as_real_array(losses, "losses", dtype=np.float64, ndim=1, finite=False, nonempty=True)
-    return bool(not np.isfinite(losses).all() or losses[-1] > DIVERGENCE_FACTOR * abs(losses[0]))
+    losses = as_real_array(
+        losses, "losses", dtype=np.float64, ndim=1, finite=False, nonempty=True
+    )
+    return bool(
+        not np.isfinite(losses).all() or losses[-1] > DIVERGENCE_FACTOR * abs(losses[0])
+    )

@@ -28,12 +28,24 @@ import numpy as np
 
 from nnbook._checks import check_int
 
-__all__ = ["CorruptDataError", "MissingDataError", "check_against_archive", "check_idx_file", "read_idx"]
+__all__ = [
+    "CorruptDataError",
+    "MissingDataError",
+    "check_against_archive",
+    "check_idx_file",
+    "read_idx",
+]
 
 _UBYTE = 0x08
 # The other element types, to say in a message what a wrong file holds.
-_TYPES = {0x08: "unsigned bytes", 0x09: "signed bytes", 0x0B: "16-bit integers",
-          0x0C: "32-bit integers", 0x0D: "32-bit floats", 0x0E: "64-bit floats"}
+_TYPES = {
+    0x08: "unsigned bytes",
+    0x09: "signed bytes",
+    0x0B: "16-bit integers",
+    0x0C: "32-bit integers",
+    0x0D: "32-bit floats",
+    0x0E: "64-bit floats",
+}
 
 _REFETCH = "Delete it and fetch it again."
 
@@ -71,7 +83,9 @@ def check_idx_file(path: str | os.PathLike[str], ndim: int) -> tuple[int, ...]:
         dimensions, or the file is shorter or longer than the header says.
     """
     path = _as_path(path)
-    ndim = check_int(ndim, "ndim", minimum=1, maximum=255)  # the magic number has one byte for it
+    ndim = check_int(
+        ndim, "ndim", minimum=1, maximum=255
+    )  # the magic number has one byte for it
     with _open(path) as f:
         size = os.fstat(f.fileno()).st_size
         header = f.read(4 + 4 * ndim)
@@ -81,14 +95,19 @@ def check_idx_file(path: str | os.PathLike[str], ndim: int) -> tuple[int, ...]:
         )
     magic = header[:4]
     if magic != bytes([0, 0, _UBYTE, ndim]):
-        found = (f"{_TYPES.get(magic[2], f'unknown type {magic[2]:#04x}')} in {magic[3]} dimension(s)"
-                 if magic[:2] == b"\0\0" else "no IDX header at all")
+        found = (
+            f"{_TYPES.get(magic[2], f'unknown type {magic[2]:#04x}')} in {magic[3]} dimension(s)"
+            if magic[:2] == b"\0\0"
+            else "no IDX header at all"
+        )
         raise CorruptDataError(
             f"{path} is not an IDX file of unsigned bytes with {ndim} dimension(s): its magic number is "
             f"{magic.hex()} ({found}), expected 0000{_UBYTE:02x}{ndim:02x}. Is it still gzip-compressed, "
             f"or another file under this name? {_REFETCH}"
         )
-    shape = tuple(int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(
+        int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     # Python's ints do not overflow, so a forged header cannot wrap around to the file's size.
     expected = 4 + 4 * ndim + math.prod(shape)
     if size != expected:
@@ -122,10 +141,14 @@ def read_idx(path: str | os.PathLike[str], ndim: int) -> np.ndarray:
     """
     shape = check_idx_file(path, ndim)
     with _open(_as_path(path)) as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=4 + 4 * len(shape)).reshape(shape)
+        return np.frombuffer(
+            f.read(), dtype=np.uint8, offset=4 + 4 * len(shape)
+        ).reshape(shape)
 
 
-def check_against_archive(path: str | os.PathLike[str], archive_md5: str | None = None) -> None:
+def check_against_archive(
+    path: str | os.PathLike[str], archive_md5: str | None = None
+) -> None:
     """Check that ``path`` holds what the gzip archive next to it (``path.gz``) holds.
 
     torchvision checks an archive's MD5 sum when it downloads it and keeps
@@ -149,7 +172,9 @@ def check_against_archive(path: str | os.PathLike[str], archive_md5: str | None 
     """
     path = _as_path(path)
     if archive_md5 is not None and not isinstance(archive_md5, str):
-        raise TypeError(f"archive_md5 must be a string of 32 hex digits or None, got {type(archive_md5).__name__}")
+        raise TypeError(
+            f"archive_md5 must be a string of 32 hex digits or None, got {type(archive_md5).__name__}"
+        )
     archive = path.with_name(path.name + ".gz")
     if not archive.is_file():
         return
@@ -166,8 +191,11 @@ def check_against_archive(path: str | os.PathLike[str], archive_md5: str | None 
             return
     with _open(archive) as f:
         official = archive_md5 is not None and _md5(f) == archive_md5.lower()
-    culprit = ("the archive has the MD5 sum of the official download, so the file was altered"
-               if official else "one of the two was altered or damaged")
+    culprit = (
+        "the archive has the MD5 sum of the official download, so the file was altered"
+        if official
+        else "one of the two was altered or damaged"
+    )
     raise CorruptDataError(
         f"{path} does not hold what its archive {archive.name} next to it holds: {culprit}. Delete "
         f"{path.name} and unpack the archive again (gunzip -kf {archive}), or delete both and fetch them again."
@@ -177,7 +205,9 @@ def check_against_archive(path: str | os.PathLike[str], archive_md5: str | None 
 def _as_path(path: object) -> Path:
     """``path`` as a Path, or a TypeError naming the parameter."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a path (str or os.PathLike), got {type(path).__name__}")
+        raise TypeError(
+            f"path must be a path (str or os.PathLike), got {type(path).__name__}"
+        )
     return Path(path)
 
 
@@ -188,7 +218,9 @@ def _open(path: Path) -> BinaryIO:
     except (FileNotFoundError, NotADirectoryError):
         raise MissingDataError(f"IDX file not found: {path}.") from None
     except IsADirectoryError:
-        raise MissingDataError(f"{path} is a folder, expected an IDX file under this name.") from None
+        raise MissingDataError(
+            f"{path} is a folder, expected an IDX file under this name."
+        ) from None
     except PermissionError as error:
         raise MissingDataError(
             f"Cannot read {path}: permission denied. Give your user read access to it "

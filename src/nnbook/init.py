@@ -50,6 +50,10 @@ def std(scheme: str, fan_in: int, fan_out: int) -> float:
     n_in = check_int(fan_in, "fan_in", minimum=1)
     n_out = check_int(fan_out, "fan_out", minimum=1)
     # Written as PyTorch computes them, so that the two agree to the last bit.
-    stds = {"standard": 1.0, "scaled": 1 / math.sqrt(n_in), "xavier": math.sqrt(2 / (n_in + n_out)),
-            "he": math.sqrt(2) / math.sqrt(n_in)}
+    stds = {
+        "standard": 1.0,
+        "scaled": 1 / math.sqrt(n_in),
+        "xavier": math.sqrt(2 / (n_in + n_out)),
+        "he": math.sqrt(2) / math.sqrt(n_in),
+    }
     return stds[scheme]

@@ -26,7 +26,9 @@ from nnbook.optim import DivergenceWarning
 __all__ = ["fit_least_squares", "fit_min_norm", "gradient_descent_least_squares"]
 
 
-def _check_design(X: object, y: object, stack: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _check_design(
+    X: object, y: object, stack: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Return a design matrix ``X`` of shape ``(n, p)`` and responses ``y`` of shape ``(n,)``.
 
     With ``stack=True``, ``X`` may also be a stack of design matrices
@@ -81,7 +83,9 @@ def fit_least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return w
 
 
-def fit_min_norm(X: np.ndarray, y: np.ndarray, rcond: float | None = None) -> np.ndarray:
+def fit_min_norm(
+    X: np.ndarray, y: np.ndarray, rcond: float | None = None
+) -> np.ndarray:
     """Return the minimum-norm least-squares solution ``w = pinv(X) @ y``.
 
     Among all ``w`` that minimise ``||X w - y||^2`` this is the one with the
@@ -174,16 +178,25 @@ def gradient_descent_least_squares(
     else:
         w = as_real_array(w0, "w0", dtype=float)
         if w.shape != (p,):
-            raise ValueError(f"w0 must have shape ({p},) to match X, got shape {w.shape}")
-    s_max2 = float(np.linalg.norm(X, ord=2)) ** 2  # s_max^2, the largest eigenvalue of the Hessian X^T X
+            raise ValueError(
+                f"w0 must have shape ({p},) to match X, got shape {w.shape}"
+            )
+    s_max2 = (
+        float(np.linalg.norm(X, ord=2)) ** 2
+    )  # s_max^2, the largest eigenvalue of the Hessian X^T X
     if eta is None:
-        eta = 1.0 / s_max2 if s_max2 > 0 else 1.0  # s_max = 0 only for X = 0, where every step is zero
+        eta = (
+            1.0 / s_max2 if s_max2 > 0 else 1.0
+        )  # s_max = 0 only for X = 0, where every step is zero
     else:
         eta = check_positive(eta, "eta")
     if eta * s_max2 >= 2:
-        warnings.warn(f"eta = {eta:g} is at or above 2 / s_max^2 = {2 / s_max2:.4g}, where gradient descent on this "
-                      "least-squares problem stops converging; the iterates will oscillate or grow without bound",
-                      DivergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"eta = {eta:g} is at or above 2 / s_max^2 = {2 / s_max2:.4g}, where gradient descent on this "
+            "least-squares problem stops converging; the iterates will oscillate or grow without bound",
+            DivergenceWarning,
+            stacklevel=2,
+        )
     path = np.empty((steps + 1, p))
     path[0] = w
     for k in range(1, steps + 1):

@@ -49,11 +49,24 @@ import numpy as np
 from nnbook._checks import as_real_array, check_choice, check_int, to_numpy
 
 __all__ = [
-    "GRAD_EPSILON", "LOG_CLAMP", "REDUCTIONS", "mse", "mse_grad",
-    "binary_cross_entropy", "binary_cross_entropy_grad",
-    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
-    "cross_entropy", "cross_entropy_grad", "nll", "nll_grad", "categorical_cross_entropy",
-    "categorical_cross_entropy_grad", "log_softmax", "softmax", "one_hot",
+    "GRAD_EPSILON",
+    "LOG_CLAMP",
+    "REDUCTIONS",
+    "mse",
+    "mse_grad",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "nll",
+    "nll_grad",
+    "categorical_cross_entropy",
+    "categorical_cross_entropy_grad",
+    "log_softmax",
+    "softmax",
+    "one_hot",
 ]
 
 #: The ways a batch of losses can be reduced to one number, as in PyTorch.
@@ -71,19 +84,25 @@ GRAD_EPSILON = 1e-12
 # --- checking the inputs and reducing the losses ---------------------------------
 
 
-def _same_shape(a: Any, y: Any, a_name: str, y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+def _same_shape(
+    a: Any, y: Any, a_name: str, y_name: str = "y"
+) -> tuple[np.ndarray, np.ndarray]:
     """Return outputs ``a`` (NaN passes) and finite targets ``y`` as float arrays of one shape."""
     a = as_real_array(a, a_name, finite=False, nonempty=True)
     y = as_real_array(y, y_name, nonempty=True)
     if a.shape != y.shape:
-        raise ValueError(f"{y_name} must have the same shape as {a_name}, {a.shape}, got shape {y.shape}")
+        raise ValueError(
+            f"{y_name} must have the same shape as {a_name}, {a.shape}, got shape {y.shape}"
+        )
     return a, y
 
 
 def _check_probabilities(x: np.ndarray, name: str, hint: str = "") -> None:
     low, high = x.min(), x.max()  # NaN if x holds one, which passes
     if low < 0 or high > 1:
-        raise ValueError(f"{name} must be probabilities in [0, 1], got values from {low:.6g} to {high:.6g}{hint}")
+        raise ValueError(
+            f"{name} must be probabilities in [0, 1], got values from {low:.6g} to {high:.6g}{hint}"
+        )
 
 
 def _as_scores(x: Any, name: str) -> np.ndarray:
@@ -101,17 +120,25 @@ def _check_labels(labels: Any, num_classes: int, name: str) -> np.ndarray:
     """Return ``labels`` as a non-empty array of integer class labels in ``0 .. num_classes - 1``."""
     y = to_numpy(labels)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integers (class indices), got dtype {y.dtype}")
+        raise TypeError(
+            f"{name} must hold integers (class indices), got dtype {y.dtype}"
+        )
     if y.size == 0:
-        raise ValueError(f"{name} must hold at least one class label, got shape {y.shape}")
+        raise ValueError(
+            f"{name} must hold at least one class label, got shape {y.shape}"
+        )
     if y.min() < 0 or y.max() >= num_classes:
         bad = y[(y < 0) | (y >= num_classes)].flat[0]
-        raise ValueError(f"{name} must hold class labels in 0..{num_classes - 1} for {num_classes} classes, "
-                         f"got the label {bad}")
+        raise ValueError(
+            f"{name} must hold class labels in 0..{num_classes - 1} for {num_classes} classes, "
+            f"got the label {bad}"
+        )
     return y
 
 
-def _class_target(target: Any, scores: np.ndarray, scores_name: str, name: str = "target") -> np.ndarray:
+def _class_target(
+    target: Any, scores: np.ndarray, scores_name: str, name: str = "target"
+) -> np.ndarray:
     """Turn class labels or class probabilities into an array like ``scores``.
 
     For ``scores`` of shape ``(N, C)`` (or ``(C,)``), ``target`` holds
@@ -129,7 +156,9 @@ def _class_target(target: Any, scores: np.ndarray, scores_name: str, name: str =
             f"probabilities of shape {scores.shape} to match {scores_name} of shape "
             f"{scores.shape}, got shape {t.shape}"
         )
-    return one_hot(_check_labels(t, scores.shape[-1], name), scores.shape[-1]).astype(scores.dtype)
+    return one_hot(_check_labels(t, scores.shape[-1], name), scores.shape[-1]).astype(
+        scores.dtype
+    )
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> float | np.ndarray:
@@ -147,7 +176,9 @@ def _reduce_grad(grad: np.ndarray, n_losses: int, reduction: str) -> np.ndarray:
 
 
 def _n_examples(scores: np.ndarray) -> int:
-    return scores.size // scores.shape[-1]  # N rows of shape (N, C); 1 example of shape (C,)
+    return (
+        scores.size // scores.shape[-1]
+    )  # N rows of shape (N, C); 1 example of shape (C,)
 
 
 # --- softmax and one-hot --------------------------------------------------------
@@ -234,7 +265,11 @@ def _binary_inputs(x: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Check probabilities ``p`` (or logits ``z``) and targets ``y`` of a binary loss."""
     x, y = _same_shape(x, y, name)
     if name == "p":
-        _check_probabilities(x, "p", "; to pass scores before the sigmoid, use binary_cross_entropy_with_logits")
+        _check_probabilities(
+            x,
+            "p",
+            "; to pass scores before the sigmoid, use binary_cross_entropy_with_logits",
+        )
     _check_probabilities(y, "y (targets)")
     return x, y
 
@@ -277,10 +312,14 @@ def binary_cross_entropy_grad(p: Any, y: Any, reduction: str = "mean") -> np.nda
     ``reduction="mean"``.
     """
     p, y = _binary_inputs(p, y, "p")
-    return _reduce_grad((p - y) / np.maximum(p * (1 - p), GRAD_EPSILON), p.size, reduction)
+    return _reduce_grad(
+        (p - y) / np.maximum(p * (1 - p), GRAD_EPSILON), p.size, reduction
+    )
 
 
-def binary_cross_entropy_with_logits(z: Any, y: Any, reduction: str = "mean") -> float | np.ndarray:
+def binary_cross_entropy_with_logits(
+    z: Any, y: Any, reduction: str = "mean"
+) -> float | np.ndarray:
     """Binary cross-entropy of ``sigmoid(z)`` for targets ``y``, from the logits ``z``.
 
     Written as ``max(z, 0) - z y + log(1 + exp(-|z|))``, which equals
@@ -295,7 +334,9 @@ def binary_cross_entropy_with_logits(z: Any, y: Any, reduction: str = "mean") ->
     return _reduce(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), reduction)
 
 
-def binary_cross_entropy_with_logits_grad(z: Any, y: Any, reduction: str = "mean") -> np.ndarray:
+def binary_cross_entropy_with_logits_grad(
+    z: Any, y: Any, reduction: str = "mean"
+) -> np.ndarray:
     """Gradient of :func:`binary_cross_entropy_with_logits` with respect to ``z``.
 
     ``dC/dz = sigmoid(z) - y``: the error itself, without the factor
@@ -303,7 +344,9 @@ def binary_cross_entropy_with_logits_grad(z: Any, y: Any, reduction: str = "mean
     badly wrong. Divided by the number of elements for ``reduction="mean"``.
     """
     z, y = _binary_inputs(z, y, "z")
-    e = np.exp(-np.abs(z))  # at most 1: the sigmoid without overflow, accurate on both tails
+    e = np.exp(
+        -np.abs(z)
+    )  # at most 1: the sigmoid without overflow, accurate on both tails
     sigmoid = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
     return _reduce_grad(sigmoid - y, z.size, reduction)
 
@@ -311,15 +354,21 @@ def binary_cross_entropy_with_logits_grad(z: Any, y: Any, reduction: str = "mean
 # --- categorical cross-entropy --------------------------------------------------
 
 
-def _categorical_inputs(x: Any, target: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _categorical_inputs(
+    x: Any, target: Any, name: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Check ``logits`` (or probabilities ``probs``) and the targets of a categorical loss."""
     x = _as_scores(x, name)
     if name == "probs":
-        _check_probabilities(x, "probs", "; to pass scores before the softmax, use cross_entropy")
+        _check_probabilities(
+            x, "probs", "; to pass scores before the softmax, use cross_entropy"
+        )
     return x, _class_target(target, x, name)
 
 
-def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> float | np.ndarray:
+def cross_entropy(
+    logits: Any, target: Any, reduction: str = "mean"
+) -> float | np.ndarray:
     """Categorical cross-entropy of ``softmax(logits)`` for the target classes.
 
     For one example with logits ``z`` and target distribution ``t`` (a
@@ -357,7 +406,9 @@ def cross_entropy_grad(logits: Any, target: Any, reduction: str = "mean") -> np.
     distribution), divided by ``N`` for ``reduction="mean"``.
     """
     z, t = _categorical_inputs(logits, target, "logits")
-    return _reduce_grad(softmax(z) * t.sum(axis=-1, keepdims=True) - t, _n_examples(z), reduction)
+    return _reduce_grad(
+        softmax(z) * t.sum(axis=-1, keepdims=True) - t, _n_examples(z), reduction
+    )
 
 
 def _nll_inputs(log_probs: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -398,10 +449,14 @@ def nll_grad(log_probs: Any, labels: Any, reduction: str = "mean") -> np.ndarray
     ``reduction="mean"``; NaN where ``log_probs`` is NaN.
     """
     log_p, t = _nll_inputs(log_probs, labels)
-    return _reduce_grad(np.where(np.isnan(log_p), log_p, -t), _n_examples(log_p), reduction)
+    return _reduce_grad(
+        np.where(np.isnan(log_p), log_p, -t), _n_examples(log_p), reduction
+    )
 
 
-def categorical_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> float | np.ndarray:
+def categorical_cross_entropy(
+    probs: Any, target: Any, reduction: str = "mean"
+) -> float | np.ndarray:
     """Categorical cross-entropy ``-sum_j t_j log a_j`` from class probabilities.
 
     The textbook formula, fed with the output ``a`` of a softmax. Each
@@ -419,7 +474,9 @@ def categorical_cross_entropy(probs: Any, target: Any, reduction: str = "mean") 
     return _reduce(-(t * log_p).sum(axis=-1), reduction)
 
 
-def categorical_cross_entropy_grad(probs: Any, target: Any, reduction: str = "mean") -> np.ndarray:
+def categorical_cross_entropy_grad(
+    probs: Any, target: Any, reduction: str = "mean"
+) -> np.ndarray:
     """Gradient of :func:`categorical_cross_entropy` with respect to ``probs``.
 
     ``dC/da_j = -t_j / a_j``, with the denominator clamped at

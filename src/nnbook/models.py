@@ -14,7 +14,14 @@ from collections.abc import Sequence
 import math
 
 from nnbook import init as schemes
-from nnbook._checks import check_bool, check_choice, check_int, check_interval, check_sizes, torch_generator
+from nnbook._checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_interval,
+    check_sizes,
+    torch_generator,
+)
 from nnbook._optional import needs
 
 with needs("nnbook.models"):
@@ -43,14 +50,18 @@ INITS = ("auto", *schemes.SCHEMES, "pytorch")
 _RELU_LIKE = ("relu", "leaky_relu", "gelu", "softplus")
 
 
-def _init(layer: nn.Linear | nn.Conv2d, activation: str, init: str, generator: torch.Generator) -> None:
+def _init(
+    layer: nn.Linear | nn.Conv2d, activation: str, init: str, generator: torch.Generator
+) -> None:
     """Draw the initial weights and biases of ``layer`` the way ``init`` names (see :func:`mlp`).
 
     The builders make their layers with ``skip_init``, so that PyTorch's own
     initialisation, which draws from the global generator, does not run first.
     """
     weight, bias = layer.weight, layer.bias
-    if init == "pytorch":  # what nn.Linear and nn.Conv2d do by default: U(±1/sqrt(fan_in)) for both
+    if (
+        init == "pytorch"
+    ):  # what nn.Linear and nn.Conv2d do by default: U(±1/sqrt(fan_in)) for both
         nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
         bound = 1 / math.sqrt(_fans(weight)[0])
         nn.init.uniform_(bias, -bound, bound, generator=generator)
@@ -58,7 +69,9 @@ def _init(layer: nn.Linear | nn.Conv2d, activation: str, init: str, generator: t
     if init == "auto":
         _init_for_activation(weight, activation, generator)
     else:
-        nn.init.normal_(weight, 0.0, schemes.std(init, *_fans(weight)), generator=generator)
+        nn.init.normal_(
+            weight, 0.0, schemes.std(init, *_fans(weight)), generator=generator
+        )
     nn.init.zeros_(bias)
 
 
@@ -68,7 +81,9 @@ def _fans(weight: torch.Tensor) -> tuple[int, int]:
     return weight.shape[1] * receptive_field, weight.shape[0] * receptive_field
 
 
-def _init_for_activation(weight: torch.Tensor, activation: str, generator: torch.Generator) -> None:
+def _init_for_activation(
+    weight: torch.Tensor, activation: str, generator: torch.Generator
+) -> None:
     """Draw ``weight`` so that signals keep their scale through ``activation`` (``init="auto"``).
 
     He (Kaiming) initialisation suits the ReLU family, whose outputs are zero
@@ -78,12 +93,19 @@ def _init_for_activation(weight: torch.Tensor, activation: str, generator: torch
     if activation in _RELU_LIKE:
         nn.init.kaiming_uniform_(weight, nonlinearity="relu", generator=generator)
     else:
-        gain = nn.init.calculate_gain(activation if activation in ("sigmoid", "tanh") else "linear")
+        gain = nn.init.calculate_gain(
+            activation if activation in ("sigmoid", "tanh") else "linear"
+        )
         nn.init.xavier_uniform_(weight, gain=gain, generator=generator)
 
 
-def mlp(sizes: Sequence[int], activation: str = "relu", seed: int | torch.Generator = 0,
-        init: str = "auto", dropout: float = 0.0) -> nn.Sequential:
+def mlp(
+    sizes: Sequence[int],
+    activation: str = "relu",
+    seed: int | torch.Generator = 0,
+    init: str = "auto",
+    dropout: float = 0.0,
+) -> nn.Sequential:
     """Build a fully connected network with the given layer sizes.
 
     Parameters
@@ -178,7 +200,9 @@ def small_cnn(
     check_choice(init, "init", INITS)
     # An odd kernel has a centre, so the padding keeps the image size.
     if kernel_size % 2 == 0:
-        raise ValueError(f"kernel_size must be an odd positive integer, got {kernel_size!r}")
+        raise ValueError(
+            f"kernel_size must be an odd positive integer, got {kernel_size!r}"
+        )
     blocks = len(channels) - 1
     if image_size % (2**blocks) != 0:
         raise ValueError(
@@ -188,7 +212,9 @@ def small_cnn(
     generator = torch_generator(seed, "seed")
     layers: list[nn.Module] = []
     for c_in, c_out in zip(channels[:-1], channels[1:]):
-        conv = nn.utils.skip_init(nn.Conv2d, c_in, c_out, kernel_size, padding=kernel_size // 2)
+        conv = nn.utils.skip_init(
+            nn.Conv2d, c_in, c_out, kernel_size, padding=kernel_size // 2
+        )
         _init(conv, activation, init, generator)
         layers += [conv, ACTIVATION_MODULES[activation](), nn.MaxPool2d(2)]
     side = image_size // 2**blocks
@@ -203,4 +229,6 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     trainable_only = check_bool(trainable_only, "trainable_only")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    return sum(
+        p.numel() for p in model.parameters() if p.requires_grad or not trainable_only
+    )

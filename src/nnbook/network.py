@@ -36,8 +36,20 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnbook import losses, regularization
-from nnbook._checks import (Seed, as_generator, as_real_array, check_bool, check_choice, check_count,
-                            check_float_dtype, check_int, check_nonnegative, check_positive, check_sizes, to_numpy)
+from nnbook._checks import (
+    Seed,
+    as_generator,
+    as_real_array,
+    check_bool,
+    check_choice,
+    check_count,
+    check_float_dtype,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_sizes,
+    to_numpy,
+)
 from nnbook.activations import SOFTMAX, Activation, get_activation
 from nnbook.history import History, has_diverged
 from nnbook.init import SCHEMES, std
@@ -60,7 +72,9 @@ class Gradients(NamedTuple):
 
     def flat(self) -> np.ndarray:
         """Return all the partial derivatives in one vector, layer by layer, weights before biases."""
-        return np.concatenate([g.ravel() for w, b in zip(self.nabla_w, self.nabla_b) for g in (w, b)])
+        return np.concatenate(
+            [g.ravel() for w, b in zip(self.nabla_w, self.nabla_b) for g in (w, b)]
+        )
 
 
 class ForwardPass(NamedTuple):
@@ -103,9 +117,17 @@ class Network:
     (5, 1)
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str | Activation = "sigmoid", *,
-                 output_activation: str | Activation | None = None, loss: str | None = None,
-                 seed: Seed = 0, init: str = "scaled", dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Activation = "sigmoid",
+        *,
+        output_activation: str | Activation | None = None,
+        loss: str | None = None,
+        seed: Seed = 0,
+        init: str = "scaled",
+        dtype: Any = np.float64,
+    ) -> None:
         sizes = check_sizes(sizes, "sizes", minimum=2)
         check_choice(init, "init", INITS)
         rng = as_generator(seed)
@@ -118,10 +140,16 @@ class Network:
         self._set(weights, biases, activation, output_activation, loss)
 
     @classmethod
-    def from_parameters(cls, weights: Sequence[Any], biases: Sequence[Any],
-                        activation: str | Activation = "sigmoid", *,
-                        output_activation: str | Activation | None = None, loss: str | None = None,
-                        dtype: Any = None) -> Network:
+    def from_parameters(
+        cls,
+        weights: Sequence[Any],
+        biases: Sequence[Any],
+        activation: str | Activation = "sigmoid",
+        *,
+        output_activation: str | Activation | None = None,
+        loss: str | None = None,
+        dtype: Any = None,
+    ) -> Network:
         """Build a network holding copies of given weights and biases (arrays, lists or tensors).
 
         ``weights[l]`` has shape ``(n_l, n_{l+1})`` (for a :class:`torch.nn.Linear`
@@ -132,49 +160,91 @@ class Network:
             if isinstance(params, np.ndarray) or not isinstance(params, Sequence):
                 raise TypeError(f"{name} must be a list with one array per layer")
         if not weights or len(weights) != len(biases):
-            raise ValueError(f"weights and biases must have one entry per layer (at least one), "
-                             f"got {len(weights)} weight matrices and {len(biases)} bias vectors")
-        weights = [as_real_array(w, f"weights[{l}]", ndim=2) for l, w in enumerate(weights)]
+            raise ValueError(
+                f"weights and biases must have one entry per layer (at least one), "
+                f"got {len(weights)} weight matrices and {len(biases)} bias vectors"
+            )
+        weights = [
+            as_real_array(w, f"weights[{l}]", ndim=2) for l, w in enumerate(weights)
+        ]
         biases = [as_real_array(b, f"biases[{l}]") for l, b in enumerate(biases)]
         for l, (w, b) in enumerate(zip(weights, biases)):
             if l > 0 and w.shape[0] != weights[l - 1].shape[1]:
-                raise ValueError(f"weights[{l}] must have {weights[l - 1].shape[1]} rows to follow weights[{l - 1}] "
-                                 f"of shape {weights[l - 1].shape}, got shape {w.shape}; {_TRANSPOSE_HINT}")
+                raise ValueError(
+                    f"weights[{l}] must have {weights[l - 1].shape[1]} rows to follow weights[{l - 1}] "
+                    f"of shape {weights[l - 1].shape}, got shape {w.shape}; {_TRANSPOSE_HINT}"
+                )
             if b.shape != (w.shape[1],):
-                hint = f"; is weights[{l}] transposed? {_TRANSPOSE_HINT}" if b.shape == (w.shape[0],) else ""
-                raise ValueError(f"biases[{l}] must have shape ({w.shape[1]},) to match weights[{l}] "
-                                 f"of shape {w.shape}, got shape {b.shape}{hint}")
+                hint = (
+                    f"; is weights[{l}] transposed? {_TRANSPOSE_HINT}"
+                    if b.shape == (w.shape[0],)
+                    else ""
+                )
+                raise ValueError(
+                    f"biases[{l}] must have shape ({w.shape[1]},) to match weights[{l}] "
+                    f"of shape {w.shape}, got shape {b.shape}{hint}"
+                )
         if dtype is None:
-            dtype = np.float32 if all(p.dtype == np.float32 for p in weights + biases) else np.float64
+            dtype = (
+                np.float32
+                if all(p.dtype == np.float32 for p in weights + biases)
+                else np.float64
+            )
         dtype = check_float_dtype(dtype)
         network = cls.__new__(cls)
-        network._set([w.astype(dtype) for w in weights], [b.astype(dtype) for b in biases],
-                     activation, output_activation, loss)
+        network._set(
+            [w.astype(dtype) for w in weights],
+            [b.astype(dtype) for b in biases],
+            activation,
+            output_activation,
+            loss,
+        )
         return network
 
-    def _set(self, weights: list[np.ndarray], biases: list[np.ndarray], activation: str | Activation,
-             output_activation: str | Activation | None, loss: str | None) -> None:
+    def _set(
+        self,
+        weights: list[np.ndarray],
+        biases: list[np.ndarray],
+        activation: str | Activation,
+        output_activation: str | Activation | None,
+        loss: str | None,
+    ) -> None:
         """Store checked parameters, the layers' activations and the loss."""
         self.weights, self.biases = weights, biases
         self.sizes = (weights[0].shape[0], *(w.shape[1] for w in weights))
         self.num_layers = len(self.sizes)
         if activation in ("softmax", SOFTMAX):
-            raise ValueError("the softmax can only be the output layer's activation: pass output_activation='softmax'")
+            raise ValueError(
+                "the softmax can only be the output layer's activation: pass output_activation='softmax'"
+            )
         self._activation = get_activation(activation)
-        self._output_activation = (self.activation if output_activation is None
-                                   else SOFTMAX if output_activation in ("softmax", SOFTMAX)
-                                   else get_activation(output_activation))
-        self.layer_activations = (*[self.activation] * (len(weights) - 1), self.output_activation)
+        self._output_activation = (
+            self.activation
+            if output_activation is None
+            else SOFTMAX
+            if output_activation in ("softmax", SOFTMAX)
+            else get_activation(output_activation)
+        )
+        self.layer_activations = (
+            *[self.activation] * (len(weights) - 1),
+            self.output_activation,
+        )
         cross_entropy_fits = self.output_activation.name in ("sigmoid", "softmax")
         if loss is None:
             loss = "cross_entropy" if cross_entropy_fits else "quadratic"
         self.loss_name = check_choice(loss, "loss", LOSSES)
         if loss == "cross_entropy" and not cross_entropy_fits:
-            raise ValueError(f"loss='cross_entropy' needs outputs in (0, 1): a 'sigmoid' or 'softmax' output layer, "
-                             f"got {self.output_activation.name!r}; use loss='quadratic' or change output_activation")
+            raise ValueError(
+                f"loss='cross_entropy' needs outputs in (0, 1): a 'sigmoid' or 'softmax' output layer, "
+                f"got {self.output_activation.name!r}; use loss='quadratic' or change output_activation"
+            )
 
-    activation = property(lambda self: self._activation, doc="The hidden layers' activation (read-only).")
-    output_activation = property(lambda self: self._output_activation, doc="The output layer's (read-only).")
+    activation = property(
+        lambda self: self._activation, doc="The hidden layers' activation (read-only)."
+    )
+    output_activation = property(
+        lambda self: self._output_activation, doc="The output layer's (read-only)."
+    )
 
     @property
     def dtype(self) -> np.dtype:
@@ -187,9 +257,15 @@ class Network:
         return sum(p.size for p in self.weights + self.biases)
 
     def __repr__(self) -> str:
-        out = f", output_activation={self.output_activation.name!r}" if self.output_activation != self.activation else ""
-        return (f"Network(sizes={self.sizes}, activation={self.activation.name!r}{out}, "
-                f"loss={self.loss_name!r}, dtype={self.dtype})")
+        out = (
+            f", output_activation={self.output_activation.name!r}"
+            if self.output_activation != self.activation
+            else ""
+        )
+        return (
+            f"Network(sizes={self.sizes}, activation={self.activation.name!r}{out}, "
+            f"loss={self.loss_name!r}, dtype={self.dtype})"
+        )
 
     def forward_layers(self, X: Any, *, check: bool = True) -> ForwardPass:
         """Run a batch ``X``, shape ``(n, sizes[0])``, through the network, keeping every layer's values.
@@ -230,7 +306,9 @@ class Network:
             g = a - Y  # (BP1) through the softmax's Jacobian, diag(a) - a a^T
             delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
         else:
-            delta = (a - Y) * self.output_activation.derivative_from_output(z, a)  # (BP1)
+            delta = (a - Y) * self.output_activation.derivative_from_output(
+                z, a
+            )  # (BP1)
         # Each row of delta divided by n, so that the sums over the rows in
         # BP3 and BP4 are the means over the batch.
         delta = delta / len(Y)
@@ -240,11 +318,22 @@ class Network:
             nabla_w[l] = activations[l].T @ delta  # (BP4)
             if l > 0:  # (BP2): the error of the layer before
                 f = self.layer_activations[l - 1]
-                delta = (delta @ self.weights[l].T) * f.derivative_from_output(zs[l - 1], activations[l])
+                delta = (delta @ self.weights[l].T) * f.derivative_from_output(
+                    zs[l - 1], activations[l]
+                )
         return Gradients(nabla_w, nabla_b)
 
-    def sgd_step(self, X: Any, y: Any, eta: float, *, lmbda: float = 0.0, n: int | None = None,
-                 penalty: str = "l2", check: bool = True) -> Gradients:
+    def sgd_step(
+        self,
+        X: Any,
+        y: Any,
+        eta: float,
+        *,
+        lmbda: float = 0.0,
+        n: int | None = None,
+        penalty: str = "l2",
+        check: bool = True,
+    ) -> Gradients:
         """Take one gradient-descent step on a batch, ``w <- w - eta dC/dw``; return the gradient used.
 
         With ``lmbda > 0`` the weights' gradient includes the penalty's, for a
@@ -253,18 +342,37 @@ class Network:
         """
         if check:
             eta = check_positive(eta, "eta")
-            lmbda, n, penalty = _penalty_args(lmbda, len(X) if n is None else n, penalty)
+            lmbda, n, penalty = _penalty_args(
+                lmbda, len(X) if n is None else n, penalty
+            )
         nabla_w, nabla_b = self.backprop(X, y, check=check)
         if lmbda:
-            nabla_w = [g + p for g, p in zip(nabla_w, regularization.penalty_grad(self.weights, lmbda, n, penalty))]
+            nabla_w = [
+                g + p
+                for g, p in zip(
+                    nabla_w,
+                    regularization.penalty_grad(self.weights, lmbda, n, penalty),
+                )
+            ]
         for w, b, gw, gb in zip(self.weights, self.biases, nabla_w, nabla_b):
             w -= eta * gw  # in place: these arrays are the network's parameters
             b -= eta * gb
         return Gradients(nabla_w, nabla_b)
 
-    def train_sgd(self, X: Any, y: Any, epochs: int, batch_size: int, eta: float, *, seed: Seed = 0,
-                  lmbda: float = 0.0, penalty: str = "l2", validation_data: tuple[Any, Any] | None = None,
-                  monitor: bool = True) -> History:
+    def train_sgd(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int,
+        batch_size: int,
+        eta: float,
+        *,
+        seed: Seed = 0,
+        lmbda: float = 0.0,
+        penalty: str = "l2",
+        validation_data: tuple[Any, Any] | None = None,
+        monitor: bool = True,
+    ) -> History:
         """Train by mini-batch stochastic gradient descent, changing the parameters in place.
 
         Each epoch shuffles the training set, cuts it into batches of ``batch_size``
@@ -284,34 +392,76 @@ class Network:
         batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n)
         eta = check_positive(eta, "eta")
         _penalty_args(lmbda, n, penalty)
-        if not (validation_data is None or isinstance(validation_data, tuple) and len(validation_data) == 2):
+        if not (
+            validation_data is None
+            or isinstance(validation_data, tuple)
+            and len(validation_data) == 2
+        ):
             raise TypeError("validation_data must be a pair (X_val, y_val)")
         if validation_data is not None:  # checked now, not after the first epoch's work
             self._targets(validation_data[1], len(self._inputs(validation_data[0])))
         rng = as_generator(seed)
         history = History()
-        start = self.loss(X, Y, lmbda=lmbda, n=n, penalty=penalty) if monitor else 0.0  # "exploded" compares with it
+        start = (
+            self.loss(X, Y, lmbda=lmbda, n=n, penalty=penalty) if monitor else 0.0
+        )  # "exploded" compares with it
         for epoch in range(1, epochs + 1):
-            with np.errstate(all="ignore"):  # a run that blows up gets one clear warning below
+            with np.errstate(
+                all="ignore"
+            ):  # a run that blows up gets one clear warning below
                 for batch in minibatch_indices(n, batch_size, rng):
-                    self.sgd_step(X[batch], Y[batch], eta, lmbda=lmbda, n=n, penalty=penalty, check=False)
+                    self.sgd_step(
+                        X[batch],
+                        Y[batch],
+                        eta,
+                        lmbda=lmbda,
+                        n=n,
+                        penalty=penalty,
+                        check=False,
+                    )
             finite = all(np.isfinite(p).all() for p in self.weights + self.biases)
             if finite and monitor:
-                history.train_loss.append(self.loss(X, Y, lmbda=lmbda, n=n, penalty=penalty))
-                history.train_accuracy.append(self.accuracy(X, Y) if has_labels else np.nan)
+                history.train_loss.append(
+                    self.loss(X, Y, lmbda=lmbda, n=n, penalty=penalty)
+                )
+                history.train_accuracy.append(
+                    self.accuracy(X, Y) if has_labels else np.nan
+                )
                 if validation_data is not None:
                     X_val, y_val = validation_data
-                    history.val_loss.append(self.loss(X_val, y_val, lmbda=lmbda, n=n, penalty=penalty))
-                    history.val_accuracy.append(self.accuracy(X_val, y_val) if has_labels else np.nan)
-            if not finite or monitor and has_diverged([start, *history.train_loss]):  # once per epoch, not per step
+                    history.val_loss.append(
+                        self.loss(X_val, y_val, lmbda=lmbda, n=n, penalty=penalty)
+                    )
+                    history.val_accuracy.append(
+                        self.accuracy(X_val, y_val) if has_labels else np.nan
+                    )
+            if (
+                not finite or monitor and has_diverged([start, *history.train_loss])
+            ):  # once per epoch, not per step
                 history.diverged = True
-                why = "a weight or bias is no longer finite" if not finite else "the loss has exploded"
-                warnings.warn(f"training diverged in epoch {epoch}: {why}; try a learning rate smaller than "
-                              f"eta = {eta:g}", DivergenceWarning, stacklevel=2)
+                why = (
+                    "a weight or bias is no longer finite"
+                    if not finite
+                    else "the loss has exploded"
+                )
+                warnings.warn(
+                    f"training diverged in epoch {epoch}: {why}; try a learning rate smaller than "
+                    f"eta = {eta:g}",
+                    DivergenceWarning,
+                    stacklevel=2,
+                )
                 break
         return history
 
-    def loss(self, X: Any, y: Any, *, lmbda: float = 0.0, n: int | None = None, penalty: str = "l2") -> float:
+    def loss(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        lmbda: float = 0.0,
+        n: int | None = None,
+        penalty: str = "l2",
+    ) -> float:
         """Return the loss on a batch, averaged over its examples, plus the weight penalty (if ``lmbda > 0``)."""
         zs, activations = self.forward_layers(X)
         z, a = zs[-1], activations[-1]
@@ -319,23 +469,35 @@ class Network:
         if self.loss_name == "quadratic":
             value = 0.5 * losses.mse(a, Y, reduction="sum") / len(Y)
         elif self.output_activation is SOFTMAX:
-            value = losses.cross_entropy(z, Y)  # from the logits z: finite however wrong the network is
+            value = losses.cross_entropy(
+                z, Y
+            )  # from the logits z: finite however wrong the network is
         else:
-            value = losses.binary_cross_entropy_with_logits(z, Y, reduction="sum") / len(Y)
+            value = losses.binary_cross_entropy_with_logits(
+                z, Y, reduction="sum"
+            ) / len(Y)
         lmbda, n, penalty = _penalty_args(lmbda, len(Y) if n is None else n, penalty)
-        return float(value) + (regularization.penalty(self.weights, lmbda, n, penalty) if lmbda else 0.0)
+        return float(value) + (
+            regularization.penalty(self.weights, lmbda, n, penalty) if lmbda else 0.0
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """Return each example's class: the largest output, or output > 0.5 for a single output."""
         a = self.forward(X)
-        return (a[:, 0] > 0.5).astype(np.int64) if a.shape[1] == 1 else np.argmax(a, axis=1)
+        return (
+            (a[:, 0] > 0.5).astype(np.int64)
+            if a.shape[1] == 1
+            else np.argmax(a, axis=1)
+        )
 
     def accuracy(self, X: Any, y: Any) -> float:
         """Return the fraction of examples whose class :meth:`predict` gets right."""
         X = self._inputs(X)
         labels = _class_labels(self._targets(y, len(X)))
         if labels is None:
-            raise ValueError("accuracy needs class labels: integer labels of shape (n,) or one-hot rows")
+            raise ValueError(
+                "accuracy needs class labels: integer labels of shape (n,) or one-hot rows"
+            )
         return float(np.mean(self.predict(X) == labels))
 
     def _inputs(self, X: Any) -> np.ndarray:
@@ -343,9 +505,15 @@ class Network:
         X = as_real_array(X, "X", dtype=self.dtype)
         d = self.sizes[0]
         if X.ndim != 2 or X.shape[1] != d:
-            hint = "; for a single example pass X.reshape(1, -1)" if X.shape == (d,) else ""
-            raise ValueError(f"X must have shape (n, {d}): one example per row, {d} input(s) each, "
-                             f"got shape {X.shape}{hint}")
+            hint = (
+                "; for a single example pass X.reshape(1, -1)"
+                if X.shape == (d,)
+                else ""
+            )
+            raise ValueError(
+                f"X must have shape (n, {d}): one example per row, {d} input(s) each, "
+                f"got shape {X.shape}{hint}"
+            )
         return X
 
     def _targets(self, y: Any, n: int) -> np.ndarray:
@@ -354,30 +522,46 @@ class Network:
         k = self.sizes[-1]
         if y.dtype.kind in "biu" and y.ndim == 1:
             if len(y) != n:
-                raise ValueError(f"y must hold one label per example: X has {n} rows, y has {len(y)} labels")
+                raise ValueError(
+                    f"y must hold one label per example: X has {n} rows, y has {len(y)} labels"
+                )
             classes = max(k, 2)
             if y.size and (y.min() < 0 or y.max() >= classes):
-                raise ValueError(f"y must hold class labels in 0..{classes - 1} for a network with {k} output(s), "
-                                 f"got the label {y[(y < 0) | (y >= classes)][0]}")
-            return (y[:, None] if k == 1 else y[:, None] == np.arange(k)).astype(self.dtype)
+                raise ValueError(
+                    f"y must hold class labels in 0..{classes - 1} for a network with {k} output(s), "
+                    f"got the label {y[(y < 0) | (y >= classes)][0]}"
+                )
+            return (y[:, None] if k == 1 else y[:, None] == np.arange(k)).astype(
+                self.dtype
+            )
         y = as_real_array(y, "y", dtype=self.dtype)
         Y = y.reshape(n, 1) if y.shape == (n,) and k == 1 else y
         if Y.shape != (n, k):
-            raise ValueError(f"y must hold integer class labels of shape ({n},) or targets of shape ({n}, {k}), "
-                             f"got {y.dtype} values of shape {y.shape}")
+            raise ValueError(
+                f"y must hold integer class labels of shape ({n},) or targets of shape ({n}, {k}), "
+                f"got {y.dtype} values of shape {y.shape}"
+            )
         if self.loss_name == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
             raise ValueError("targets for the cross-entropy must lie in [0, 1]")
-        if self.loss_name == "cross_entropy" and self.output_activation is SOFTMAX and \
-                np.abs(Y.sum(axis=1) - 1).max() > 1e-6:
-            raise ValueError("targets for a softmax output must be probability distributions (rows summing "
-                             "to 1), such as one-hot rows; or pass integer class labels")
+        if (
+            self.loss_name == "cross_entropy"
+            and self.output_activation is SOFTMAX
+            and np.abs(Y.sum(axis=1) - 1).max() > 1e-6
+        ):
+            raise ValueError(
+                "targets for a softmax output must be probability distributions (rows summing "
+                "to 1), such as one-hot rows; or pass integer class labels"
+            )
         return Y.astype(self.dtype, copy=False)
 
 
 def _penalty_args(lmbda: Any, n: Any, penalty: Any) -> tuple[float, int, str]:
     """Check the weight penalty's strength, training-set size and kind."""
-    return (check_nonnegative(lmbda, "lmbda"), check_int(n, "n", minimum=1),
-            check_choice(penalty, "penalty", regularization.PENALTIES))
+    return (
+        check_nonnegative(lmbda, "lmbda"),
+        check_int(n, "n", minimum=1),
+        check_choice(penalty, "penalty", regularization.PENALTIES),
+    )
 
 
 def _class_labels(Y: np.ndarray) -> np.ndarray | None:
@@ -401,8 +585,10 @@ def collapse_linear(network: Network) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError(f"network must be a Network, got {type(network).__name__}")
     for l, f in enumerate(network.layer_activations, start=1):
         if f.name != "identity":
-            raise ValueError(f"collapse_linear needs the identity activation in every layer, but layer {l} uses "
-                             f"{f.name!r}; with a non-linear activation the network is not one matrix")
+            raise ValueError(
+                f"collapse_linear needs the identity activation in every layer, but layer {l} uses "
+                f"{f.name!r}; with a non-linear activation the network is not one matrix"
+            )
     W, b = network.weights[0].copy(), network.biases[0].copy()
     for w_next, b_next in zip(network.weights[1:], network.biases[1:]):
         W, b = W @ w_next, b @ w_next + b_next

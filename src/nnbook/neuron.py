@@ -56,7 +56,9 @@ def weighted_input(x: Any, w: Any, b: float) -> np.ndarray:
     """
     w = as_real_array(w, "w", dtype=np.float64)
     if w.ndim != 1 or w.size == 0:
-        raise ValueError(f"w must be a non-empty 1-D array of weights, got shape {w.shape}")
+        raise ValueError(
+            f"w must be a non-empty 1-D array of weights, got shape {w.shape}"
+        )
     x = as_real_array(x, "x", dtype=np.float64, nonempty=True)
     k = w.size
     if x.ndim not in (1, 2) or x.shape[-1] != k:
@@ -68,7 +70,9 @@ def weighted_input(x: Any, w: Any, b: float) -> np.ndarray:
     return z[()] if z.ndim == 0 else z
 
 
-def neuron(x: Any, w: Any, b: float, activation: str | Activation = "sigmoid") -> np.ndarray:
+def neuron(
+    x: Any, w: Any, b: float, activation: str | Activation = "sigmoid"
+) -> np.ndarray:
     """Return the output ``f(w·x + b)`` of a neuron with activation ``f``.
 
     ``x``, ``w`` and ``b`` are as for :func:`weighted_input`; ``activation``
@@ -122,9 +126,13 @@ class PartyDecision:
     def __post_init__(self) -> None:
         factors = tuple(self.factors)
         if not factors or not all(isinstance(f, str) and f for f in factors):
-            raise TypeError(f"factors must be a non-empty sequence of names, got {self.factors!r}")
+            raise TypeError(
+                f"factors must be a non-empty sequence of names, got {self.factors!r}"
+            )
         if "bias" in factors:
-            raise ValueError("'bias' cannot be a factor's name: contributions() uses it for the bias")
+            raise ValueError(
+                "'bias' cannot be a factor's name: contributions() uses it for the bias"
+            )
         if len(set(factors)) != len(factors):
             raise ValueError(f"factors must have distinct names, got {factors!r}")
         weights = as_real_array(self.weights, "weights", dtype=np.float64)
@@ -147,7 +155,9 @@ class PartyDecision:
         """The bias, ``-threshold``."""
         return -self.threshold
 
-    def inputs(self, x: Mapping[str, float] | Sequence[float] | np.ndarray) -> np.ndarray:
+    def inputs(
+        self, x: Mapping[str, float] | Sequence[float] | np.ndarray
+    ) -> np.ndarray:
         """Return ``x`` as an array in the order of ``factors``.
 
         Raises
@@ -200,7 +210,10 @@ class PartyDecision:
         """
         array = self.inputs(x)
         # Adding 0.0 turns the -0.0 of a negative weight times 0 into 0.0.
-        parts = {f: array[..., i] * w + 0.0 for i, (f, w) in enumerate(zip(self.factors, self.weights))}
+        parts = {
+            f: array[..., i] * w + 0.0
+            for i, (f, w) in enumerate(zip(self.factors, self.weights))
+        }
         parts = {f: (float(v) if np.ndim(v) == 0 else v) for f, v in parts.items()}
         parts["bias"] = self.bias
         return parts

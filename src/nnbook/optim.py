@@ -33,16 +33,42 @@ from typing import Any, Union
 
 import numpy as np
 
-from nnbook._checks import (Seed, as_generator, as_real_array, check_bool, check_callable, check_count,
-                            check_finite, check_int, check_interval, check_positive)
+from nnbook._checks import (
+    Seed,
+    as_generator,
+    as_real_array,
+    check_bool,
+    check_callable,
+    check_count,
+    check_finite,
+    check_int,
+    check_interval,
+    check_positive,
+)
 from nnbook.optimizers import SGD, Optimizer
 
-__all__ = ["DivergenceWarning", "Quadratic", "Trajectory", "gradient_descent", "gradient_noise",
-           "minibatch_indices", "minibatch_sgd", "momentum", "optimize", "quadratic"]
+__all__ = [
+    "DivergenceWarning",
+    "Quadratic",
+    "Trajectory",
+    "gradient_descent",
+    "gradient_noise",
+    "minibatch_indices",
+    "minibatch_sgd",
+    "momentum",
+    "optimize",
+    "quadratic",
+]
 
-Point = Union[float, Sequence[float], np.ndarray]  #: Parameters: a number or an array of any shape.
-Grad = Callable[[np.ndarray], Any]  #: ``grad(w)``: the gradient of the loss at ``w``, shaped like ``w``.
-GradBatch = Callable[[np.ndarray, np.ndarray], Any]  #: ``grad_batch(w, idx)``: averaged over a batch.
+Point = Union[
+    float, Sequence[float], np.ndarray
+]  #: Parameters: a number or an array of any shape.
+Grad = Callable[
+    [np.ndarray], Any
+]  #: ``grad(w)``: the gradient of the loss at ``w``, shaped like ``w``.
+GradBatch = Callable[
+    [np.ndarray, np.ndarray], Any
+]  #: ``grad_batch(w, idx)``: averaged over a batch.
 Loss = Callable[[np.ndarray], Any]  #: ``loss(w)``: one number.
 MAX_GROWTH = 1e6  #: Default of ``max_growth``: how far w or the loss may go before a run has diverged.
 
@@ -54,8 +80,18 @@ class DivergenceWarning(RuntimeWarning):
 # --- the optimisers -----------------------------------------------------------
 
 
-def optimize(grad: Grad, w0: Point, steps: int, optimizer: type[Optimizer], loss: Loss | None = None, *,
-             record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True, **hyper: Any) -> Trajectory:
+def optimize(
+    grad: Grad,
+    w0: Point,
+    steps: int,
+    optimizer: type[Optimizer],
+    loss: Loss | None = None,
+    *,
+    record_every: int = 1,
+    max_growth: float = MAX_GROWTH,
+    warn: bool = True,
+    **hyper: Any,
+) -> Trajectory:
     """Run an optimiser of :mod:`nnbook.optimizers` from ``w0`` and return its :class:`Trajectory`.
 
     ``optimize(f.grad, w0, 100, Adam, loss=f.loss, eta=0.1)`` takes 100 steps of
@@ -63,12 +99,34 @@ def optimize(grad: Grad, w0: Point, steps: int, optimizer: type[Optimizer], loss
     hyper-parameters; the other arguments are as in :func:`gradient_descent`.
     """
     if not (isinstance(optimizer, type) and issubclass(optimizer, Optimizer)):
-        raise TypeError(f"optimizer must be a class of nnbook.optimizers such as Adam, got {optimizer!r}")
-    return _descend(optimizer.__name__, optimizer, grad, w0, steps, loss, record_every, max_growth, warn, hyper)
+        raise TypeError(
+            f"optimizer must be a class of nnbook.optimizers such as Adam, got {optimizer!r}"
+        )
+    return _descend(
+        optimizer.__name__,
+        optimizer,
+        grad,
+        w0,
+        steps,
+        loss,
+        record_every,
+        max_growth,
+        warn,
+        hyper,
+    )
 
 
-def gradient_descent(grad: Grad, w0: Point, eta: float, steps: int, loss: Loss | None = None, *,
-                     record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True) -> Trajectory:
+def gradient_descent(
+    grad: Grad,
+    w0: Point,
+    eta: float,
+    steps: int,
+    loss: Loss | None = None,
+    *,
+    record_every: int = 1,
+    max_growth: float = MAX_GROWTH,
+    warn: bool = True,
+) -> Trajectory:
     """Run plain gradient descent, ``w' = w - eta * grad C(w)``, and return its :class:`Trajectory`.
 
     Parameters
@@ -92,11 +150,32 @@ def gradient_descent(grad: Grad, w0: Point, eta: float, steps: int, loss: Loss |
         Whether to warn (:class:`DivergenceWarning`) when the run diverges;
         ``trajectory.diverged`` says it in any case.
     """
-    return _descend("gradient descent", SGD, grad, w0, steps, loss, record_every, max_growth, warn, {"eta": eta})
+    return _descend(
+        "gradient descent",
+        SGD,
+        grad,
+        w0,
+        steps,
+        loss,
+        record_every,
+        max_growth,
+        warn,
+        {"eta": eta},
+    )
 
 
-def momentum(grad: Grad, w0: Point, eta: float, gamma: float, steps: int, loss: Loss | None = None, *,
-             record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True) -> Trajectory:
+def momentum(
+    grad: Grad,
+    w0: Point,
+    eta: float,
+    gamma: float,
+    steps: int,
+    loss: Loss | None = None,
+    *,
+    record_every: int = 1,
+    max_growth: float = MAX_GROWTH,
+    warn: bool = True,
+) -> Trajectory:
     """Run gradient descent with momentum: ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``.
 
     The velocity ``v`` is the previous update, zero before the first step.
@@ -105,20 +184,36 @@ def momentum(grad: Grad, w0: Point, eta: float, gamma: float, steps: int, loss: 
     The steps are :class:`nnbook.optimizers.SGD`'s, whose ``b`` is ``-v / eta``.
     """
     hyper = {"eta": eta, "gamma": gamma}
-    return _descend("momentum", SGD, grad, w0, steps, loss, record_every, max_growth, warn, hyper)
+    return _descend(
+        "momentum", SGD, grad, w0, steps, loss, record_every, max_growth, warn, hyper
+    )
 
 
-def _descend(name: str, optimizer: type[Optimizer], grad: Grad, w0: Point, steps: int, loss: Loss | None,
-             record_every: int, max_growth: float, warn: bool, hyper: dict[str, Any]) -> Trajectory:
+def _descend(
+    name: str,
+    optimizer: type[Optimizer],
+    grad: Grad,
+    w0: Point,
+    steps: int,
+    loss: Loss | None,
+    record_every: int,
+    max_growth: float,
+    warn: bool,
+    hyper: dict[str, Any],
+) -> Trajectory:
     """Take ``steps`` steps of ``optimizer(**hyper)`` from ``w0``, recording the path until it diverges."""
     check_callable(grad, "grad")
     w = _as_point(w0, "w0")
     opt = optimizer([w], **hyper)  # checks the hyper-parameters
     steps = check_count(steps, "steps")
-    run = _Recorder(name, w, steps, loss, record_every, max_growth, warn, {"eta": opt.eta, **hyper})
+    run = _Recorder(
+        name, w, steps, loss, record_every, max_growth, warn, {"eta": opt.eta, **hyper}
+    )
     for _ in range(steps):
         nabla = run.checked(grad(w))
-        if run.diverged_at is not None:  # the gradient is not finite: no step can be taken
+        if (
+            run.diverged_at is not None
+        ):  # the gradient is not finite: no step can be taken
             break
         opt.step([nabla])  # changes w in place
         if not run.record(w):  # it has diverged
@@ -126,9 +221,21 @@ def _descend(name: str, optimizer: type[Optimizer], grad: Grad, w0: Point, steps
     return run.trajectory()
 
 
-def minibatch_sgd(grad_batch: GradBatch, w0: Point, n_samples: int, eta: float, batch_size: int, epochs: int,
-                  seed: Seed = 0, gamma: float = 0.0, loss: Loss | None = None, *,
-                  record_every: int = 1, max_growth: float = MAX_GROWTH, warn: bool = True) -> Trajectory:
+def minibatch_sgd(
+    grad_batch: GradBatch,
+    w0: Point,
+    n_samples: int,
+    eta: float,
+    batch_size: int,
+    epochs: int,
+    seed: Seed = 0,
+    gamma: float = 0.0,
+    loss: Loss | None = None,
+    *,
+    record_every: int = 1,
+    max_growth: float = MAX_GROWTH,
+    warn: bool = True,
+) -> Trajectory:
     """Run mini-batch stochastic gradient descent (with momentum ``gamma``) for ``epochs`` epochs.
 
     Each epoch shuffles the ``n_samples`` examples afresh and cuts them into
@@ -150,13 +257,25 @@ def minibatch_sgd(grad_batch: GradBatch, w0: Point, n_samples: int, eta: float, 
     steps = epochs * math.ceil(n_samples / batch_size)
     check_count(steps, "the number of steps, epochs * batches per epoch,")
     hyper = {"eta": eta, "batch_size": batch_size, "gamma": gamma}
-    run = _Recorder("mini-batch SGD", w0, steps, loss, record_every, max_growth, warn, hyper, count_examples=True)
+    run = _Recorder(
+        "mini-batch SGD",
+        w0,
+        steps,
+        loss,
+        record_every,
+        max_growth,
+        warn,
+        hyper,
+        count_examples=True,
+    )
     w = run.w0.copy()
     optimizer = SGD([w], eta, gamma)
     for _ in range(epochs):
         for idx in minibatch_indices(n_samples, batch_size, rng):
             nabla = run.checked(grad_batch(w, idx))
-            if run.diverged_at is not None:  # the gradient is not finite: no step can be taken
+            if (
+                run.diverged_at is not None
+            ):  # the gradient is not finite: no step can be taken
                 return run.trajectory()
             optimizer.step([nabla])  # changes w in place
             if not run.record(w, examples=len(idx)):  # it has diverged
@@ -164,7 +283,9 @@ def minibatch_sgd(grad_batch: GradBatch, w0: Point, n_samples: int, eta: float, 
     return run.trajectory()
 
 
-def minibatch_indices(n_samples: int, batch_size: int, seed: Seed = 0) -> list[np.ndarray]:
+def minibatch_indices(
+    n_samples: int, batch_size: int, seed: Seed = 0
+) -> list[np.ndarray]:
     """Shuffle ``range(n_samples)`` and cut it into batches of ``batch_size``: one epoch.
 
     The last batch is smaller when ``batch_size`` does not divide ``n_samples``.
@@ -195,12 +316,18 @@ class Trajectory:
 
     w: np.ndarray  #: Parameters, shape ``(rows, *w0.shape)``.
     step: np.ndarray  #: Step number of each row (0 is the start).
-    loss: np.ndarray | None = None  #: Loss at each row, or ``None`` without a loss function.
-    seen: np.ndarray | None = None  #: Examples used up to each row (mini-batch SGD only).
+    loss: np.ndarray | None = (
+        None  #: Loss at each row, or ``None`` without a loss function.
+    )
+    seen: np.ndarray | None = (
+        None  #: Examples used up to each row (mini-batch SGD only).
+    )
     diverged: bool = False  #: Whether the run was stopped because it blew up.
     diverged_at: int | None = None  #: The step at which it blew up.
     reason: str = ""  #: What blew up ("" if nothing did).
-    hyper: dict[str, Any] = field(default_factory=dict)  #: The hyper-parameters, for labels.
+    hyper: dict[str, Any] = field(
+        default_factory=dict
+    )  #: The hyper-parameters, for labels.
 
     @property
     def steps(self) -> int:
@@ -217,9 +344,14 @@ class Trajectory:
 
     def steps_to_reach(self, tol: float, loss_star: float = 0.0) -> int | None:
         """Return the first recorded step whose loss is within ``tol`` (> 0) of ``loss_star`` (finite), or None."""
-        tol, loss_star = check_positive(tol, "tol"), check_finite(loss_star, "loss_star")
+        tol, loss_star = (
+            check_positive(tol, "tol"),
+            check_finite(loss_star, "loss_star"),
+        )
         if self.loss is None:
-            raise ValueError("this trajectory has no loss: pass loss=... to the optimiser")
+            raise ValueError(
+                "this trajectory has no loss: pass loss=... to the optimiser"
+            )
         close = np.flatnonzero(self.loss - loss_star <= tol)
         return int(self.step[close[0]]) if close.size else None
 
@@ -227,20 +359,38 @@ class Trajectory:
 class _Recorder:
     """Records the rows of a run's :class:`Trajectory` and stops the run when it diverges."""
 
-    def __init__(self, name: str, w0: object, steps: int, loss: Loss | None, record_every: object,
-                 max_growth: object, warn: object, hyper: dict[str, Any], count_examples: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        w0: object,
+        steps: int,
+        loss: Loss | None,
+        record_every: object,
+        max_growth: object,
+        warn: object,
+        hyper: dict[str, Any],
+        count_examples: bool = False,
+    ) -> None:
         check_callable(loss, "loss", allow_none=True)
         self.name, self.steps, self.loss_fn, self.hyper = name, steps, loss, hyper
         self.warn = check_bool(warn, "warn")
         self.every = check_int(record_every, "record_every", minimum=1)
         growth = check_positive(max_growth, "max_growth")
         self.w0 = self.w = _as_point(w0, "w0")
-        self.k, self.seen, self.count_examples = 0, 0, count_examples  # steps taken, examples used
-        self.rows: list[tuple[int, np.ndarray, float, int]] = []  # (step, w, loss, seen)
+        self.k, self.seen, self.count_examples = (
+            0,
+            0,
+            count_examples,
+        )  # steps taken, examples used
+        self.rows: list[
+            tuple[int, np.ndarray, float, int]
+        ] = []  # (step, w, loss, seen)
         self.diverged_at, self.reason = None, ""
         loss0 = self._loss(self.w0)
         if not math.isfinite(loss0):
-            raise ValueError(f"the loss at w0 is {loss0}; start from a point where it is finite")
+            raise ValueError(
+                f"the loss at w0 is {loss0}; start from a point where it is finite"
+            )
         # The run has diverged once w or the loss has gone this far from the start.
         self.w_limit = growth * (1.0 + np.linalg.norm(self.w0))
         self.loss_limit = loss0 + growth * (1.0 + abs(loss0))
@@ -250,15 +400,19 @@ class _Recorder:
         """Return the gradient at the current ``w`` as an array; if it is not finite, the run has diverged."""
         nabla = np.asarray(nabla, dtype=np.float64)
         if nabla.shape != self.w0.shape:
-            raise ValueError(f"the gradient function returned shape {nabla.shape}; "
-                             f"expected {self.w0.shape}, the shape of w0")
+            raise ValueError(
+                f"the gradient function returned shape {nabla.shape}; "
+                f"expected {self.w0.shape}, the shape of w0"
+            )
         if self.diverged_at is None and not np.isfinite(nabla).all():
             self._stop("the gradient is not finite", loss=self._loss(self.w))
         return nabla
 
     def record(self, w: np.ndarray, examples: int = 0) -> bool:
         """Count the step that led to ``w`` and record it if due; return False if the run has diverged."""
-        if self.diverged_at is not None:  # at the gradient that led to w, which is not recorded
+        if (
+            self.diverged_at is not None
+        ):  # at the gradient that led to w, which is not recorded
             return False
         self.k, self.w, self.seen = self.k + 1, w, self.seen + examples
         if not np.isfinite(w).all():
@@ -280,7 +434,9 @@ class _Recorder:
             return 0.0  # nothing to watch; the trajectory gets no loss
         value = np.asarray(self.loss_fn(w))
         if value.size != 1:
-            raise ValueError(f"loss must return one number, got an array of shape {value.shape}")
+            raise ValueError(
+                f"loss must return one number, got an array of shape {value.shape}"
+            )
         return float(value.reshape(()))
 
     def _add_row(self, loss: float) -> None:
@@ -292,23 +448,40 @@ class _Recorder:
             self._add_row(loss)
         self.diverged_at, self.reason = self.k, reason
         if self.warn:  # stacklevel 4: the caller of the optimiser
-            warnings.warn(f"{self.name} diverged at step {self.k}: {reason}. The run was stopped there; try a "
-                          f"learning rate smaller than eta = {self.hyper['eta']:g} (on a quadratic, gradient "
-                          "descent needs eta < 2/L).", DivergenceWarning, stacklevel=4)
+            warnings.warn(
+                f"{self.name} diverged at step {self.k}: {reason}. The run was stopped there; try a "
+                f"learning rate smaller than eta = {self.hyper['eta']:g} (on a quadratic, gradient "
+                "descent needs eta < 2/L).",
+                DivergenceWarning,
+                stacklevel=4,
+            )
         return False
 
     def trajectory(self) -> Trajectory:
         step, w, loss, seen = zip(*self.rows)
-        return Trajectory(np.stack(w), np.array(step), None if self.loss_fn is None else np.array(loss),
-                          np.array(seen) if self.count_examples else None, self.diverged_at is not None,
-                          self.diverged_at, self.reason, dict(self.hyper))
+        return Trajectory(
+            np.stack(w),
+            np.array(step),
+            None if self.loss_fn is None else np.array(loss),
+            np.array(seen) if self.count_examples else None,
+            self.diverged_at is not None,
+            self.diverged_at,
+            self.reason,
+            dict(self.hyper),
+        )
 
 
 # --- the noise of mini-batch gradients --------------------------------------------------
 
 
-def gradient_noise(grad_batch: GradBatch, w: Point, n_samples: int, batch_sizes: Sequence[int],
-                   draws: int = 100, seed: Seed = 0) -> np.ndarray:
+def gradient_noise(
+    grad_batch: GradBatch,
+    w: Point,
+    n_samples: int,
+    batch_sizes: Sequence[int],
+    draws: int = 100,
+    seed: Seed = 0,
+) -> np.ndarray:
     """Measure how far mini-batch gradients scatter around the full gradient.
 
     At the fixed parameters ``w``, draw ``draws`` (2 to ten million) batches
@@ -337,12 +510,19 @@ def gradient_noise(grad_batch: GradBatch, w: Point, n_samples: int, batch_sizes:
 
 def _batch_sizes(batch_sizes: object, n_samples: int) -> list[int]:
     """Return ``batch_sizes`` as a non-empty list of ints in ``[1, n_samples]``, or raise."""
-    if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, (Sequence, np.ndarray)):
-        raise TypeError(f"batch_sizes must be a sequence of batch sizes such as [1, 10, 100], "
-                        f"got {type(batch_sizes).__name__}")
+    if isinstance(batch_sizes, (str, bytes)) or not isinstance(
+        batch_sizes, (Sequence, np.ndarray)
+    ):
+        raise TypeError(
+            f"batch_sizes must be a sequence of batch sizes such as [1, 10, 100], "
+            f"got {type(batch_sizes).__name__}"
+        )
     if len(batch_sizes) == 0:
         raise ValueError("batch_sizes must hold at least one batch size")
-    return [check_int(m, f"batch_sizes[{i}]", minimum=1, maximum=n_samples) for i, m in enumerate(batch_sizes)]
+    return [
+        check_int(m, f"batch_sizes[{i}]", minimum=1, maximum=n_samples)
+        for i, m in enumerate(batch_sizes)
+    ]
 
 
 # --- quadratics: the loss whose behaviour is known exactly ---------------------------
@@ -374,8 +554,10 @@ class Quadratic:
         """Return ``w`` as finite floats of shape ``(d,)`` or ``(..., d)``, or raise."""
         w = as_real_array(w, "w", dtype=np.float64)
         if w.shape[-1:] != self.b.shape:
-            raise ValueError(f"w must have shape {self.b.shape} (a point) or (..., {len(self.b)}) (a stack of "
-                             f"points), got shape {w.shape}")
+            raise ValueError(
+                f"w must have shape {self.b.shape} (a point) or (..., {len(self.b)}) (a stack of "
+                f"points), got shape {w.shape}"
+            )
         return w
 
     @property
@@ -420,10 +602,16 @@ class Quadratic:
         if w0.shape != self.b.shape:
             raise ValueError(f"w0 must have shape {self.b.shape}, got shape {w0.shape}")
         step = np.eye(len(self.b)) - check_positive(eta, "eta") * self.A
-        return self.minimizer + np.linalg.matrix_power(step, check_count(k, "k")) @ (w0 - self.minimizer)
+        return self.minimizer + np.linalg.matrix_power(step, check_count(k, "k")) @ (
+            w0 - self.minimizer
+        )
 
 
-def quadratic(A: Sequence[Sequence[float]] | np.ndarray | float, b: Point | None = None, c: float = 0.0) -> Quadratic:
+def quadratic(
+    A: Sequence[Sequence[float]] | np.ndarray | float,
+    b: Point | None = None,
+    c: float = 0.0,
+) -> Quadratic:
     """Build the quadratic loss ``C(w) = 1/2 w^T A w - b^T w + c``.
 
     ``A`` is a symmetric positive definite ``d x d`` matrix (a positive number
@@ -438,11 +626,15 @@ def quadratic(A: Sequence[Sequence[float]] | np.ndarray | float, b: Point | None
     A = 0.5 * (A + A.T)
     smallest = np.linalg.eigvalsh(A)[0]
     if not smallest > 0:
-        raise ValueError(f"A must be positive definite (all eigenvalues > 0, so that C has one minimum); "
-                         f"its smallest eigenvalue is {smallest:.3g}")
+        raise ValueError(
+            f"A must be positive definite (all eigenvalues > 0, so that C has one minimum); "
+            f"its smallest eigenvalue is {smallest:.3g}"
+        )
     b = np.zeros(len(A)) if b is None else _as_point(b, "b")
     if b.shape != (len(A),):
-        raise ValueError(f"b must have shape ({len(A)},) to match A of shape {A.shape}, got shape {b.shape}")
+        raise ValueError(
+            f"b must have shape ({len(A)},) to match A of shape {A.shape}, got shape {b.shape}"
+        )
     A.setflags(write=False)
     b.setflags(write=False)
     return Quadratic(A, b, check_finite(c, "c"))

@@ -33,7 +33,13 @@ from typing import Any
 
 import numpy as np
 
-from nnbook._checks import as_real_array, check_bool, check_interval, check_nonnegative, check_positive
+from nnbook._checks import (
+    as_real_array,
+    check_bool,
+    check_interval,
+    check_nonnegative,
+    check_positive,
+)
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
@@ -52,7 +58,9 @@ class Optimizer:
         ``lambda`` >= 0 of the L2 penalty ``lambda/2 |w|**2`` (0: none).
     """
 
-    def __init__(self, params: Sequence[np.ndarray], eta: float, weight_decay: float = 0.0) -> None:
+    def __init__(
+        self, params: Sequence[np.ndarray], eta: float, weight_decay: float = 0.0
+    ) -> None:
         self.params = _checked_params(params)
         self.eta = eta
         self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
@@ -88,14 +96,20 @@ class Optimizer:
 
     def _checked_grads(self, grads: Sequence[Any]) -> list[np.ndarray]:
         if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
-            raise TypeError("grads must be a list with one gradient array per parameter")
+            raise TypeError(
+                "grads must be a list with one gradient array per parameter"
+            )
         if len(grads) != len(self.params):
-            raise ValueError(f"grads must hold {len(self.params)} arrays, one per parameter, got {len(grads)}")
+            raise ValueError(
+                f"grads must hold {len(self.params)} arrays, one per parameter, got {len(grads)}"
+            )
         checked = []
         for i, (g, w) in enumerate(zip(grads, self.params)):
             g = as_real_array(g, f"grads[{i}]", dtype=w.dtype)
             if g.shape != w.shape:
-                raise ValueError(f"grads[{i}] must have the shape of params[{i}], {w.shape}, got {g.shape}")
+                raise ValueError(
+                    f"grads[{i}] must have the shape of params[{i}], {w.shape}, got {g.shape}"
+                )
             checked.append(g)
         return checked
 
@@ -109,8 +123,15 @@ class SGD(Optimizer):
     velocity (``nnbook.optim.momentum``) is ``v = -eta b``.
     """
 
-    def __init__(self, params: Sequence[np.ndarray], eta: float, gamma: float = 0.0, dampening: float = 0.0,
-                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        eta: float,
+        gamma: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, eta, weight_decay)
         self.gamma = check_interval(gamma, "gamma", 0.0, 1.0, high_open=True)
         self.dampening = check_interval(dampening, "dampening", 0.0, 1.0)
@@ -121,7 +142,11 @@ class SGD(Optimizer):
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
         if self.gamma:
-            self.b[i] = g.copy() if self.t == 1 else self.gamma * self.b[i] + (1 - self.dampening) * g
+            self.b[i] = (
+                g.copy()
+                if self.t == 1
+                else self.gamma * self.b[i] + (1 - self.dampening) * g
+            )
             g = g + self.gamma * self.b[i] if self.nesterov else self.b[i]
         w -= self.eta * g
 
@@ -134,12 +159,21 @@ class Adagrad(Optimizer):
     ``initial_accumulator_value``.
     """
 
-    def __init__(self, params: Sequence[np.ndarray], eta: float = 0.01, eta_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        eta: float = 0.01,
+        eta_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
         super().__init__(params, eta, weight_decay)
         self.eta_decay = check_nonnegative(eta_decay, "eta_decay")
         self.eps = check_nonnegative(eps, "eps")
-        start = check_nonnegative(initial_accumulator_value, "initial_accumulator_value")
+        start = check_nonnegative(
+            initial_accumulator_value, "initial_accumulator_value"
+        )
         self.s = [np.full_like(w, start) for w in self.params]
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
@@ -157,8 +191,16 @@ class RMSprop(Optimizer):
     or with momentum ``b = gamma b + g / d``, ``w -= eta b``.
     """
 
-    def __init__(self, params: Sequence[np.ndarray], eta: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, gamma: float = 0.0, centered: bool = False) -> None:
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        eta: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        gamma: float = 0.0,
+        centered: bool = False,
+    ) -> None:
         super().__init__(params, eta, weight_decay)
         self.alpha = check_interval(alpha, "alpha", 0.0, 1.0)
         self.eps = check_nonnegative(eps, "eps")
@@ -193,11 +235,24 @@ class Adam(Optimizer):
     ``sqrt(v_hat)`` then rescales; :class:`AdamW` does not.
     """
 
-    def __init__(self, params: Sequence[np.ndarray], eta: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        eta: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, eta, weight_decay)
-        if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {betas!r}")
+        if (
+            isinstance(betas, (str, bytes))
+            or not isinstance(betas, Sequence)
+            or len(betas) != 2
+        ):
+            raise TypeError(
+                f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {betas!r}"
+            )
         self.beta1 = check_interval(betas[0], "betas[0]", 0.0, 1.0, high_open=True)
         self.beta2 = check_interval(betas[1], "betas[1]", 0.0, 1.0, high_open=True)
         self.eps = check_nonnegative(eps, "eps")
@@ -225,8 +280,15 @@ class AdamW(Adam):
     is 0.01, as in PyTorch.
     """
 
-    def __init__(self, params: Sequence[np.ndarray], eta: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.01, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        eta: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, eta, betas, eps, weight_decay, amsgrad)
 
     def _decay(self, w: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -237,13 +299,23 @@ class AdamW(Adam):
 
 def _checked_params(params: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Return ``params`` as a list of the same writable float arrays, or raise."""
-    if isinstance(params, np.ndarray) or not isinstance(params, Sequence) or len(params) == 0:
-        raise TypeError("params must be a non-empty list of float arrays, updated in place")
+    if (
+        isinstance(params, np.ndarray)
+        or not isinstance(params, Sequence)
+        or len(params) == 0
+    ):
+        raise TypeError(
+            "params must be a non-empty list of float arrays, updated in place"
+        )
     for i, w in enumerate(params):
         if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
-            raise TypeError(f"params[{i}] must be a float array (changed in place), got "
-                            f"{type(w).__name__}{'' if not isinstance(w, np.ndarray) else ' of dtype ' + str(w.dtype)}")
+            raise TypeError(
+                f"params[{i}] must be a float array (changed in place), got "
+                f"{type(w).__name__}{'' if not isinstance(w, np.ndarray) else ' of dtype ' + str(w.dtype)}"
+            )
         if not w.flags.writeable:
-            raise ValueError(f"params[{i}] must be writable: the optimiser changes it in place")
+            raise ValueError(
+                f"params[{i}] must be writable: the optimiser changes it in place"
+            )
         as_real_array(w, f"params[{i}]")  # finite
     return list(params)

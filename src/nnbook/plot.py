@@ -15,8 +15,16 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from nnbook._checks import (as_real_array, check_bool, check_callable, check_int, check_nonnegative, check_positive,
-                            check_same_length, to_numpy)
+from nnbook._checks import (
+    as_real_array,
+    check_bool,
+    check_callable,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_same_length,
+    to_numpy,
+)
 from nnbook.history import History
 
 __all__ = [
@@ -33,7 +41,16 @@ __all__ = [
 ]
 
 #: The book's colour cycle (Okabe–Ito, readable by colour-blind readers).
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+COLORS = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
 
 #: Matplotlib settings of every figure in the book.
 BOOK_STYLE: dict[str, Any] = {
@@ -74,7 +91,9 @@ def _as_images(images: Any) -> np.ndarray:
     if array.ndim == 4 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 3:
-        raise ValueError(f"images must have shape (N, H, W) or (N, 1, H, W), got shape {array.shape}")
+        raise ValueError(
+            f"images must have shape (N, H, W) or (N, 1, H, W), got shape {array.shape}"
+        )
     return array
 
 
@@ -112,9 +131,13 @@ def image_grid(
     ncols, size = check_int(ncols, "ncols", minimum=1), check_positive(size, "size")
     for name, values in (("labels", labels), ("predictions", predictions)):
         if values is not None and not hasattr(values, "__len__"):
-            raise TypeError(f"{name} must be a sequence with one entry per image, got {type(values).__name__}")
+            raise TypeError(
+                f"{name} must be a sequence with one entry per image, got {type(values).__name__}"
+            )
         if values is not None and len(values) != n:
-            raise ValueError(f"{name} must have one entry per image ({n}), got {len(values)}")
+            raise ValueError(
+                f"{name} must have one entry per image ({n}), got {len(values)}"
+            )
     if predictions is not None and labels is None:
         raise ValueError("predictions need labels to compare with; pass labels too")
 
@@ -168,11 +191,15 @@ def learning_curves(history: Any, title: str | None = None) -> Figure:
         Two panels: loss (left) and accuracy (right), against the epoch.
     """
     if not isinstance(history, (History, Mapping)):
-        raise TypeError(f"history must be a nnbook.history.History or a dict of lists, got {type(history).__name__}")
+        raise TypeError(
+            f"history must be a nnbook.history.History or a dict of lists, got {type(history).__name__}"
+        )
     data = history.as_dict() if isinstance(history, History) else history
     # NaN (the accuracy of a regression) and infinity (a diverged loss) are allowed: they are not drawn.
-    curves = {key: as_real_array(data.get(key, []), f"history['{key}']", ndim=1, finite=False)
-              for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")}
+    curves = {
+        key: as_real_array(data.get(key, []), f"history['{key}']", ndim=1, finite=False)
+        for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+    }
     if curves["train_loss"].size == 0:
         raise ValueError("history must contain a non-empty 'train_loss' list")
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(9, 3.4))
@@ -181,8 +208,14 @@ def learning_curves(history: Any, title: str | None = None) -> Figure:
             values = curves[f"{split}_{metric}"]
             if values.size and not np.isnan(values).all():
                 epochs = np.arange(1, values.size + 1)
-                ax.plot(epochs, values, style, marker="o", markersize=3,
-                        label="training" if split == "train" else "validation")
+                ax.plot(
+                    epochs,
+                    values,
+                    style,
+                    marker="o",
+                    markersize=3,
+                    label="training" if split == "train" else "validation",
+                )
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         if ax.lines:
@@ -196,15 +229,21 @@ def _class_labels(values: Any, name: str) -> np.ndarray:
     """``values`` as a 1-D array of class labels (integers >= 0), or a clear error."""
     labels = to_numpy(values)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be integer class labels, got dtype {labels.dtype}")
+        raise TypeError(
+            f"{name} must be integer class labels, got dtype {labels.dtype}"
+        )
     if labels.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one label per example), got shape {labels.shape}")
+        raise ValueError(
+            f"{name} must be 1-D (one label per example), got shape {labels.shape}"
+        )
     if labels.size and labels.min() < 0:
         raise ValueError(f"{name} must be class labels >= 0, got {labels.min()}")
     return labels.astype(np.int64, copy=False)
 
 
-def confusion_counts(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
+def confusion_counts(
+    y_true: Any, y_pred: Any, n_classes: int | None = None
+) -> np.ndarray:
     """Count how often each true class (row) was predicted as each class (column).
 
     Parameters
@@ -223,13 +262,21 @@ def confusion_counts(y_true: Any, y_pred: Any, n_classes: int | None = None) -> 
     true, pred = _class_labels(y_true, "y_true"), _class_labels(y_pred, "y_pred")
     check_same_length(true, pred, "y_true", "y_pred")
     largest = int(max(true.max(initial=-1), pred.max(initial=-1)))
-    n_classes = largest + 1 if n_classes is None else check_int(n_classes, "n_classes", minimum=1)
+    n_classes = (
+        largest + 1
+        if n_classes is None
+        else check_int(n_classes, "n_classes", minimum=1)
+    )
     if largest >= n_classes:
         raise ValueError(f"labels must be below n_classes={n_classes}, got {largest}")
-    return np.bincount(true * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    return np.bincount(
+        true * n_classes + pred, minlength=n_classes * n_classes
+    ).reshape(n_classes, n_classes)
 
 
-def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None, normalize: bool = True) -> Figure:
+def confusion_matrix(
+    y_true: Any, y_pred: Any, n_classes: int | None = None, normalize: bool = True
+) -> Figure:
     """Draw the confusion matrix of a classifier.
 
     Parameters
@@ -248,7 +295,11 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None, nor
     normalize = check_bool(normalize, "normalize")
     counts = confusion_counts(y_true, y_pred, n_classes)
     k = counts.shape[0]
-    shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
+    shown = (
+        counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        if normalize
+        else counts
+    )
     fig, ax = plt.subplots(figsize=(0.5 * k + 1.8, 0.5 * k + 1.2))
     image = ax.imshow(shown, cmap="Blues", vmin=0)
     ax.grid(False)
@@ -260,9 +311,18 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None, nor
     for i in range(k):
         for j in range(k):
             if counts[i, j]:
-                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if shown[i, j] > threshold else "black")
-    fig.colorbar(image, ax=ax, label="fraction of the true class" if normalize else "count")
+                ax.text(
+                    j,
+                    i,
+                    str(counts[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if shown[i, j] > threshold else "black",
+                )
+    fig.colorbar(
+        image, ax=ax, label="fraction of the true class" if normalize else "count"
+    )
     return fig
 
 
@@ -288,7 +348,9 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
     truth = _class_labels(labels, "labels")
     check_same_length(scores, truth, "probabilities", "labels")
     if truth.size and truth.max() >= scores.shape[1]:
-        raise ValueError(f"labels must be below the number of classes ({scores.shape[1]}), got {truth.max()}")
+        raise ValueError(
+            f"labels must be below the number of classes ({scores.shape[1]}), got {truth.max()}"
+        )
     k = check_int(k, "k", minimum=1)
     predicted = scores.argmax(axis=1)
     wrong = np.flatnonzero(predicted != truth)
@@ -298,7 +360,9 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
 
 def _check_axes(ax: Any) -> None:
     if ax is not None and not isinstance(ax, Axes):
-        raise TypeError(f"ax must be matplotlib axes (or None for a new figure), got {type(ax).__name__}")
+        raise TypeError(
+            f"ax must be matplotlib axes (or None for a new figure), got {type(ax).__name__}"
+        )
 
 
 def decision_boundary(
@@ -346,22 +410,43 @@ def decision_boundary(
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     low, high = points.min(axis=0) - padding, points.max(axis=0) + padding
-    g0, g1 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
-    probability = as_real_array(predict(np.column_stack([g0.ravel(), g1.ravel()])), "predict's result", finite=False)
+    g0, g1 = np.meshgrid(
+        np.linspace(low[0], high[0], resolution),
+        np.linspace(low[1], high[1], resolution),
+    )
+    probability = as_real_array(
+        predict(np.column_stack([g0.ravel(), g1.ravel()])),
+        "predict's result",
+        finite=False,
+    )
     if probability.size != g0.size:
-        raise ValueError(f"predict must return one probability per point, got shape {probability.shape}")
+        raise ValueError(
+            f"predict must return one probability per point, got shape {probability.shape}"
+        )
     probability = probability.reshape(g0.shape)
-    colours = LinearSegmentedColormap.from_list("two classes", [COLORS[0], "white", COLORS[1]])
-    ax.contourf(g0, g1, probability, levels=np.linspace(0, 1, 11), cmap=colours, alpha=0.6)
+    colours = LinearSegmentedColormap.from_list(
+        "two classes", [COLORS[0], "white", COLORS[1]]
+    )
+    ax.contourf(
+        g0, g1, probability, levels=np.linspace(0, 1, 11), cmap=colours, alpha=0.6
+    )
     ax.contour(g0, g1, probability, levels=[0.5], colors="black", linewidths=1.2)
     for label, colour in ((0, COLORS[0]), (1, COLORS[1])):
-        ax.scatter(*points[labels == label].T, s=10, color=colour, edgecolors="white", linewidths=0.3)
+        ax.scatter(
+            *points[labels == label].T,
+            s=10,
+            color=colour,
+            edgecolors="white",
+            linewidths=0.3,
+        )
     ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), aspect="equal")
     ax.grid(False)
     return ax
 
 
-def network_diagram(network: Any, x: Any, ax: Any = None, max_width: float = 4.0) -> Any:
+def network_diagram(
+    network: Any, x: Any, ax: Any = None, max_width: float = 4.0
+) -> Any:
     """Draw a small network as it processes one input.
 
     Each neuron is a circle shaded by its activation (the value is written in
@@ -385,32 +470,63 @@ def network_diagram(network: Any, x: Any, ax: Any = None, max_width: float = 4.0
     matplotlib.axes.Axes
     """
     if not all(hasattr(network, a) for a in ("sizes", "weights", "forward_layers")):
-        raise TypeError(f"network must be an nnbook.network.Network (with sizes, weights and forward_layers), "
-                        f"got {type(network).__name__}")
+        raise TypeError(
+            f"network must be an nnbook.network.Network (with sizes, weights and forward_layers), "
+            f"got {type(network).__name__}"
+        )
     max_width = check_positive(max_width, "max_width")
     _check_axes(ax)
     sizes = list(network.sizes)
     point = np.atleast_2d(as_real_array(x, "x", dtype=np.float64))
     if point.shape != (1, sizes[0]):
-        raise ValueError(f"x must be one input of {sizes[0]} values, got shape {np.shape(x)}")
+        raise ValueError(
+            f"x must be one input of {sizes[0]} values, got shape {np.shape(x)}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 * len(sizes), 0.9 * max(sizes) + 0.6))
     _, activations = network.forward_layers(point)
     # Neuron 0 of each layer at the top, layers from left to right.
-    positions = [np.column_stack([np.full(n, layer), np.linspace((n - 1) / 2, -(n - 1) / 2, n)])
-                 for layer, n in enumerate(sizes)]
+    positions = [
+        np.column_stack([np.full(n, layer), np.linspace((n - 1) / 2, -(n - 1) / 2, n)])
+        for layer, n in enumerate(sizes)
+    ]
     largest = max(float(np.abs(w).max()) for w in network.weights) or 1.0
     for layer, w in enumerate(network.weights):
         for i in range(w.shape[0]):
             for j in range(w.shape[1]):
-                ax.plot(*np.transpose([positions[layer][i], positions[layer + 1][j]]), zorder=1,
-                        color=COLORS[0] if w[i, j] > 0 else COLORS[1],
-                        lw=max_width * abs(w[i, j]) / largest, alpha=0.7)
+                ax.plot(
+                    *np.transpose([positions[layer][i], positions[layer + 1][j]]),
+                    zorder=1,
+                    color=COLORS[0] if w[i, j] > 0 else COLORS[1],
+                    lw=max_width * abs(w[i, j]) / largest,
+                    alpha=0.7,
+                )
     for where, values in zip(positions, activations):
         for (px, py), value in zip(where, np.asarray(values)[0]):
-            ax.scatter(px, py, s=700, c=[[value]], cmap="Greys", vmin=0, vmax=1.3, edgecolors="black", zorder=2)
-            ax.text(px, py, f"{value:.2f}", ha="center", va="center", fontsize=8, zorder=3,
-                    color="white" if value > 0.6 else "black")
-    ax.set(xlim=(-0.4, len(sizes) - 0.6), ylim=(-max(sizes) / 2 - 0.2, max(sizes) / 2 + 0.2))
+            ax.scatter(
+                px,
+                py,
+                s=700,
+                c=[[value]],
+                cmap="Greys",
+                vmin=0,
+                vmax=1.3,
+                edgecolors="black",
+                zorder=2,
+            )
+            ax.text(
+                px,
+                py,
+                f"{value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                zorder=3,
+                color="white" if value > 0.6 else "black",
+            )
+    ax.set(
+        xlim=(-0.4, len(sizes) - 0.6),
+        ylim=(-max(sizes) / 2 - 0.2, max(sizes) / 2 + 0.2),
+    )
     ax.set_axis_off()
     return ax

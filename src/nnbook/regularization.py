@@ -46,17 +46,43 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnbook._checks import (as_generator, as_real_array, check_bool, check_callable, check_choice, check_count, check_int, check_interval,
-                            check_nonnegative, check_positive, torch_generator)
+from nnbook._checks import (
+    as_generator,
+    as_real_array,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_count,
+    check_int,
+    check_interval,
+    check_nonnegative,
+    check_positive,
+    torch_generator,
+)
 from nnbook._optional import needs
 
 if TYPE_CHECKING:  # torch is imported only by the functions that take a PyTorch model
     import torch
 
 __all__ = [
-    "PENALTIES", "dropout", "l1_penalty", "l1_penalty_grad", "l1_proximal_step", "l2_penalty", "l2_penalty_grad",
-    "model_penalty", "output_sensitivity", "param_groups", "penalized_loss", "penalty", "penalty_grad",
-    "proximal_sgd", "ridge", "soft_threshold", "sparsity", "weights_of",
+    "PENALTIES",
+    "dropout",
+    "l1_penalty",
+    "l1_penalty_grad",
+    "l1_proximal_step",
+    "l2_penalty",
+    "l2_penalty_grad",
+    "model_penalty",
+    "output_sensitivity",
+    "param_groups",
+    "penalized_loss",
+    "penalty",
+    "penalty_grad",
+    "proximal_sgd",
+    "ridge",
+    "soft_threshold",
+    "sparsity",
+    "weights_of",
 ]
 
 #: The names of the two penalties, ``"l1"`` for ``(lmbda / n) sum |w|`` and ``"l2"`` for ``(lmbda / (2 n)) sum w**2``.
@@ -79,16 +105,24 @@ def l1_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
         The number of training examples, >= 1.
     """
     arrays = _arrays(weights)
-    return _scale(lmbda, n) * float(sum(np.abs(w).sum(dtype=np.float64) for w in arrays))
+    return _scale(lmbda, n) * float(
+        sum(np.abs(w).sum(dtype=np.float64) for w in arrays)
+    )
 
 
 def l2_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
     """Return the L2 penalty ``(lmbda / (2 n)) * sum(w**2)``; the arguments are as for :func:`l1_penalty`."""
     arrays = _arrays(weights)
-    return _scale(lmbda, n) / 2 * float(sum(np.square(w, dtype=np.float64).sum() for w in arrays))
+    return (
+        _scale(lmbda, n)
+        / 2
+        * float(sum(np.square(w, dtype=np.float64).sum() for w in arrays))
+    )
 
 
-def l1_penalty_grad(weights: Sequence[np.ndarray], lmbda: float, n: int) -> list[np.ndarray]:
+def l1_penalty_grad(
+    weights: Sequence[np.ndarray], lmbda: float, n: int
+) -> list[np.ndarray]:
     """Return the gradient of the L1 penalty, ``(lmbda / n) * sign(w)``, one array per array of ``weights``.
 
     At ``w = 0``, where ``|w|`` has no derivative, it is 0, as in PyTorch's
@@ -99,21 +133,33 @@ def l1_penalty_grad(weights: Sequence[np.ndarray], lmbda: float, n: int) -> list
     return [(scale * np.sign(w)).astype(w.dtype, copy=False) for w in arrays]
 
 
-def l2_penalty_grad(weights: Sequence[np.ndarray], lmbda: float, n: int) -> list[np.ndarray]:
+def l2_penalty_grad(
+    weights: Sequence[np.ndarray], lmbda: float, n: int
+) -> list[np.ndarray]:
     """Return the gradient of the L2 penalty, ``(lmbda / n) * w``, one array per array of ``weights``."""
     arrays = _arrays(weights)
     scale = _scale(lmbda, n)
     return [(scale * w).astype(w.dtype, copy=False) for w in arrays]
 
 
-def penalty(weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2") -> float:
+def penalty(
+    weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2"
+) -> float:
     """Return the penalty named ``kind`` (one of :data:`PENALTIES`); see :func:`l1_penalty`."""
-    return (l1_penalty if check_choice(kind, "kind", PENALTIES) == "l1" else l2_penalty)(weights, lmbda, n)
+    return (
+        l1_penalty if check_choice(kind, "kind", PENALTIES) == "l1" else l2_penalty
+    )(weights, lmbda, n)
 
 
-def penalty_grad(weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2") -> list[np.ndarray]:
+def penalty_grad(
+    weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2"
+) -> list[np.ndarray]:
     """Return the gradient of the penalty named ``kind``; see :func:`l1_penalty_grad`."""
-    chosen = l1_penalty_grad if check_choice(kind, "kind", PENALTIES) == "l1" else l2_penalty_grad
+    chosen = (
+        l1_penalty_grad
+        if check_choice(kind, "kind", PENALTIES) == "l1"
+        else l2_penalty_grad
+    )
     return chosen(weights, lmbda, n)
 
 
@@ -128,10 +174,14 @@ def soft_threshold(w: Any, threshold: float) -> np.ndarray:
     """
     w = as_real_array(w, "w")
     threshold = check_nonnegative(threshold, "threshold")
-    return (np.sign(w) * np.maximum(np.abs(w) - threshold, 0)).astype(w.dtype, copy=False)
+    return (np.sign(w) * np.maximum(np.abs(w) - threshold, 0)).astype(
+        w.dtype, copy=False
+    )
 
 
-def l1_proximal_step(weights: Sequence[np.ndarray], eta: float, lmbda: float, n: int) -> None:
+def l1_proximal_step(
+    weights: Sequence[np.ndarray], eta: float, lmbda: float, n: int
+) -> None:
     """Soft-threshold every weight array in place by ``eta * lmbda / n``: the L1 half of a proximal step.
 
     Call it right after a plain gradient step on the unregularised cost
@@ -151,7 +201,11 @@ def sparsity(weights: Sequence[np.ndarray], atol: float = 0.0) -> float:
     arrays = _arrays(weights)
     atol = check_nonnegative(atol, "atol")
     total = sum(w.size for w in arrays)
-    return sum(np.count_nonzero(np.abs(w) <= atol) for w in arrays) / total if total else math.nan
+    return (
+        sum(np.count_nonzero(np.abs(w) <= atol) for w in arrays) / total
+        if total
+        else math.nan
+    )
 
 
 def ridge(X: Any, y: Any, lmbda: float, rcond: float | None = None) -> np.ndarray:
@@ -186,7 +240,9 @@ def ridge(X: Any, y: Any, lmbda: float, rcond: float | None = None) -> np.ndarra
     X = as_real_array(X, "X", dtype=np.float64, ndim=2, nonempty=True)
     y = as_real_array(y, "y", dtype=np.float64)
     if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, got shape {y.shape}")
+        raise ValueError(
+            f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, got shape {y.shape}"
+        )
     lmbda = check_nonnegative(lmbda, "lmbda")
     if rcond is not None:
         rcond = check_interval(rcond, "rcond", 0.0, 1.0, high_open=True)
@@ -200,8 +256,13 @@ def ridge(X: Any, y: Any, lmbda: float, rcond: float | None = None) -> np.ndarra
     return Vt.T @ (factor * (U.T @ y))
 
 
-def dropout(a: Any, p: float, seed: int | np.random.Generator = 0, training: bool = True,
-            mask: Any = None) -> np.ndarray:
+def dropout(
+    a: Any,
+    p: float,
+    seed: int | np.random.Generator = 0,
+    training: bool = True,
+    mask: Any = None,
+) -> np.ndarray:
     """Apply inverted dropout to the activations ``a``.
 
     In training, each entry is kept with probability ``1 - p`` and scaled by
@@ -241,8 +302,10 @@ def dropout(a: Any, p: float, seed: int | np.random.Generator = 0, training: boo
     else:
         mask = np.asarray(mask)
         if mask.dtype != np.bool_ or mask.shape != a.shape:
-            raise ValueError(f"mask must be an array of bools of shape {a.shape}, got dtype {mask.dtype} "
-                             f"and shape {mask.shape}")
+            raise ValueError(
+                f"mask must be an array of bools of shape {a.shape}, got dtype {mask.dtype} "
+                f"and shape {mask.shape}"
+            )
     if p == 1.0:  # nothing is kept, and there is nothing to scale
         return np.zeros_like(a)
     # Multiplying by the scale, rather than dividing by 1 - p, rounds as PyTorch does.
@@ -262,19 +325,37 @@ def _arrays(weights: object, in_place: bool = False) -> list[np.ndarray]:
     so that changing it changes the network.
     """
     if not isinstance(weights, (list, tuple)):
-        got = "a single array; for one layer pass [w]" if hasattr(weights, "shape") else type(weights).__name__
-        raise TypeError(f"weights must be a list with one NumPy array per layer (for a PyTorch model use "
-                        f"model_penalty or weights_of), got {got}")
+        got = (
+            "a single array; for one layer pass [w]"
+            if hasattr(weights, "shape")
+            else type(weights).__name__
+        )
+        raise TypeError(
+            f"weights must be a list with one NumPy array per layer (for a PyTorch model use "
+            f"model_penalty or weights_of), got {got}"
+        )
     if not weights:
         raise ValueError("weights must hold at least one array, got an empty list")
     for l, w in enumerate(weights):
-        if hasattr(w, "detach"):  # a tensor, which NumPy would silently detach from autograd
-            raise TypeError(f"weights[{l}] is a PyTorch tensor; these functions take NumPy arrays "
-                            "(for a PyTorch model use model_penalty)")
+        if hasattr(
+            w, "detach"
+        ):  # a tensor, which NumPy would silently detach from autograd
+            raise TypeError(
+                f"weights[{l}] is a PyTorch tensor; these functions take NumPy arrays "
+                "(for a PyTorch model use model_penalty)"
+            )
         if in_place and not (isinstance(w, np.ndarray) and w.dtype.kind == "f"):
-            got = f"an array of dtype {w.dtype}" if isinstance(w, np.ndarray) else type(w).__name__
-            raise TypeError(f"weights[{l}] must be a floating-point NumPy array to be changed in place, got {got}")
-    return [as_real_array(w, f"weights[{l}]", nonempty=True) for l, w in enumerate(weights)]
+            got = (
+                f"an array of dtype {w.dtype}"
+                if isinstance(w, np.ndarray)
+                else type(w).__name__
+            )
+            raise TypeError(
+                f"weights[{l}] must be a floating-point NumPy array to be changed in place, got {got}"
+            )
+    return [
+        as_real_array(w, f"weights[{l}]", nonempty=True) for l, w in enumerate(weights)
+    ]
 
 
 # --- PyTorch: the weights of a model -------------------------------------------------
@@ -293,11 +374,25 @@ def weights_of(model: torch.nn.Module) -> list[torch.nn.Parameter]:
 
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    layers = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-    weights = [m.weight for m in model.modules() if isinstance(m, layers) and m.weight is not None]
+    layers = (
+        nn.Linear,
+        nn.Conv1d,
+        nn.Conv2d,
+        nn.Conv3d,
+        nn.ConvTranspose1d,
+        nn.ConvTranspose2d,
+        nn.ConvTranspose3d,
+    )
+    weights = [
+        m.weight
+        for m in model.modules()
+        if isinstance(m, layers) and m.weight is not None
+    ]
     if not weights:
-        raise ValueError(f"the model ({type(model).__name__}) has no linear or convolution layer "
-                         "whose weights could be penalised")
+        raise ValueError(
+            f"the model ({type(model).__name__}) has no linear or convolution layer "
+            "whose weights could be penalised"
+        )
     return weights
 
 
@@ -315,10 +410,14 @@ def param_groups(model: torch.nn.Module, **weight_options: Any) -> list[dict[str
     weights = weights_of(model)
     chosen = {id(w) for w in weights}
     others = [p for p in model.parameters() if id(p) not in chosen]
-    return [{"params": weights, **weight_options}] + ([{"params": others}] if others else [])
+    return [{"params": weights, **weight_options}] + (
+        [{"params": others}] if others else []
+    )
 
 
-def model_penalty(model: torch.nn.Module, lmbda: float, n: int, kind: str = "l2") -> torch.Tensor:
+def model_penalty(
+    model: torch.nn.Module, lmbda: float, n: int, kind: str = "l2"
+) -> torch.Tensor:
     """Return the penalty named ``kind`` on the weights of a PyTorch model (:func:`weights_of`).
 
     The result is a 0-d tensor that autograd can differentiate, to add to the
@@ -350,7 +449,9 @@ def penalized_loss(
         import torch.nn.functional as F
 
     check_callable(loss, "loss", allow_none=True)
-    model_penalty(model, lmbda, n, kind)  # a bad argument fails here, not in the first training step
+    model_penalty(
+        model, lmbda, n, kind
+    )  # a bad argument fails here, not in the first training step
     data_loss = F.cross_entropy if loss is None else loss
 
     def regularized(output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -359,7 +460,9 @@ def penalized_loss(
     return regularized
 
 
-def proximal_sgd(model: torch.nn.Module, lmbda: float, n: int, eta: float = 0.1) -> torch.optim.SGD:
+def proximal_sgd(
+    model: torch.nn.Module, lmbda: float, n: int, eta: float = 0.1
+) -> torch.optim.SGD:
     """Return an SGD optimiser that trains ``model`` with the L1 penalty by proximal steps.
 
     Each ``step()`` is a plain SGD step with learning rate ``eta`` on the
@@ -378,7 +481,9 @@ def proximal_sgd(model: torch.nn.Module, lmbda: float, n: int, eta: float = 0.1)
     groups = param_groups(model, l1=_scale(lmbda, n))
     optimizer = torch.optim.SGD(groups, lr=check_positive(eta, "eta"))
 
-    def soft_threshold_weights(opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+    def soft_threshold_weights(
+        opt: torch.optim.Optimizer, args: Any, kwargs: Any
+    ) -> None:
         with torch.no_grad():
             for group in opt.param_groups:
                 threshold = group["lr"] * group.get("l1", 0.0)
@@ -390,8 +495,14 @@ def proximal_sgd(model: torch.nn.Module, lmbda: float, n: int, eta: float = 0.1)
     return optimizer
 
 
-def output_sensitivity(model: torch.nn.Module, X: torch.Tensor, epsilon: float, n_draws: int = 10,
-                       seed: int | torch.Generator = 0, output: str = "probabilities") -> float:
+def output_sensitivity(
+    model: torch.nn.Module,
+    X: torch.Tensor,
+    epsilon: float,
+    n_draws: int = 10,
+    seed: int | torch.Generator = 0,
+    output: str = "probabilities",
+) -> float:
     """Measure how much a classifier's output moves when its input is jiggled a little.
 
     Each input ``x`` gets ``n_draws`` random perturbations ``delta``, each
@@ -420,8 +531,15 @@ def output_sensitivity(model: torch.nn.Module, X: torch.Tensor, epsilon: float, 
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(X, torch.Tensor) or not X.is_floating_point() or X.ndim < 2 or len(X) == 0:
-        raise TypeError("X must be a non-empty floating-point tensor with one input per row")
+    if (
+        not isinstance(X, torch.Tensor)
+        or not X.is_floating_point()
+        or X.ndim < 2
+        or len(X) == 0
+    ):
+        raise TypeError(
+            "X must be a non-empty floating-point tensor with one input per row"
+        )
     epsilon = check_positive(epsilon, "epsilon")
     n_draws = check_count(n_draws, "n_draws", minimum=1)
     output = check_choice(output, "output", ("probabilities", "logits"))

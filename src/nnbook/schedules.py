@@ -17,7 +17,13 @@ from __future__ import annotations
 
 import math
 
-from nnbook._checks import check_count, check_int, check_interval, check_nonnegative, check_positive
+from nnbook._checks import (
+    check_count,
+    check_int,
+    check_interval,
+    check_nonnegative,
+    check_positive,
+)
 
 __all__ = ["cosine", "linear_warmup", "one_cycle", "one_cycle_momentum", "step_decay"]
 
@@ -57,7 +63,9 @@ def cosine(t: int, eta: float, total_steps: int, eta_min: float = 0.0) -> float:
     return eta_min + (eta - eta_min) * (1 + math.cos(math.pi * t / total_steps)) / 2
 
 
-def linear_warmup(t: int, eta: float, warmup_steps: int, start_factor: float = 1 / 3) -> float:
+def linear_warmup(
+    t: int, eta: float, warmup_steps: int, start_factor: float = 1 / 3
+) -> float:
     """Return the rate of a linear warm-up: from ``start_factor * eta`` at ``t = 0`` up to ``eta``.
 
     The rate grows in a straight line for ``warmup_steps`` (>= 1) steps and
@@ -67,13 +75,21 @@ def linear_warmup(t: int, eta: float, warmup_steps: int, start_factor: float = 1
     warmup_steps = check_int(warmup_steps, "warmup_steps", minimum=1)
     start_factor = check_interval(start_factor, "start_factor", 0.0, 1.0)
     if start_factor == 0:
-        raise ValueError("start_factor must be in (0, 1], got 0.0 (a rate of zero takes no step)")
+        raise ValueError(
+            "start_factor must be in (0, 1], got 0.0 (a rate of zero takes no step)"
+        )
     progress = min(t, warmup_steps) / warmup_steps
     return check_positive(eta, "eta") * (start_factor + (1 - start_factor) * progress)
 
 
-def one_cycle(t: int, eta_max: float, total_steps: int, pct_start: float = 0.3, div_factor: float = 25.0,
-              final_div_factor: float = 1e4) -> float:
+def one_cycle(
+    t: int,
+    eta_max: float,
+    total_steps: int,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> float:
     """Return the one-cycle learning rate (Smith and Topin): up to ``eta_max``, then far below the start.
 
     For the first ``pct_start`` of the ``total_steps`` (>= 2) the rate rises
@@ -85,11 +101,20 @@ def one_cycle(t: int, eta_max: float, total_steps: int, pct_start: float = 0.3, 
     eta_max = check_positive(eta_max, "eta_max")
     eta_start = eta_max / check_positive(div_factor, "div_factor")
     eta_end = eta_start / check_positive(final_div_factor, "final_div_factor")
-    return _anneal(eta_start, eta_max, pct) if phase == 0 else _anneal(eta_max, eta_end, pct)
+    return (
+        _anneal(eta_start, eta_max, pct)
+        if phase == 0
+        else _anneal(eta_max, eta_end, pct)
+    )
 
 
-def one_cycle_momentum(t: int, total_steps: int, pct_start: float = 0.3, base_momentum: float = 0.85,
-                       max_momentum: float = 0.95) -> float:
+def one_cycle_momentum(
+    t: int,
+    total_steps: int,
+    pct_start: float = 0.3,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
+) -> float:
     """Return the momentum (or Adam's ``beta1``) that accompanies :func:`one_cycle`'s rate.
 
     It moves against the rate: from ``max_momentum`` down to ``base_momentum``
@@ -109,9 +134,13 @@ def _cycle_position(t: int, total_steps: int, pct_start: float) -> tuple[int, fl
     pct_start = check_interval(pct_start, "pct_start", 0.0, 1.0)
     if t >= total_steps:
         raise ValueError(f"t must be below total_steps = {total_steps}, got {t}")
-    peak = pct_start * total_steps - 1  # the step at which the rate peaks, as in PyTorch
+    peak = (
+        pct_start * total_steps - 1
+    )  # the step at which the rate peaks, as in PyTorch
     if not 0 < peak < total_steps - 1:
-        raise ValueError(f"pct_start = {pct_start} leaves no room for one of the phases of {total_steps} steps")
+        raise ValueError(
+            f"pct_start = {pct_start} leaves no room for one of the phases of {total_steps} steps"
+        )
     if t <= peak:
         return 0, t / peak
     return 1, (t - peak) / (total_steps - 1 - peak)

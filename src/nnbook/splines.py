@@ -29,6 +29,7 @@ arbitrary choice. The truncated power basis spans the same space but is badly
 scaled (its columns differ by orders of magnitude and are nearly collinear),
 and its minimum-norm fits are far wilder.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -100,7 +101,9 @@ def spline_knots(x: Sequence[float] | np.ndarray, df: int) -> np.ndarray:
     df = check_int(df, "df", minimum=2)
     x = as_real_array(x, "x", dtype=float, ndim=(1, 2), nonempty=True)
     if np.any(np.ptp(x, axis=-1) == 0):
-        raise ValueError("x must hold at least 2 distinct values to place the boundary knots")
+        raise ValueError(
+            "x must hold at least 2 distinct values to place the boundary knots"
+        )
     # The quantiles interpolate linearly between data points, as R's default
     # quantile, and hence ns(x, df), does.
     knots = np.moveaxis(np.quantile(x, np.linspace(0.0, 1.0, df), axis=-1), 0, -1)
@@ -135,7 +138,9 @@ def _bspline_table(x: np.ndarray, t: np.ndarray, deriv: int) -> np.ndarray:
     j = np.clip(j, degree, m - _ORDER - 1)
 
     # knot[k] = t[j + k] for every x (shape (..., n)), for the k we need.
-    knot = {k: np.take_along_axis(t, j + k, axis=-1) for k in range(-degree, degree + 2)}
+    knot = {
+        k: np.take_along_axis(t, j + k, axis=-1) for k in range(-degree, degree + 2)
+    }
 
     def reciprocal(den: np.ndarray) -> np.ndarray:
         # 1/0 = 0: a zero width only ever multiplies a spline that is zero.
@@ -150,11 +155,14 @@ def _bspline_table(x: np.ndarray, t: np.ndarray, deriv: int) -> np.ndarray:
         for r in range(p + 1):
             k = r - p  # i = j + k
             left = reciprocal(knot[k + p] - knot[k])  # 1 / (t_{i+p} - t_i)
-            right = reciprocal(knot[k + p + 1] - knot[k + 1])  # 1 / (t_{i+p+1} - t_{i+1})
+            right = reciprocal(
+                knot[k + p + 1] - knot[k + 1]
+            )  # 1 / (t_{i+p+1} - t_{i+1})
             if p <= degree - deriv:
                 # B_{i,p} = (x - t_i) left B_{i,p-1} + (t_{i+p+1} - x) right B_{i+1,p-1}
                 values.append(
-                    (x - knot[k]) * left * old[r] + (knot[k + p + 1] - x) * right * old[r + 1]
+                    (x - knot[k]) * left * old[r]
+                    + (knot[k + p + 1] - x) * right * old[r + 1]
                 )
             else:
                 # d/dx B_{i,p} = p (left B_{i,p-1} - right B_{i+1,p-1})
@@ -182,7 +190,8 @@ def _natural_design(x: np.ndarray, knots: np.ndarray, deriv: int = 0) -> np.ndar
     """
     lo, hi = knots[..., :1], knots[..., -1:]
     t = np.concatenate(
-        [np.repeat(lo, _ORDER - 1, axis=-1), knots, np.repeat(hi, _ORDER - 1, axis=-1)], axis=-1
+        [np.repeat(lo, _ORDER - 1, axis=-1), knots, np.repeat(hi, _ORDER - 1, axis=-1)],
+        axis=-1,
     )
     # The two constraints: second derivatives at the boundary knots.
     constraints = _bspline_table(np.concatenate([lo, hi], axis=-1), t, deriv=2)
@@ -200,9 +209,10 @@ def _natural_design(x: np.ndarray, knots: np.ndarray, deriv: int = 0) -> np.ndar
         return _bspline_table(inside, t, deriv=1) @ Z
     if deriv == 2:
         # f'' = 0 beyond the boundary knots, where f is a straight line.
-        return np.where((x == inside)[..., None], _bspline_table(inside, t, deriv=2) @ Z, 0.0)
+        return np.where(
+            (x == inside)[..., None], _bspline_table(inside, t, deriv=2) @ Z, 0.0
+        )
     raise ValueError(f"deriv must be 0, 1 or 2, got {deriv}")
-
 
 
 @dataclass(frozen=True)
@@ -279,7 +289,9 @@ class NaturalSplineBasis:
 
 
 def natural_spline_basis(
-    x: Sequence[float] | np.ndarray, df: int, knots: Sequence[float] | np.ndarray | None = None
+    x: Sequence[float] | np.ndarray,
+    df: int,
+    knots: Sequence[float] | np.ndarray | None = None,
 ) -> np.ndarray:
     """Return a natural cubic spline design matrix with ``df`` columns.
 
@@ -303,7 +315,9 @@ def natural_spline_basis(
     df = check_int(df, "df", minimum=2)
     basis = NaturalSplineBasis(spline_knots(x, df) if knots is None else knots)
     if basis.df != df:
-        raise ValueError(f"a natural spline with df={df} needs {df} knots, got {basis.df}")
+        raise ValueError(
+            f"a natural spline with df={df} needs {df} knots, got {basis.df}"
+        )
     return basis(x)
 
 
@@ -336,7 +350,9 @@ def truncated_power_basis(
 def _check_coef(basis: object, coef: object) -> np.ndarray:
     """Check that ``basis`` is a basis; return ``coef`` as floats, one per basis function (per data set)."""
     if not isinstance(basis, NaturalSplineBasis):
-        raise TypeError(f"basis must be a NaturalSplineBasis, got {type(basis).__name__}")
+        raise TypeError(
+            f"basis must be a NaturalSplineBasis, got {type(basis).__name__}"
+        )
     coef = as_real_array(coef, "coef", dtype=float)
     if coef.shape != basis.knots.shape:
         raise ValueError(
@@ -345,7 +361,9 @@ def _check_coef(basis: object, coef: object) -> np.ndarray:
     return coef
 
 
-def roughness(basis: NaturalSplineBasis, coef: Sequence[float] | np.ndarray) -> float | np.ndarray:
+def roughness(
+    basis: NaturalSplineBasis, coef: Sequence[float] | np.ndarray
+) -> float | np.ndarray:
     """Return the roughness ``integral of f''(x)^2 dx`` of the spline ``f = basis @ coef``.
 
     This is the penalty of a smoothing spline: zero for a straight line,
@@ -390,7 +408,9 @@ def total_variation(
     coef = _check_coef(basis, coef)
     knots = basis.knots
     a, b = knots[..., :-1], knots[..., 1:]
-    slope = _combine(basis.derivative(np.concatenate([a, (a + b) / 2, b], axis=-1), 1), coef)
+    slope = _combine(
+        basis.derivative(np.concatenate([a, (a + b) / 2, b], axis=-1), 1), coef
+    )
     g0, g_mid, g1 = np.split(slope, 3, axis=-1)
     # f'(a + s (b - a)) = c0 + c1 s + c2 s^2 for s in [0, 1].
     c0, c2 = g0, 2 * (g0 - 2 * g_mid + g1)
@@ -402,7 +422,9 @@ def total_variation(
     with np.errstate(divide="ignore", invalid="ignore"):
         candidates = np.stack([q / c2, c0 / q], axis=-1)
     valid = (discriminant[..., None] > 0) & (candidates > 0) & (candidates < 1)
-    s = np.where(valid, candidates, 0.0)  # an invalid root becomes the left end: no extra piece
+    s = np.where(
+        valid, candidates, 0.0
+    )  # an invalid root becomes the left end: no extra piece
     turning = a[..., None] + s * (b - a)[..., None]
     shape = (*turning.shape[:-2], -1)
     x = np.sort(np.concatenate([knots, turning.reshape(shape)], axis=-1), axis=-1)

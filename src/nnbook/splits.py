@@ -26,11 +26,17 @@ __all__ = ["stratified_split", "train_validation_split", "train_validation_test_
 
 def _part_size(size: float | int, n: int, name: str) -> int:
     """Turn a fraction or a count into a number of examples out of ``n``."""
-    if isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a float fraction or an int count, got {size!r}")
+    if isinstance(size, bool) or not isinstance(
+        size, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(
+            f"{name} must be a float fraction or an int count, got {size!r}"
+        )
     if isinstance(size, (int, np.integer)):
         if not 0 < size < n:
-            raise ValueError(f"{name} as a count must be between 1 and {n - 1}, got {size}")
+            raise ValueError(
+                f"{name} as a count must be between 1 and {n - 1}, got {size}"
+            )
         return int(size)
     if not 0.0 < size < 1.0:
         raise ValueError(f"{name} as a fraction must be in (0, 1), got {size}")
@@ -96,18 +102,24 @@ def stratified_split(
     """
     y = np.asarray(labels)
     if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"labels must be a non-empty 1-D sequence, got shape {y.shape}")
+        raise ValueError(
+            f"labels must be a non-empty 1-D sequence, got shape {y.shape}"
+        )
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"labels must be integers, got dtype {y.dtype}")
     if y.min() < 0:
         raise ValueError(f"labels must be class labels >= 0, got {y.min()}")
     if not sizes:
-        raise TypeError("stratified_split needs at least one part size, e.g. stratified_split(labels, 0.1)")
+        raise TypeError(
+            "stratified_split needs at least one part size, e.g. stratified_split(labels, 0.1)"
+        )
     rng = as_generator(seed)
     n = y.size
     totals = [_part_size(size, n, f"sizes[{i}]") for i, size in enumerate(sizes)]
     if sum(totals) >= n:
-        raise ValueError(f"the parts take {sum(totals)} of {n} examples and leave none for training")
+        raise ValueError(
+            f"the parts take {sum(totals)} of {n} examples and leave none for training"
+        )
 
     classes, counts = np.unique(y, return_counts=True)
     # Shuffle each class once; the parts are consecutive slices of it.
@@ -116,7 +128,11 @@ def stratified_split(
     parts = []
     for total in totals:
         share = _allocate(counts, total, capacity=counts - taken)
-        parts.append(np.sort(np.concatenate([m[t : t + k] for m, t, k in zip(members, taken, share)])))
+        parts.append(
+            np.sort(
+                np.concatenate([m[t : t + k] for m, t, k in zip(members, taken, share)])
+            )
+        )
         taken += share
     held_out = np.zeros(n, dtype=bool)
     for part in parts:
@@ -175,10 +191,14 @@ def train_validation_test_split(
     -------
     train, validation, test : torch.utils.data.Subset
     """
-    return _subsets(dataset, {"validation_size": validation_size, "test_size": test_size}, seed)
+    return _subsets(
+        dataset, {"validation_size": validation_size, "test_size": test_size}, seed
+    )
 
 
-def _subsets(dataset: Dataset, sizes: dict[str, float | int], seed: int | np.random.Generator) -> tuple[Subset, ...]:
+def _subsets(
+    dataset: Dataset, sizes: dict[str, float | int], seed: int | np.random.Generator
+) -> tuple[Subset, ...]:
     """Wrap :func:`stratified_split` of ``dataset.targets`` into torch Subsets.
 
     ``sizes`` maps each held-out part's parameter name to its size, so that an

@@ -21,7 +21,9 @@ from nnbook._checks import Seed, as_generator, check_int, check_nonnegative
 __all__ = ["two_moons", "xor_blobs"]
 
 
-def two_moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
+def two_moons(
+    n: int = 200, noise: float = 0.1, seed: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw two interleaving half circles ("moons"), one per class.
 
     Class 0 lies on the upper half of the unit circle, ``(cos t, sin t)``
@@ -66,7 +68,9 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndar
     return X[order], y[order]
 
 
-def xor_blobs(n: int = 200, noise: float = 0.3, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
+def xor_blobs(
+    n: int = 200, noise: float = 0.3, seed: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw four clusters at the corners of a square, labelled like XOR.
 
     The corners are ``(0, 0)``, ``(0, 1)``, ``(1, 0)`` and ``(1, 1)``, the

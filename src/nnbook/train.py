@@ -20,8 +20,17 @@ from typing import Any, Union
 
 import numpy as np
 
-from nnbook._checks import (check_bool, check_callable, check_count, check_int, check_interval, check_nonnegative,
-                            check_positive, check_same_length, torch_generator)
+from nnbook._checks import (
+    check_bool,
+    check_callable,
+    check_count,
+    check_int,
+    check_interval,
+    check_nonnegative,
+    check_positive,
+    check_same_length,
+    torch_generator,
+)
 from nnbook._optional import needs
 from nnbook.history import History, has_diverged
 from nnbook.optim import DivergenceWarning
@@ -71,16 +80,24 @@ def _device(device: Any, default: torch.device) -> torch.device:
     if device is None:
         return default
     if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a str such as 'cpu' or a torch.device, got {type(device).__name__}")
+        raise TypeError(
+            f"device must be a str such as 'cpu' or a torch.device, got {type(device).__name__}"
+        )
     try:
-        torch.empty(0, device=device)  # fails for an unknown name, or a device this machine lacks
+        torch.empty(
+            0, device=device
+        )  # fails for an unknown name, or a device this machine lacks
     except (RuntimeError, AssertionError, NotImplementedError) as error:
-        raise ValueError(f"device must be a device PyTorch can use here, such as 'cpu', got {device!r} "
-                         f"({str(error).splitlines()[0]})") from None
+        raise ValueError(
+            f"device must be a device PyTorch can use here, such as 'cpu', got {device!r} "
+            f"({str(error).splitlines()[0]})"
+        ) from None
     return torch.device(device)
 
 
-def _as_loader(data: Data, batch_size: int, name: str, generator: torch.Generator | None = None) -> DataLoader:
+def _as_loader(
+    data: Data, batch_size: int, name: str, generator: torch.Generator | None = None
+) -> DataLoader:
     """Wrap ``data`` in a DataLoader (shuffled by ``generator``, if given), checking what it is first."""
     if isinstance(data, DataLoader):
         return data
@@ -90,20 +107,31 @@ def _as_loader(data: Data, batch_size: int, name: str, generator: torch.Generato
         check_same_length(data[0], data[1], f"{name}'s X", f"{name}'s y")
         data = TensorDataset(*data)
     if not isinstance(data, Dataset):
-        raise TypeError(f"{name} must be a Dataset, an (X, y) pair of tensors or a DataLoader, got {type(data).__name__}")
+        raise TypeError(
+            f"{name} must be a Dataset, an (X, y) pair of tensors or a DataLoader, got {type(data).__name__}"
+        )
     if len(data) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{name} is empty")
-    return DataLoader(data, batch_size=batch_size, shuffle=generator is not None, generator=generator)
+    return DataLoader(
+        data, batch_size=batch_size, shuffle=generator is not None, generator=generator
+    )
 
 
 def _is_classification(output: torch.Tensor, y: torch.Tensor) -> bool:
-    return output.ndim == 2 and output.shape[1] > 1 and y.ndim == 1 and not y.is_floating_point()
+    return (
+        output.ndim == 2
+        and output.shape[1] > 1
+        and y.ndim == 1
+        and not y.is_floating_point()
+    )
 
 
 def _check_lengths(output: torch.Tensor, y: torch.Tensor, name: str) -> None:
     """Fail clearly when the model does not give one output per label."""
     if len(output) != len(y):
-        raise ValueError(f"{name}: the model gave {len(output)} outputs for a batch of {len(y)} labels")
+        raise ValueError(
+            f"{name}: the model gave {len(output)} outputs for a batch of {len(y)} labels"
+        )
 
 
 def _check_labels(output: torch.Tensor, labels: torch.Tensor, name: str) -> None:
@@ -258,10 +286,18 @@ def fit(
     _check_model(model)
     check_callable(loss, "loss", allow_none=True)
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    eta, gamma = check_positive(eta, "eta"), check_interval(gamma, "gamma", 0, 1, high_open=True)
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    eta, gamma = (
+        check_positive(eta, "eta"),
+        check_interval(gamma, "gamma", 0, 1, high_open=True),
+    )
     weight_decay = check_nonnegative(weight_decay, "weight_decay")
-    epochs, batch_size = check_count(epochs, "epochs", minimum=1), check_int(batch_size, "batch_size", minimum=1)
+    epochs, batch_size = (
+        check_count(epochs, "epochs", minimum=1),
+        check_int(batch_size, "batch_size", minimum=1),
+    )
     generator = torch_generator(seed, "seed")
     if early_stopping is not None:
         early_stopping = check_int(early_stopping, "early_stopping", minimum=1)
@@ -272,11 +308,15 @@ def fit(
     device = _device(device, default_device())
     train_loader = _as_loader(train, batch_size, "train", generator)
     val_loader = None if val is None else _as_loader(val, max(batch_size, 1000), "val")
-    torch.manual_seed(generator.initial_seed())  # the forked global generator: see _own_random_state
+    torch.manual_seed(
+        generator.initial_seed()
+    )  # the forked global generator: see _own_random_state
     loss = loss if loss is not None else nn.CrossEntropyLoss()
     model.to(device)
     if optimizer is None:
-        optimizer = torch.optim.SGD(model.parameters(), lr=eta, momentum=gamma, weight_decay=weight_decay)
+        optimizer = torch.optim.SGD(
+            model.parameters(), lr=eta, momentum=gamma, weight_decay=weight_decay
+        )
 
     # Labels held in one tensor are checked all at once, with the first batch
     # (whose output tells how many classes the model has); labels from any
@@ -298,7 +338,9 @@ def fit(
                 _check_labels(output, y if all_labels is None else all_labels, "train")
                 labels_checked = all_labels is not None
             batch_loss = loss(output, y)
-            start = batch_loss.item() if start is None else start  # before any step: what "exploded" means
+            start = (
+                batch_loss.item() if start is None else start
+            )  # before any step: what "exploded" means
             optimizer.zero_grad()
             batch_loss.backward()
             optimizer.step()
@@ -313,9 +355,13 @@ def fit(
         history.train_accuracy.append(correct / seen)
         if has_diverged([start, *history.train_loss]):
             history.diverged = True
-            warnings.warn(f"training diverged in epoch {epoch}: the training loss is {history.train_loss[-1]:.3g} "
-                          f"(before training: {start:.3g}); training was stopped, try a smaller "
-                          "learning rate", DivergenceWarning, stacklevel=3)
+            warnings.warn(
+                f"training diverged in epoch {epoch}: the training loss is {history.train_loss[-1]:.3g} "
+                f"(before training: {start:.3g}); training was stopped, try a smaller "
+                "learning rate",
+                DivergenceWarning,
+                stacklevel=3,
+            )
             break
         if val_loader is None:
             continue
@@ -325,7 +371,9 @@ def fit(
         if scores["loss"] < best_loss:
             best_loss, since_best, history.best_epoch = scores["loss"], 0, epoch
             if restore_best:
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                best_state = {
+                    k: v.detach().clone() for k, v in model.state_dict().items()
+                }
         else:
             since_best += 1
             if early_stopping is not None and since_best >= early_stopping:
@@ -379,7 +427,11 @@ def evaluate(
         _check_labels(output, y, "data")
         total_loss += loss(output, y).item() * len(y)
         seen += len(y)
-        correct = correct + (output.argmax(1) == y).sum().item() if _is_classification(output, y) else math.nan
+        correct = (
+            correct + (output.argmax(1) == y).sum().item()
+            if _is_classification(output, y)
+            else math.nan
+        )
     return {"loss": total_loss / seen, "accuracy": correct / seen}
 
 
@@ -400,7 +452,12 @@ def outputs(
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     if isinstance(data, torch.Tensor):
         data = (data, torch.zeros(len(data)))
-    return torch.cat([output.cpu() for output, _ in _evaluation_batches(model, data, batch_size, device)])
+    return torch.cat(
+        [
+            output.cpu()
+            for output, _ in _evaluation_batches(model, data, batch_size, device)
+        ]
+    )
 
 
 def predict(

@@ -33,7 +33,14 @@ from nnbook._optional import needs
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["KINDS", "MNIST_INPUT", "NETWORK_JSON_LAYERS", "export_network_json", "widget", "widget_html"]
+__all__ = [
+    "KINDS",
+    "MNIST_INPUT",
+    "NETWORK_JSON_LAYERS",
+    "export_network_json",
+    "widget",
+    "widget_html",
+]
 
 #: The widgets nnbook-widgets.js knows how to build.
 KINDS = ("sigmoid-neuron", "gradient-descent", "conv-stepper", "draw-digit")
@@ -55,8 +62,14 @@ def widget_html(kind: str, **data: Any) -> str:
     attributes = []
     for name, value in data.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            raise ValueError(f"widget parameter names must be lower-case identifiers, got {name!r}")
-        text = value if isinstance(value, str) else _json_text(value, f"widget parameter {name!r}")
+            raise ValueError(
+                f"widget parameter names must be lower-case identifiers, got {name!r}"
+            )
+        text = (
+            value
+            if isinstance(value, str)
+            else _json_text(value, f"widget parameter {name!r}")
+        )
         attributes.append(f' data-{name.replace("_", "-")}="{html.escape(text)}"')
     return f'<div class="nnbook-widget" data-nnbook-widget="{kind}"{"".join(attributes)} hidden></div>'
 
@@ -133,14 +146,20 @@ _COMPUTATION = (
 def _encode(array: Any) -> dict[str, Any]:
     """An array as ``{shape, dtype, data}``, ``data`` the base64 of its float32 bytes."""
     values = np.ascontiguousarray(array, dtype="<f4")
-    return {"shape": list(values.shape), "dtype": "float32", "data": base64.b64encode(values.tobytes()).decode("ascii")}
+    return {
+        "shape": list(values.shape),
+        "dtype": "float32",
+        "data": base64.b64encode(values.tobytes()).decode("ascii"),
+    }
 
 
 def _pair(value: int | tuple[int, ...]) -> list[int]:
     return [int(value)] * 2 if isinstance(value, int) else [int(v) for v in value]
 
 
-def _sequence(model: Any, image_shape: Any) -> tuple[list[int], list[dict[str, Any]], list[Any]]:
+def _sequence(
+    model: Any, image_shape: Any
+) -> tuple[list[int], list[dict[str, Any]], list[Any]]:
     """Describe ``model`` layer by layer: its input shape, the file's ``sequence``, and its weighted layers.
 
     ``image_shape`` (height, width) gives the input of a network that starts
@@ -150,19 +169,33 @@ def _sequence(model: Any, image_shape: Any) -> tuple[list[int], list[dict[str, A
         from torch import nn
 
     # Dropout passes its input on unchanged when the network is used (model.eval()).
-    elementwise = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.Identity: "identity", nn.Dropout: "identity"}
-    known = "Linear, Conv2d, MaxPool2d, Flatten, ReLU, Sigmoid, Tanh, Identity and Dropout"
+    elementwise = {
+        nn.ReLU: "relu",
+        nn.Sigmoid: "sigmoid",
+        nn.Tanh: "tanh",
+        nn.Identity: "identity",
+        nn.Dropout: "identity",
+    }
+    known = (
+        "Linear, Conv2d, MaxPool2d, Flatten, ReLU, Sigmoid, Tanh, Identity and Dropout"
+    )
     if not isinstance(model, nn.Sequential):
-        raise TypeError(f"model must be an nn.Sequential of the layers {known}, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be an nn.Sequential of the layers {known}, got {type(model).__name__}"
+        )
     weighted = [m for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
     if not weighted:
         raise ValueError("model must have a Linear or a Conv2d layer, got none")
     if isinstance(weighted[0], nn.Linear):
         shape = [weighted[0].in_features]
     else:
-        image_shape = check_sizes(image_shape, "input_description['image_shape']", minimum=2)
+        image_shape = check_sizes(
+            image_shape, "input_description['image_shape']", minimum=2
+        )
         if len(image_shape) != 2:
-            raise ValueError(f"input_description['image_shape'] must be [height, width], got {image_shape}")
+            raise ValueError(
+                f"input_description['image_shape'] must be [height, width], got {image_shape}"
+            )
         shape = [weighted[0].in_channels, *image_shape]
     input_shape, sequence, layers = list(shape), [], []
     for i, m in enumerate(model):
@@ -171,44 +204,92 @@ def _sequence(model: Any, image_shape: Any) -> tuple[list[int], list[dict[str, A
             entry: dict[str, Any] = {"type": elementwise[type(m)]}
         elif isinstance(m, nn.Flatten):
             if (m.start_dim, m.end_dim) != (1, -1):
-                raise ValueError(f"{where} must flatten all but the batch dimension (start_dim=1, end_dim=-1)")
+                raise ValueError(
+                    f"{where} must flatten all but the batch dimension (start_dim=1, end_dim=-1)"
+                )
             entry, shape = {"type": "flatten"}, [int(np.prod(shape))]
         elif isinstance(m, nn.Linear):
             if shape != [m.in_features]:
                 hint = " (put an nn.Flatten before it)" if len(shape) > 1 else ""
-                raise ValueError(f"{where} takes {m.in_features} inputs but gets values of shape {shape}{hint}")
+                raise ValueError(
+                    f"{where} takes {m.in_features} inputs but gets values of shape {shape}{hint}"
+                )
             entry, shape = {"type": "linear", "layer": len(layers)}, [m.out_features]
         elif isinstance(m, nn.Conv2d):
             if len(shape) != 3 or shape[0] != m.in_channels:
-                raise ValueError(f"{where} takes {m.in_channels} channels but gets values of shape {shape}")
-            if m.groups != 1 or _pair(m.dilation) != [1, 1] or m.padding_mode != "zeros":
-                raise ValueError(f"{where}: the format knows convolutions with groups=1, dilation=1 and zero padding")
+                raise ValueError(
+                    f"{where} takes {m.in_channels} channels but gets values of shape {shape}"
+                )
+            if (
+                m.groups != 1
+                or _pair(m.dilation) != [1, 1]
+                or m.padding_mode != "zeros"
+            ):
+                raise ValueError(
+                    f"{where}: the format knows convolutions with groups=1, dilation=1 and zero padding"
+                )
             kernel, stride = _pair(m.kernel_size), _pair(m.stride)
-            padding = [0, 0] if m.padding == "valid" else [k // 2 for k in kernel] if m.padding == "same" else _pair(m.padding)
+            padding = (
+                [0, 0]
+                if m.padding == "valid"
+                else [k // 2 for k in kernel]
+                if m.padding == "same"
+                else _pair(m.padding)
+            )
             if m.padding == "same" and any(k % 2 == 0 for k in kernel):
-                raise ValueError(f"{where}: padding='same' with an even kernel pads unevenly, which the format cannot say")
-            entry = {"type": "conv2d", "layer": len(layers), "kernel_size": kernel, "stride": stride, "padding": padding}
-            shape = [m.out_channels] + [(n + 2 * p - k) // s + 1 for n, p, k, s in zip(shape[1:], padding, kernel, stride)]
+                raise ValueError(
+                    f"{where}: padding='same' with an even kernel pads unevenly, which the format cannot say"
+                )
+            entry = {
+                "type": "conv2d",
+                "layer": len(layers),
+                "kernel_size": kernel,
+                "stride": stride,
+                "padding": padding,
+            }
+            shape = [m.out_channels] + [
+                (n + 2 * p - k) // s + 1
+                for n, p, k, s in zip(shape[1:], padding, kernel, stride)
+            ]
         elif isinstance(m, nn.MaxPool2d):
             if len(shape) != 3:
-                raise ValueError(f"{where} needs values of shape [channels, height, width], gets {shape}")
-            if _pair(m.padding) != [0, 0] or _pair(m.dilation) != [1, 1] or m.ceil_mode or m.return_indices:
-                raise ValueError(f"{where}: the format knows max pooling without padding, dilation or ceil_mode")
+                raise ValueError(
+                    f"{where} needs values of shape [channels, height, width], gets {shape}"
+                )
+            if (
+                _pair(m.padding) != [0, 0]
+                or _pair(m.dilation) != [1, 1]
+                or m.ceil_mode
+                or m.return_indices
+            ):
+                raise ValueError(
+                    f"{where}: the format knows max pooling without padding, dilation or ceil_mode"
+                )
             kernel, stride = _pair(m.kernel_size), _pair(m.stride or m.kernel_size)
             entry = {"type": "maxpool2d", "kernel_size": kernel, "stride": stride}
-            shape = shape[:1] + [(n - k) // s + 1 for n, k, s in zip(shape[1:], kernel, stride)]
+            shape = shape[:1] + [
+                (n - k) // s + 1 for n, k, s in zip(shape[1:], kernel, stride)
+            ]
         else:
-            raise ValueError(f"cannot export {where}: the format knows the layers {known}")
+            raise ValueError(
+                f"cannot export {where}: the format knows the layers {known}"
+            )
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             if m.bias is None:
-                raise ValueError(f"{where} has no bias; the format needs one in every Linear and Conv2d layer")
+                raise ValueError(
+                    f"{where} has no bias; the format needs one in every Linear and Conv2d layer"
+                )
             layers.append(m)
         if min(shape) < 1:
-            raise ValueError(f"{where} gets an input too small for it: its output would have shape {shape}")
+            raise ValueError(
+                f"{where} gets an input too small for it: its output would have shape {shape}"
+            )
         entry["output_shape"] = list(shape)
         sequence.append(entry)
     if len(shape) != 1:
-        raise ValueError(f"model must end with a vector of logits; its last layer gives shape {shape}")
+        raise ValueError(
+            f"model must end with a vector of logits; its last layer gives shape {shape}"
+        )
     return input_shape, sequence, layers
 
 
@@ -293,29 +374,52 @@ def export_network_json(
         its input.
     """
     if input_description is not None and not isinstance(input_description, dict):
-        raise TypeError(f"input_description must be a dict, got {type(input_description).__name__}")
+        raise TypeError(
+            f"input_description must be a dict, got {type(input_description).__name__}"
+        )
     description = dict(MNIST_INPUT if input_description is None else input_description)
     input_shape, sequence, layers = _sequence(model, description.get("image_shape"))
     check_path(path, "path")
     _json_text(description, "input_description")
     for key, value in metadata.items():
         _json_text(value, f"metadata {key}={value!r}")
-    activations = {e["type"] for e in sequence} - {"linear", "conv2d", "maxpool2d", "flatten"}
+    activations = {e["type"] for e in sequence} - {
+        "linear",
+        "conv2d",
+        "maxpool2d",
+        "flatten",
+    }
     if len(activations) > 1:
-        activations.discard("identity")  # a Dropout beside the activation changes nothing
+        activations.discard(
+            "identity"
+        )  # a Dropout beside the activation changes nothing
     document: dict[str, Any] = {
         "format": _FORMAT,
         "version": 1,
         "input_shape": input_shape,
-        "sizes": [int(np.prod(input_shape))] + [int(np.prod(e["output_shape"])) for e in sequence if "layer" in e],
-        "activation": activations.pop() if len(activations) == 1 else "identity" if not activations else None,
+        "sizes": [int(np.prod(input_shape))]
+        + [int(np.prod(e["output_shape"])) for e in sequence if "layer" in e],
+        "activation": activations.pop()
+        if len(activations) == 1
+        else "identity"
+        if not activations
+        else None,
         "output": "logits",
         "computation": _COMPUTATION,
         "encoding": _ENCODING,
         "input": description,
         "sequence": sequence,
-        "operations": {kind: NETWORK_JSON_LAYERS[kind] for kind in dict.fromkeys(e["type"] for e in sequence)},
-        "layers": [{"weight": _encode(m.weight.detach().cpu()), "bias": _encode(m.bias.detach().cpu())} for m in layers],
+        "operations": {
+            kind: NETWORK_JSON_LAYERS[kind]
+            for kind in dict.fromkeys(e["type"] for e in sequence)
+        },
+        "layers": [
+            {
+                "weight": _encode(m.weight.detach().cpu()),
+                "bias": _encode(m.bias.detach().cpu()),
+            }
+            for m in layers
+        ],
     }
     if examples is not None:
         document["examples"] = _examples(model, examples, input_shape)
@@ -326,23 +430,42 @@ def export_network_json(
     return document
 
 
-def _examples(model: torch.nn.Module, examples: Any, input_shape: list[int]) -> dict[str, Any]:
+def _examples(
+    model: torch.nn.Module, examples: Any, input_shape: list[int]
+) -> dict[str, Any]:
     """The ``examples`` entry of :func:`export_network_json`: inputs, labels and PyTorch's logits."""
     with needs("nnbook.widgets.export_network_json"):
         import torch
 
-    inputs, labels = examples if isinstance(examples, tuple) and len(examples) == 2 else (examples, None)
-    if not isinstance(inputs, torch.Tensor) or (labels is not None and not isinstance(labels, torch.Tensor)):
-        raise TypeError("examples must be a tensor of inputs or a pair (inputs, labels) of tensors")
+    inputs, labels = (
+        examples
+        if isinstance(examples, tuple) and len(examples) == 2
+        else (examples, None)
+    )
+    if not isinstance(inputs, torch.Tensor) or (
+        labels is not None and not isinstance(labels, torch.Tensor)
+    ):
+        raise TypeError(
+            "examples must be a tensor of inputs or a pair (inputs, labels) of tensors"
+        )
     n = int(np.prod(input_shape))
-    if inputs.ndim < 2 or len(inputs) == 0 or inputs[0].numel() != n or not inputs.is_floating_point():
+    if (
+        inputs.ndim < 2
+        or len(inputs) == 0
+        or inputs[0].numel() != n
+        or not inputs.is_floating_point()
+    ):
         raise ValueError(
             f"examples must be floating-point inputs of shape (k, ...), k >= 1, with {n} values each, "
             f"got {inputs.dtype} of shape {tuple(inputs.shape)}"
         )
     if labels is not None and labels.shape != (len(inputs),):
-        raise ValueError(f"examples: expected one label per input ({len(inputs)}), got shape {tuple(labels.shape)}")
-    flat = torch.from_numpy(as_real_array(inputs.reshape(len(inputs), n), "examples", dtype=np.float32))
+        raise ValueError(
+            f"examples: expected one label per input ({len(inputs)}), got shape {tuple(labels.shape)}"
+        )
+    flat = torch.from_numpy(
+        as_real_array(inputs.reshape(len(inputs), n), "examples", dtype=np.float32)
+    )
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
