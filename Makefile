@@ -10,6 +10,10 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _vendor/mathjax/tex-chtml.js
+# axe-core for the accessibility test: vendored for the tests only, into a
+# folder that is not an html_static_path, so it is never published.
+AXE_VERSION := 4.14.1
+AXE := _vendor_test/axe-core/axe.min.js
 CHROMIUM ?= /usr/bin/chromium
 export NNBOOK_CHROMIUM := $(CHROMIUM)
 
@@ -31,7 +35,7 @@ help:
 	@echo "make test   set up .venv, build the book, run the whole test suite"
 	@echo "make unit   set up .venv, run the unit tests only (no book build, no browser): the fast loop"
 	@echo "make bench  run every benchmark (side by side ratios) into benchmarks/results.json"
-	@echo "make clean  delete the build (_build); distclean also .venv and _vendor"
+	@echo "make clean  delete the build (_build); distclean also .venv, _vendor and _vendor_test"
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +52,16 @@ $(MATHJAX):
 	mv _vendor/.npm-pack/package/es5 _vendor/mathjax
 	cp _vendor/.npm-pack/package/LICENSE _vendor/mathjax/LICENSE
 	rm -rf _vendor/.npm-pack
+	test -f $@
+
+# axe-core from the npm registry, for tests/test_accessibility.py.
+$(AXE):
+	rm -rf _vendor_test/axe-core _vendor_test/.npm-pack
+	mkdir -p _vendor_test/.npm-pack
+	cd _vendor_test/.npm-pack && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz
+	mkdir -p _vendor_test/axe-core
+	mv _vendor_test/.npm-pack/package/axe.min.js _vendor_test/.npm-pack/package/LICENSE _vendor_test/axe-core/
+	rm -rf _vendor_test/.npm-pack
 	test -f $@
 
 # Headless Chromium for the browser tests: Debian's package, never a
@@ -68,7 +82,7 @@ book: $(INSTALLED) $(MATHJAX)
 	  || { rm -rf _build/.doctrees; exit 1; }
 	$(BIN)/python tools/book_cache.py stamp
 
-test: book $(CHROMIUM)
+test: book $(CHROMIUM) $(AXE)
 	$(BIN)/python -m pytest
 
 # The developer's loop: everything not marked as a check of the built site,
@@ -83,4 +97,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV) _vendor
+	rm -rf $(VENV) _vendor _vendor_test

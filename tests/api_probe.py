@@ -1686,6 +1686,57 @@ call(
 )
 
 
+def _choice() -> Any:
+    return nb("widgets.Choice")(
+        "Which is $\\sigma(0)$?", options=["0", "1/2"], answer=1, explanation="e^0 = 1."
+    )
+
+
+call(
+    "widgets.Choice",
+    lambda: (
+        nb("widgets.Choice"),
+        dict(
+            question="Which is $\\sigma(0)$?",
+            options=["0", "1/2", "1"],
+            answer=1,
+            explanation="Because $e^0 = 1$.",
+        ),
+    ),
+    question="text",
+    options="object",  # "abc" is a str, not a list of options
+    answer="index",
+    explanation="text",
+)
+call(
+    "widgets.Number",
+    lambda: (
+        nb("widgets.Number"),
+        dict(
+            question="What is $\\sigma'(0)$?",
+            answer=0.25,
+            tolerance=0.005,
+            explanation="$\\sigma(0)(1 - \\sigma(0))$.",
+            unit="s",
+        ),
+    ),
+    question="text",
+    answer="real",
+    tolerance="nonnegative",
+    explanation="text",
+    unit="text?",
+)
+call(
+    "widgets.self_check",
+    lambda: (
+        nb("widgets.self_check"),
+        dict(questions=[_choice()], title="Check yourself"),
+    ),
+    questions="object",
+    title="text?",
+)
+
+
 # --- running one bad call ---------------------------------------------------------------
 
 

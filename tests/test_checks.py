@@ -162,3 +162,14 @@ def test_check_path_accepts_str_and_pathlike(tmp_path) -> None:
         ValueError, match="path must be a file path, got an empty string"
     ):
         C.check_path("")
+
+
+def test_check_text_wants_some_text() -> None:
+    assert C.check_text("Check yourself", "title") == "Check yourself"
+    assert C.check_text(None, "unit", allow_none=True) is None
+    with pytest.raises(TypeError, match="title must be a str, got NoneType"):
+        C.check_text(None, "title")
+    with pytest.raises(TypeError, match="unit must be a str, got int"):
+        C.check_text(3, "unit", allow_none=True)
+    with pytest.raises(ValueError, match="question must not be empty, got ' '"):
+        C.check_text(" ", "question")

@@ -89,3 +89,41 @@ def test_draw_graph_with_another_format() -> None:
 def test_draw_graph_needs_a_value() -> None:
     with pytest.raises(TypeError, match="root must be a Value, got str"):
         draw_graph("x")  # type: ignore[arg-type]
+
+
+def test_draw_graph_downwards_puts_the_result_below_its_inputs() -> None:
+    x, w = Value(1.5, "x"), Value(-0.8, "w")
+    out = (w * x).tanh()
+    out.label = "out"
+    ax = draw_graph(out, direction="down", fontsize=12)
+    boxes = {t.get_text().split("\n")[0]: t.get_position() for t in ax.texts}
+    # Inputs on one level, side by side; each operation one level further down.
+    assert boxes["x"][1] == boxes["w"][1] > boxes["out"][1]
+    assert boxes["x"][0] != boxes["w"][0]
+    assert {t.get_fontsize() for t in ax.texts if t.get_text()} == {12}
+    # Three levels of at most two values: narrower than drawn to the right.
+    across = draw_graph(out, fontsize=12)
+    assert ax.figure.get_figwidth() < across.figure.get_figwidth()
+    assert ax.figure.get_figheight() > across.figure.get_figheight()
+    plt.close("all")
+
+
+def test_draw_graph_text_follows_the_style() -> None:
+    with matplotlib.rc_context({"font.size": 13}):
+        ax = draw_graph(Value(1.0, "x") * 2)
+    assert {t.get_fontsize() for t in ax.texts if t.get_text()} == {13}
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"direction": "up"}, ValueError, "direction must be one of 'right', 'down'"),
+        ({"fontsize": 0}, ValueError, "fontsize must be a positive finite number"),
+        ({"fontsize": "big"}, TypeError, "fontsize"),
+    ],
+)
+def test_draw_graph_checks_direction_and_fontsize(kwargs, error, match) -> None:
+    with pytest.raises(error, match=match):
+        draw_graph(Value(1.0) * 2, **kwargs)
+    assert not plt.get_fignums()

@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from nnbook.plot import BOOK_STYLE, COLORS, image_grid, use_book_style
+from nnbook.plot import (
+    BOOK_STYLE,
+    COLORS,
+    FIGURE_WIDTH,
+    MIN_FONT_SIZE,
+    WARNING_TEXT,
+    image_grid,
+    use_book_style,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -52,8 +60,43 @@ def test_wrong_predictions_are_coloured() -> None:
     fig = image_grid(np.zeros((3, 2, 2)), labels=[1, 2, 3], predictions=[1, 5, 3])
     titles = [ax.title for ax in fig.axes]
     assert [t.get_text() for t in titles] == ["1 → 1", "2 → 5", "3 → 3"]
-    assert matplotlib.colors.same_color(titles[1].get_color(), COLORS[1])
+    assert matplotlib.colors.same_color(titles[1].get_color(), WARNING_TEXT)
     assert matplotlib.colors.same_color(titles[0].get_color(), "black")
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a colour."""
+    rgb = np.array(matplotlib.colors.to_rgb(colour))
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def test_warning_text_is_readable_on_white() -> None:
+    """WCAG AA asks 4.5:1 for text; the orange of the colour cycle has less."""
+    white = _luminance("white")
+    assert (white + 0.05) / (_luminance(WARNING_TEXT) + 0.05) >= 4.5
+    assert (white + 0.05) / (_luminance(COLORS[1]) + 0.05) < 4.5
+
+
+def test_style_makes_svg_with_text_and_fonts_of_body_size() -> None:
+    """Text stays text in SVG, no smaller than MIN_FONT_SIZE, and the file is undated."""
+    import io
+    import re
+
+    with matplotlib.rc_context():
+        use_book_style()
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1], label="line")
+        ax.set(xlabel="x", ylabel="y", title="title")
+        ax.legend()
+        fig.suptitle("figure")
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    sizes = [float(s) for s in re.findall(r"font-size: ([0-9.]+)px", svg)]
+    assert len(sizes) >= 6 and min(sizes) >= MIN_FONT_SIZE
+    assert "<text" in svg and "<dc:date>" not in svg
+    assert fig.get_figwidth() == FIGURE_WIDTH
 
 
 def test_grid_without_labels_has_no_titles() -> None:
@@ -106,11 +149,6 @@ def test_grid_without_labels_has_no_titles() -> None:
             {"images": np.zeros((2, 3, 3)), "size": 0},
             ValueError,
             "size must be a positive finite number, got 0.0",
-        ),
-        (
-            {"images": np.zeros((2, 3, 3)), "size": None},
-            TypeError,
-            "size must be a real number, got NoneType",
         ),
         (
             {"images": np.zeros((2, 3, 3)), "size": "1"},
@@ -408,3 +446,21 @@ def test_network_diagram_shows_every_activation() -> None:
         ValueError, match="max_width must be a positive finite number, got 0.0"
     ):
         network_diagram(network, [1.0, 2.0], max_width=0)
+
+
+def test_figure_svg_has_no_date_and_a_fallback_font_for_formulas() -> None:
+    """What a chapter's kernel shows: the same file twice, formulas in any browser."""
+    from nnbook.plot import _figure_svg
+
+    with matplotlib.rc_context():
+        use_book_style()
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.set(xlabel="$w_1$", ylabel="loss")
+        first, second = _figure_svg(fig), _figure_svg(fig)
+    assert first == second and "<dc:date>" not in first
+    assert "font-family: 'DejaVu Sans', sans-serif" in first  # the formula's glyphs
+    assert "font-family: 'DejaVu Sans'\"" not in first
+    assert "font-family: 'DejaVu Sans';" not in first
+    empty = plt.figure()
+    assert _figure_svg(empty) is None

@@ -102,6 +102,44 @@ def test_no_error_output(page: Path) -> None:
     )
 
 
+class _Outputs(HTMLParser):
+    """Collect the text inside executed cell outputs (``div.cell_output``)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # > 0 while inside an output; counts open <div>s there
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "div":
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        if self.depth or "cell_output" in classes:
+            self.depth += 1
+            if self.depth == 1:
+                self.texts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.texts[-1] += data
+
+
+@pytest.mark.parametrize(
+    "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
+)
+def test_no_warning_in_executed_outputs(page: Path) -> None:
+    # A warning a reader sees (UserWarning, RuntimeWarning, ...) is a leak from
+    # the chapter's code; a chapter that shows one on purpose prints its message.
+    outputs = _Outputs()
+    outputs.feed(page.read_text(encoding="utf-8"))
+    leaked = [text.strip()[:200] for text in outputs.texts if "Warning" in text]
+    assert not leaked, f"{page.name}: warning text in executed output: {leaked}"
+
+
 @pytest.mark.parametrize(
     "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
 )
@@ -130,6 +168,13 @@ def test_nothing_loaded_from_a_cdn(page: Path) -> None:
     parsed = parse(page)
     external = [u for u in parsed.scripts + parsed.stylesheets if is_external(u)]
     assert not external, f"{page.relative_to(HTML)} loads {external}"
+    # Nor later, from a script: a button that fetches its code from a CDN
+    # (thebe's "Live Code" from unpkg) fails offline and waits for ever.
+    cdn = re.findall(
+        r"https?://(?:unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com)[^\s\"']*",
+        page.read_text(encoding="utf-8"),
+    )
+    assert not cdn, f"{page.relative_to(HTML)} names CDN files: {cdn}"
 
 
 def test_mathjax_is_served_locally(html: Path) -> None:
@@ -229,3 +274,66 @@ def test_performance_page_shows_the_committed_benchmark_table(html: Path) -> Non
     names = {row["name"] for row in results["rows"]}
     for prefix in ("network-b10", "train-fit", "conv-", "cnn-flops", "book-", "import"):
         assert any(name.startswith(prefix) for name in names), prefix
+
+
+@pytest.mark.parametrize(
+    "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
+)
+def test_exercises_are_numbered_from_one_in_each_chapter(page: Path) -> None:
+    numbers = re.findall(
+        r'class="caption-number">Exercise ([\d.]+) ', page.read_text(encoding="utf-8")
+    )
+    if not numbers:
+        return
+    chapter = {n.rpartition(".")[0] for n in numbers}
+    assert len(chapter) == 1 and chapter != {""}, (page.name, numbers)
+    assert [n.rpartition(".")[2] for n in numbers] == [
+        str(i) for i in range(1, len(numbers) + 1)
+    ], (page.name, numbers)
+
+
+class _Prose(HTMLParser):
+    """Collect the page's prose: text outside code, cell outputs, formulas, scripts."""
+
+    SKIP_TAGS = {"pre", "code", "script", "style", "kbd", "samp", "head"}
+    SKIP_CLASSES = {"cell_output", "math", "highlight", "sig", "search"}
+    VOID = {"br", "img", "input", "meta", "link", "hr", "wbr", "source", "col"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []  # True where an element starts a skipped region
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        self.stack.append(tag in self.SKIP_TAGS or bool(classes & self.SKIP_CLASSES))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not any(self.stack):
+            self.text.append(data)
+
+
+@pytest.mark.parametrize(
+    "page", site_pages(), ids=lambda p: p.relative_to(HTML).as_posix()
+)
+def test_prose_writes_numbers_for_readers(page: Path) -> None:
+    # Glued numbers become "5.6 × 10⁻¹⁷" (tools/nnbook_numbers.py); Python's
+    # "5.6e-17" belongs in code and outputs only.
+    prose = _Prose()
+    prose.feed(page.read_text(encoding="utf-8"))
+    text = " ".join(prose.text)
+    found = re.findall(r"(?<![\w.])\d+(?:\.\d+)?e[+-]?\d+(?![\w.])", text)
+    assert not found, f"{page.name}: scientific notation in prose: {found}"
+
+
+def test_pages_have_a_favicon(html: Path) -> None:
+    text = (html / "book" / "intro.html").read_text(encoding="utf-8")
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', text)
+    assert icon, "no <link rel=icon> on the intro page"
+    assert (html / "book" / urlsplit(icon.group(1)).path).resolve().is_file()

@@ -987,3 +987,367 @@ def test_every_control_works_without_leaving_the_machine_or_an_error(
             buttons.nth(n).click()
     v.page.wait_for_timeout(500)
     v.assert_clean()
+
+
+# --- the keyboard alone -----------------------------------------------------------------
+#
+# A reader without a mouse reaches each widget with Tab from the top of the
+# page and works it with the keys a browser gives its controls (arrow keys,
+# Home and End on a slider; Enter and Space on a button) and, on the digit
+# board, the widget's own keys. After every key the focus is on an element,
+# never dropped to the page's <body>; the numbers shown are those the mouse
+# path or nnbook's Python gives for the same settings.
+
+
+class Keys:
+    """The keyboard of an open page, checking after each key where the focus went."""
+
+    def __init__(self, visit: Visit) -> None:
+        self.v = visit
+        self.page = visit.page
+
+    def focused(self, selector: str) -> bool:
+        return self.page.evaluate("(s) => document.activeElement.matches(s)", selector)
+
+    def on_body(self) -> bool:
+        return self.page.evaluate(
+            "() => !document.activeElement || document.activeElement === document.body"
+        )
+
+    def press(self, key: str, times: int = 1) -> None:
+        for _ in range(times):
+            self.page.keyboard.press(key)
+            assert not self.on_body(), f"the focus dropped to <body> after {key}"
+
+    def tab_to(self, selector: str, limit: int = 400) -> int:
+        """Press Tab until the focus is on ``selector``; return how many times."""
+        for n in range(1, limit + 1):
+            self.press("Tab")
+            if self.focused(selector):
+                return n
+        pytest.fail(f"{limit} Tab presses did not reach {selector}")
+
+
+def test_the_neuron_works_by_keyboard_alone(visit) -> None:
+    v = visit(NEURON_PAGE, NEURON)
+    keys = Keys(v)
+    party = PartyDecision()
+    start = v.state("sigmoidNeuron")
+    steps = {
+        name: float(v.page.get_attribute(f'{NEURON} input[data-name="{name}"]', "step"))
+        for name in ("x-good_weather", "w-good_weather", "bias")
+    }
+    presses = keys.tab_to(f'{NEURON} input[data-name="x-{party.factors[0]}"]')
+    print(f"\n{NEURON_PAGE}: the neuron's first slider is {presses} Tab presses deep")
+    keys.press("ArrowRight", 2)  # the first value up two steps
+    keys.press("Tab")  # its weight
+    assert keys.focused(f'{NEURON} input[data-name="w-{party.factors[0]}"]')
+    keys.press("ArrowLeft", 3)
+    keys.press("Tab", 5)  # past the other two rows' sliders to the bias
+    assert keys.focused(f'{NEURON} input[data-name="bias"]')
+    keys.press("End")
+    state = v.state("sigmoidNeuron")
+    x0 = start["x"][0] + 2 * steps["x-good_weather"]
+    w0 = start["w"][0] - 3 * steps["w-good_weather"]
+    bias_max = float(v.page.get_attribute(f'{NEURON} input[data-name="bias"]', "max"))
+    assert state["x"] == pytest.approx([x0, *start["x"][1:]], abs=1e-12)
+    assert state["w"] == pytest.approx([w0, *start["w"][1:]], abs=1e-12)
+    assert state["b"] == bias_max
+    # What the page shows for these settings is nnbook's neuron.
+    a = float(sigmoid_neuron(state["x"], state["w"], state["b"]))
+    assert state["a"] == pytest.approx(a, rel=1e-12)
+    assert shown(v, f'{NEURON} output[data-name="a"]') == f"{a:.4f}"
+    v.assert_clean()
+
+
+def test_gradient_descent_works_by_keyboard_alone(visit) -> None:
+    v = visit(GD_PAGE, GD)
+    keys = Keys(v)
+    settings = gd_settings(v)
+    presses = keys.tab_to(f'{GD} input[data-name="eta"]')
+    print(f"\n{GD_PAGE}: the learning-rate slider is {presses} Tab presses deep")
+    keys.press("ArrowRight")  # the next learning rate
+    keys.press("Tab")
+    assert keys.focused(f'{GD} input[data-name="gamma"]')
+    keys.press("ArrowRight", 7)  # momentum 0.07
+    keys.press("Tab")
+    assert keys.focused(f'{GD} button[data-name="step"]')
+    keys.press("Enter", 6)
+    keys.press("Space", 4)
+    state = v.state("gradientDescent")
+    eta = settings["etas"][settings["etas"].index(settings["eta"]) + 1]
+    assert (state["eta"], state["gamma"], state["step"]) == (eta, 0.07, 10)
+    expected = python_run(settings, eta, 0.07, 10)  # as the mouse test compares
+    np.testing.assert_allclose(state["w"], expected.w[:, 0], rtol=1e-12, atol=1e-14)
+    assert shown(v, f'{GD} output[data-name="w"]') == f"{expected.w[-1, 0]:.4f}"
+    # The largest learning rate diverges: Step until it stops, and the focus
+    # moves on to Reset instead of dropping to the page when Step is disabled.
+    keys.press("Shift+Tab", 2)
+    assert keys.focused(f'{GD} input[data-name="eta"]')
+    keys.press("End")
+    keys.press("Tab", 2)
+    assert keys.focused(f'{GD} button[data-name="step"]')
+    largest = max(settings["etas"])
+    python = python_run(settings, largest, 0.07, settings["max-steps"])
+    assert python.diverged
+    for _ in range(settings["max-steps"]):
+        keys.press("Enter")
+        if v.state("gradientDescent")["diverged"]:
+            break
+    state = v.state("gradientDescent")
+    assert state["eta"] == largest and state["divergedAt"] == python.diverged_at
+    assert keys.focused(f'{GD} button[data-name="reset"]')
+    keys.press("Enter")  # Reset
+    assert v.state("gradientDescent")["step"] == 0
+    assert not v.page.locator(f'{GD} button[data-name="step"]').is_disabled()
+    v.assert_clean()
+
+
+def test_the_convolution_stepper_works_by_keyboard_alone(visit) -> None:
+    from nnbook.conv import correlate2d
+
+    v = visit(CONV_PAGE, CONV)
+    keys = Keys(v)
+    expected = correlate2d(np.array(LECTURE_IMAGE), np.array(LECTURE_KERNEL))
+    presses = keys.tab_to(f'{CONV} button[data-name="step"]')
+    print(f"\n{CONV_PAGE}: the convolution's Step button is {presses} Tab presses deep")
+    keys.press("Enter", 2)
+    keys.press("Space")
+    state = v.state("convStepper")
+    cols = expected.shape[1]
+    assert state["position"] == 2
+    for n in range(expected.size):
+        i, j = divmod(n, cols)
+        assert state["output"][i][j] == (expected[i, j] if n <= 2 else None)
+    keys.press("Tab")
+    assert keys.focused(f'{CONV} button[data-name="all"]')
+    keys.press("Enter")  # Fill all: Step and Fill all are disabled now
+    np.testing.assert_array_equal(
+        np.array(v.state("convStepper")["output"], dtype=float), expected
+    )
+    assert keys.focused(f'{CONV} button[data-name="reset"]'), "focus left Fill all"
+    keys.press("Enter")
+    assert v.state("convStepper")["position"] == -1
+    assert keys.focused(f'{CONV} button[data-name="reset"]')
+    keys.press("Shift+Tab")  # Fill all is back
+    assert keys.focused(f'{CONV} button[data-name="all"]')
+    v.assert_clean()
+
+
+def stored_examples(html: Path, file: str) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """A network file's test digits: inputs, labels and PyTorch's logits."""
+    document = json.loads((html / file).read_text())
+    examples = document["examples"]
+    inputs, logits = (
+        decode(examples[k]).astype(np.float64) for k in ("inputs", "logits")
+    )
+    return inputs, examples["labels"], logits
+
+
+def load_sample_by_keyboard(keys: Keys, digit: int) -> None:
+    """Tab to the first test-digit button, then on to ``digit``'s, and press it."""
+    keys.tab_to(f"{DIGIT} button[data-name='sample']")
+    for _ in range(10):
+        if keys.focused(f"{DIGIT} button[data-name='sample'][data-digit='{digit}']"):
+            break
+        keys.press("Tab")
+    keys.press("Enter")
+    assert keys.focused(f"{DIGIT} button[data-digit='{digit}']")
+
+
+@pytest.mark.parametrize(
+    ("page", "file", "name"),
+    [(DIGIT_PAGE, MODEL_FILE, None), (CNN_PAGE, CNN_FILE, "CNN")],
+    ids=["lab", "cnn-chapter"],
+)
+def test_a_test_digit_loads_and_edits_by_keyboard_alone(
+    visit, html: Path, page: str, file: str, name
+) -> None:
+    """Load a test digit, edit it by pixel: each network gives PyTorch's logits."""
+    inputs, labels, logits = stored_examples(html, file)
+    assert sorted(labels) == list(range(10)), "one test digit of each class"
+    v = visit(page, DIGIT)
+    v.page.wait_for_selector(f'{DIGIT}[data-model-ready="true"]', timeout=30_000)
+    keys = Keys(v)
+    offered = v.page.eval_on_selector_all(
+        f"{DIGIT} button[data-name='sample']", "els => els.map(e => +e.dataset.digit)"
+    )
+    assert offered == list(range(10))
+    load_sample_by_keyboard(keys, 7)
+    state = v.state("drawDigit")
+    k = labels.index(7)
+    assert state["mode"] == "image" and state["sample"]["label"] == 7
+    # The test digit reaches the network unchanged (MNIST centred it already),
+    # and the page computes the logits PyTorch stored with it.
+    np.testing.assert_array_equal(state["input"], inputs[k])
+    np.testing.assert_allclose(state["logits"], logits[k], rtol=0, atol=1e-4)
+    assert state["top"][0]["digit"] == int(logits[k].argmax())
+    status = v.page.locator(f"{DIGIT} p[data-name='status']")
+    assert status.get_attribute("aria-live") == "polite"
+    assert status.inner_text().startswith("Test digit 7: ")
+    assert f"reads a {int(logits[k].argmax())} " in status.inner_text()
+
+    # On to the board: erase the top of the digit, then paint a dot elsewhere.
+    presses = keys.tab_to(f"{DIGIT} canvas[data-name='board']", limit=20)
+    assert presses <= 11  # past the other test digits
+    cursor = v.state("drawDigit")["cursor"]
+    assert cursor == [14, 14]
+    ink = np.array(inputs[k]).reshape(28, 28)
+    top = int(np.nonzero(ink.max(axis=1) > 0.5)[0].min())  # the digit's top row
+    column = int(ink[top].argmax())
+    keys.press("ArrowUp", 14 - top)
+    keys.press("ArrowLeft" if column < 14 else "ArrowRight", abs(14 - column))
+    assert v.state("drawDigit")["cursor"] == [top, column]
+    keys.press("Delete")
+    edited = np.array(v.state("drawDigit")["image"]).reshape(28, 28)
+    assert edited[top, column] == 0 and ink[top, column] > 0.5
+    keys.press("ArrowDown", 6)
+    keys.press("Space")
+    state = v.state("drawDigit")
+    image = np.array(state["image"]).reshape(28, 28)
+    assert image[top + 6, column] == pytest.approx(1.0, abs=1e-9)
+    assert state["sample"]["edited"] is True
+    cursor_text = v.page.locator(f"{DIGIT} [data-name='cursor']").inner_text()
+    assert f"row {top + 7}, column {column + 1}" in cursor_text
+    # The edited image, centred by whole pixels as MNIST did, is what every
+    # network gets; their logits are PyTorch's for it.
+    x = np.array(state["input"])
+    assert centre_of_mass(x)[0] >= 14 and centre_of_mass(x)[0] < 15
+    assert centre_of_mass(x)[1] >= 14 and centre_of_mass(x)[1] < 15
+    files = (
+        {"network": MODEL_FILE}
+        if name is None
+        else {"CNN": CNN_FILE, "MLP": MODEL_FILE}
+    )
+    for model, path in files.items():
+        with torch.no_grad():
+            expected = exported_network(html, path)(
+                torch.tensor([state["input"]], dtype=torch.float32)
+            ).numpy()[0]
+        np.testing.assert_allclose(
+            state["answers"][model]["logits"], expected, rtol=0, atol=1e-4
+        )
+    top_digit = state["top"][0]["digit"]
+    assert v.page.get_attribute(DIGIT, "data-prediction") == str(top_digit)
+    assert f"reads a {top_digit} " in status.inner_text()
+    v.assert_clean()
+
+
+def test_a_digit_drawn_by_keyboard_is_read(visit) -> None:
+    """A "1" drawn with Shift and the arrow keys is read as a 1, as from the mouse."""
+    v = open_digit(visit)
+    keys = Keys(v)
+    keys.tab_to(f"{DIGIT} canvas[data-name='board']")
+    keys.press("ArrowUp", 8)
+    keys.press("Space")
+    keys.press("Shift+ArrowDown", 16)
+    keyboard = v.state("drawDigit")
+    assert keyboard["mode"] == "image" and keyboard["strokes"] == []
+    assert keyboard["top"][0]["digit"] == 1, keyboard["top"]
+    # 17 rows painted, and the pen's width on either side.
+    rows, cols = np.nonzero(np.array(keyboard["input"]).reshape(28, 28) > 0.5)
+    assert 16 <= rows.max() - rows.min() <= 18 and cols.max() - cols.min() <= 2
+    # Clear, by keyboard, empties the board; the mouse's "1" is read alike.
+    keys.press("Tab")
+    assert keys.focused(f"{DIGIT} button[data-name='clear']")
+    keys.press("Enter")
+    assert v.state("drawDigit")["top"] == [] and v.state("drawDigit")["image"] is None
+    assert keys.focused(f"{DIGIT} button[data-name='clear']")
+    draw(v, STROKES[1])
+    assert v.state("drawDigit")["top"][0]["digit"] == 1
+    # A keyboard edit after the mouse turns the drawing into the image the
+    # network saw, and edits that.
+    before = v.state("drawDigit")["input"]
+    v.page.locator(f"{DIGIT} canvas[data-name='board']").focus()
+    keys.press("ArrowRight")  # a move changes nothing yet
+    assert v.state("drawDigit")["mode"] == "strokes"
+    keys.press("Backspace")
+    state = v.state("drawDigit")
+    assert state["mode"] == "image"
+    changed = np.nonzero(np.subtract(state["image"], before))[0]
+    assert len(changed) > 0 and all(state["image"][i] == 0 for i in changed)
+    v.assert_clean()
+
+
+# --- phones ---------------------------------------------------------------------
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def overlapping_labels(v: Visit, widget: str) -> list:
+    """Pairs of texts in the widget's plots whose boxes overlap on the screen."""
+    return v.page.evaluate(
+        """(w) => {
+            const out = [];
+            for (const svg of document.querySelectorAll(`${w} svg`)) {
+                const boxes = [...svg.querySelectorAll('text')]
+                    .filter((t) => t.textContent.trim())
+                    .map((t) => [t.textContent, t.getBoundingClientRect()]);
+                for (let i = 0; i < boxes.length; i++) {
+                    for (let j = i + 1; j < boxes.length; j++) {
+                        const [s, a] = boxes[i], [t, b] = boxes[j];
+                        if (a.left < b.right - 0.5 && b.left < a.right - 0.5
+                            && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) {
+                            out.push([s, t]);
+                        }
+                    }
+                }
+            }
+            return out;
+        }""",
+        widget,
+    )
+
+
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES[:4], ids=WIDGET_IDS[:4])
+def test_on_a_phone_controls_are_large_enough_to_touch(
+    visit, name: str, widget: str
+) -> None:
+    v = visit(name, widget, **PHONE)
+    size = (
+        "els => els.map(e => [e.dataset.name, e.getBoundingClientRect().width,"
+        " e.getBoundingClientRect().height])"
+    )
+    sliders = v.page.eval_on_selector_all(f"{widget} input[type='range']", size)
+    buttons = v.page.eval_on_selector_all(f"{widget} button", size)
+    assert sliders or buttons
+    small = [s for s in sliders + buttons if s[1] < 44 or s[2] < 44]
+    assert not small, f"controls under 44 x 44 px on a phone: {small}"
+    # 121 steps need a slider of some width: at least 6 rem, not 4.
+    narrow = [s for s in sliders if s[1] < 96]
+    assert not narrow, f"sliders narrower than 96 px on a phone: {narrow}"
+    right = v.page.eval_on_selector(widget, "e => e.getBoundingClientRect().right")
+    assert right <= 390, f"the widget reaches {right} px on a 390 px screen"
+    v.assert_clean()
+
+
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES[:2], ids=WIDGET_IDS[:2])
+def test_on_a_phone_no_plot_labels_overlap(visit, name: str, widget: str) -> None:
+    v = visit(name, widget, **PHONE)
+    assert overlapping_labels(v, widget) == []
+    v.assert_clean()
+
+
+def test_on_a_phone_the_labels_of_a_diverging_run_do_not_overlap(visit) -> None:
+    v = visit(GD_PAGE, GD, **PHONE)
+    # Still after a run that diverges: the plot of w grows its axis.
+    settings = gd_settings(v)
+    set_gd(v, settings, max(settings["etas"]), 0.0)
+    v.page.locator(f'{GD} button[data-name="run"]').click()
+    v.page.wait_for_function(
+        "() => window.nnbookWidgets.gradientDescent.state().diverged", timeout=30_000
+    )
+    assert overlapping_labels(v, GD) == []
+    v.assert_clean()
+
+
+@pytest.mark.parametrize(("name", "widget"), WIDGET_PAGES[:2], ids=WIDGET_IDS[:2])
+def test_no_plot_labels_overlap_at_desktop_width(visit, name: str, widget: str) -> None:
+    v = visit(name, widget, viewport={"width": 1280, "height": 800})
+    assert overlapping_labels(v, widget) == []
+    v.assert_clean()

@@ -44,13 +44,14 @@ def input_paths(root: Path) -> tuple[Path, ...]:
     """What the built pages of the repository at ``root`` depend on, besides their own sources.
 
     The package the code cells call, the pinned requirements, and the book's
-    local Sphinx extension (Sphinx does not notice when an extension's code
+    local Sphinx extensions (Sphinx does not notice when an extension's code
     changes). The performance appendix reads the committed benchmark results.
     """
     return (
         root / "src" / "nnbook",
         root / "requirements.txt",
         root / "tools" / "nnbook_sphinx.py",
+        root / "tools" / "nnbook_numbers.py",
         root / "benchmarks" / "results.json",
     )
 
@@ -172,7 +173,7 @@ def stale_reason(
     reasons = []
     if previous["inputs"] != current["inputs"]:
         reasons.append(
-            "src/nnbook, requirements.txt, tools/nnbook_sphinx.py or benchmarks/results.json changed"
+            "src/nnbook, requirements.txt, tools/nnbook_*.py or benchmarks/results.json changed"
         )
     old, new = previous["data"], current["data"]
     if old != new:

@@ -13,13 +13,32 @@ blocks after the HTML builder is initialised, and Sphinx 7 then registers
 them twice: once on the builder and once again from its registry. A
 duplicated ``const THEBE_JS_URL = ...`` is a JavaScript error on every page,
 so each page keeps only the first copy of identical scripts.
+
+Accessibility fixes (tests/test_accessibility.py runs axe-core on every page):
+
+* A bibliography is a list (docutils writes ``role="list"``) of entries with
+  the DPUB role ``doc-biblioentry``, which ARIA deprecates and no longer
+  counts as a list item, so the list has no items. The entries become
+  ``role="listitem"``.
+* Two of the theme's buttons have an accessible name that leaves out text
+  they show (axe's ``label-content-name-mismatch``): the search button shows
+  "Search Ctrl+K" but is named "Search", and the colour-mode button, named
+  "Color mode", holds icons titled "Light", "Dark", "System Settings". Their
+  templates in ``tools/_templates`` name the search button by its text and
+  hide the decorative icons.
 """
 
 from __future__ import annotations
 
+import types
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
+
+#: Templates that replace the theme's components of the same name.
+TEMPLATES = Path(__file__).parent / "_templates"
 
 
 def _script_key(script: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -45,6 +64,28 @@ def drop_duplicate_scripts(
             seen.add(key)
             unique.append(script)
     context["script_files"] = unique
+
+
+def drop_thebe(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """Leave out sphinx-thebe's scripts and styles: the book offers no Live Code.
+
+    Jupyter Book loads sphinx-thebe even with ``launch_buttons: thebe: false``,
+    and its inline script names thebe's bundle on a CDN. Without the button the
+    scripts do nothing; left in, they point at a server the site must not need.
+    """
+    if app.config.html_theme_options.get("launch_buttons", {}).get("thebe"):
+        return
+
+    def thebe(item: Any) -> bool:
+        text = f"{getattr(item, 'filename', item) or ''} "
+        text += str((getattr(item, "attributes", {}) or {}).get("body", ""))
+        return "thebe" in text.lower()
+
+    for key in ("script_files", "css_files"):
+        if context.get(key):
+            context[key] = [item for item in context[key] if not thebe(item)]
 
 
 def _buttons(items: list[dict[str, Any]]):
@@ -79,11 +120,44 @@ def add_version_footer(app: Sphinx) -> None:
     )
 
 
+class BibliographyListMixin:
+    """Write bibliography entries as ``role="listitem"`` of their ``role="list"``."""
+
+    def visit_citation(self, node: Any) -> None:
+        super().visit_citation(node)  # type: ignore[misc]
+        # The entry's start tag is the last thing written.
+        self.body[-1] = self.body[-1].replace(  # type: ignore[attr-defined]
+            'role="doc-biblioentry"', 'role="listitem"'
+        )
+
+
+def fix_bibliography_roles(app: Sphinx) -> None:
+    """Mix :class:`BibliographyListMixin` into the HTML translator in use."""
+    if app.builder.format != "html":
+        return
+    base = app.registry.translators.get(app.builder.name)
+    if base is None:
+        base = app.builder.default_translator_class
+    translator = types.new_class(
+        "NnbookHTMLTranslator", (BibliographyListMixin, base), {}
+    )
+    app.set_translator(app.builder.name, translator, override=True)
+
+
+def use_own_templates(app: Sphinx, config: Config) -> None:
+    """Put ``tools/_templates`` first, before the themes' own components."""
+    config.templates_path.insert(0, str(TEMPLATES))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", use_own_templates)
     app.connect("builder-inited", add_version_footer)
+    # After pydata-sphinx-theme has set up its translator (default priority).
+    app.connect("builder-inited", fix_bibliography_roles, priority=900)
     app.add_config_value("nnbook_notebooks_branch", "notebooks", "html")
     # Late priority: run after the theme and the extensions that add buttons
     # and scripts to the page.
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    app.connect("html-page-context", drop_thebe, priority=900)
     app.connect("html-page-context", point_colab_at_notebooks, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -21,7 +21,7 @@ conv
 data
     The book's data set: MNIST through torchvision, within the book's data budget.
 double_descent
-    The double-descent experiment: fitting ever more flexible splines to a few noisy points.
+    Double descent: fitting ever more flexible splines to a few noisy points.
 gradcheck
     Gradient checking: is an analytic gradient right?
 graph
@@ -31,9 +31,9 @@ history
 idx
     MNIST's file format, IDX, and the checks of a data file before it is read.
 init
-    How large the initial weights should be: the standard deviations of the common schemes.
+    How large initial weights should be: the standard deviations of the common schemes.
 least_squares
-    Linear least squares: the unique solution, the minimum-norm one, and gradient descent.
+    Linear least squares: the unique solution, the minimum-norm one, gradient descent.
 losses
     Loss functions and their gradients with respect to the network's output.
 models
@@ -49,7 +49,7 @@ optimizers
 plot
     The book's figure style and the figures that several chapters draw.
 regularization
-    L1 and L2 regularisation (penalties on the weights, their gradients, the steps that use them) and dropout.
+    L1 and L2 penalties on the weights, their gradients and steps, and dropout.
 schedules
     Learning-rate schedules: the learning rate as a function of the step.
 splines

@@ -6,8 +6,8 @@ float, an array) or raises a ``TypeError`` (wrong kind of value) or a
 ``ValueError`` (right kind, wrong value) whose message names the parameter
 and says what was expected::
 
-    eta = check_positive(eta, "eta")        # "eta must be a positive finite number, got -1.0"
-    X = as_real_array(X, "X", ndim=2)       # "X must have 2 dimension(s), got shape (3,)"
+    eta = check_positive(eta, "eta")  # "eta must be a positive finite number, got -1.0"
+    X = as_real_array(X, "X", ndim=2)  # "X must have 2 dimension(s), got shape (3,)"
 
 The checks live here, in one layer, so that the modules keep only the checks
 that belong to their own idea and their algorithms stay readable.
@@ -45,7 +45,7 @@ def _is_int(value: object) -> bool:
 
 
 def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
-    """Return a random generator for ``seed``: an int >= 0, or a Generator passed through."""
+    """Return a random generator for ``seed``: an int >= 0, or a Generator as is."""
     if isinstance(seed, np.random.Generator):
         return seed
     if not _is_int(seed):
@@ -56,7 +56,7 @@ def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
 
 
 def torch_generator(seed: Any, name: str = "seed") -> Any:
-    """Return a ``torch.Generator`` for ``seed``: an int >= 0, or a Generator passed through.
+    """Return a ``torch.Generator`` for ``seed``: an int >= 0, or a Generator as is.
 
     PyTorch is imported only here, when a caller that draws with torch asks.
     """
@@ -75,7 +75,7 @@ def torch_generator(seed: Any, name: str = "seed") -> Any:
 def check_int(
     value: object, name: str, minimum: int | None = None, maximum: int | None = None
 ) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer in ``[minimum, maximum]``."""
+    """Return ``value`` as an int; raise unless an integer in ``[minimum, maximum]``."""
     if not _is_int(value):
         raise TypeError(f"{name} must be an integer, got {_type_name(value)}")
     value = int(value)  # type: ignore[call-overload]
@@ -87,7 +87,7 @@ def check_int(
 
 
 def check_count(value: object, name: str, minimum: int = 0) -> int:
-    """Return a step or epoch count as an int, or raise unless it is in ``[minimum, MAX_COUNT]``."""
+    """Return a step or epoch count as an int in ``[minimum, MAX_COUNT]``, or raise."""
     return check_int(value, name, minimum=minimum, maximum=MAX_COUNT)
 
 
@@ -143,7 +143,7 @@ def check_nonnegative(value: object, name: str) -> float:
 def check_interval(
     value: object, name: str, low: float, high: float, *, high_open: bool = False
 ) -> float:
-    """Return ``value`` as a float, or raise if it is not in ``[low, high]`` (or ``[low, high)``).
+    """Return ``value`` as a float in ``[low, high]`` (or ``[low, high)``), or raise.
 
     Use it for probabilities (``[0, 1]``) and for coefficients such as a
     momentum, which must stay below 1 (``high_open=True``).
@@ -165,24 +165,40 @@ def check_choice(value: object, name: str, choices: Collection[str]) -> str:
     return value
 
 
+def check_text(value: object, name: str, allow_none: bool = False) -> str | None:
+    """Return ``value``, or raise unless it is a str with some non-blank text.
+
+    ``None`` passes where ``allow_none`` is true (an optional title or unit).
+    """
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {_type_name(value)}")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty, got {value!r}")
+    return value
+
+
 def check_float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
-    """Return ``dtype`` as a NumPy dtype, or raise a TypeError unless it is float32 or float64."""
+    """Return ``dtype`` as a NumPy dtype; a TypeError unless float32 or float64."""
     try:
         result = np.dtype(dtype)
     except TypeError:
         result = None
     if result is None or result.type not in (np.float32, np.float64):
         raise TypeError(
-            f"{name} must be float32 or float64, got {repr(dtype) if result is None else result}"
+            f"{name} must be float32 or float64, "
+            f"got {repr(dtype) if result is None else result}"
         )
     return result
 
 
 def check_sizes(sizes: Any, name: str = "sizes", minimum: int = 1) -> list[int]:
-    """Return layer sizes as a list of positive ints, at least ``minimum`` of them, or raise."""
+    """Return layer sizes as a list of at least ``minimum`` positive ints, or raise."""
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
         raise TypeError(
-            f"{name} must be a sequence of layer sizes such as (2, 3, 1), got {_type_name(sizes)}"
+            f"{name} must be a sequence of layer sizes such as (2, 3, 1), "
+            f"got {_type_name(sizes)}"
         )
     if len(sizes) < minimum:
         raise ValueError(
@@ -196,7 +212,7 @@ def check_sizes(sizes: Any, name: str = "sizes", minimum: int = 1) -> list[int]:
 
 
 def check_callable(value: object, name: str, allow_none: bool = False) -> None:
-    """Raise a TypeError unless ``value`` can be called (or is None, where that is allowed)."""
+    """Raise a TypeError unless ``value`` can be called (or is None, where allowed)."""
     if value is None and allow_none:
         return
     if not callable(value):
@@ -207,12 +223,13 @@ def check_same_length(a: Sized, b: Sized, name_a: str, name_b: str) -> None:
     """Raise if ``a`` and ``b`` do not hold the same number of items."""
     if len(a) != len(b):
         raise ValueError(
-            f"{name_a} and {name_b} must have the same length, got {len(a)} and {len(b)}"
+            f"{name_a} and {name_b} must have the same length, "
+            f"got {len(a)} and {len(b)}"
         )
 
 
 def to_numpy(value: Any) -> np.ndarray:
-    """Return ``value`` as a NumPy array; a PyTorch tensor is detached and copied to the CPU."""
+    """Return ``value`` as a NumPy array; a tensor is detached and copied to the CPU."""
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "detach"):  # a torch tensor, without importing torch
@@ -278,10 +295,11 @@ def as_real_array(
 
 
 def check_path(value: object, name: str = "path") -> str | os.PathLike[str]:
-    """Return ``value``, or raise unless it is a file path: a non-empty str or an ``os.PathLike``."""
+    """Return ``value``; raise unless it is a non-empty str or an ``os.PathLike``."""
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(
-            f"{name} must be a file path (a str or a pathlib.Path), got {_type_name(value)}"
+            f"{name} must be a file path (a str or a pathlib.Path), "
+            f"got {_type_name(value)}"
         )
     if value == "":
         raise ValueError(f"{name} must be a file path, got an empty string")

@@ -65,7 +65,9 @@ def needs(needed_by: str) -> Iterator[None]:
             raise
         extra = EXTRAS[package]
         raise MissingDependencyError(
-            f"{needed_by} needs {_DISPLAY_NAMES.get(package, package)}, which is not installed. Install it with: "
-            f'pip install "nnbook[{extra}]" (in a clone of the repository: pip install ".[{extra}]")',
+            f"{needed_by} needs {_DISPLAY_NAMES.get(package, package)}, "
+            "which is not installed. Install it with: "
+            f'pip install "nnbook[{extra}]" '
+            f'(in a clone of the repository: pip install ".[{extra}]")',
             name=package,
         ) from error

@@ -84,9 +84,10 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _as_float(z: ArrayLike, name: str = "z") -> np.ndarray:
-    """Return ``z`` as a floating-point array (float32 stays float32; NaN and infinities pass)."""
+    """Return ``z`` as a float array (float32 stays float32; NaN and infinity pass)."""
     if isinstance(z, np.ndarray) and z.dtype.kind == "f":
-        return z  # nothing to convert: the common case, once per layer and mini-batch in training
+        # nothing to convert: the common case, once per layer and mini-batch in training
+        return z
     return as_real_array(z, name, finite=False)
 
 
@@ -96,7 +97,10 @@ def _result(array: np.ndarray) -> np.ndarray:
 
 
 def _keep_nan(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out`` with NaN wherever ``z`` is NaN: a test such as ``z > 0`` is False for NaN and would hide it."""
+    """``out`` with NaN wherever ``z`` is NaN.
+
+    A test such as ``z > 0`` is False for NaN and would hide it.
+    """
     nan = np.isnan(z)
     return _result(
         np.where(nan, z, out) if nan.any() else np.asarray(out)
@@ -246,7 +250,8 @@ def gelu(z: ArrayLike) -> np.ndarray:
     not the tanh approximation.
     """
     z = _as_float(z)
-    # Φ(z) is 0 to double precision below -40; clipping there keeps -inf · 0 from giving NaN.
+    # Φ(z) is 0 to double precision below -40; clipping there keeps -inf · 0
+    # from giving NaN.
     z64 = np.maximum(z.astype(np.float64), -40.0)
     with np.errstate(under="ignore"):
         out = (z64 * _gaussian_cdf(z64)).astype(z.dtype)
@@ -358,7 +363,7 @@ class Activation:
         return self.df(z)
 
     def derivative_from_output(self, z: ArrayLike, a: ArrayLike) -> np.ndarray:
-        """Return ``f'(z)`` given both ``z`` and the output ``a = f(z)``, of the same shape.
+        """Return ``f'(z)`` given both ``z`` and the output ``a = f(z)`` (same shape).
 
         Uses ``df_of_output(a)`` when the activation has one (a few
         multiplications instead of another exponential), else ``df(z)``.
@@ -375,7 +380,7 @@ class Activation:
 
 
 def leaky_relu_activation(slope: float = DEFAULT_LEAKY_SLOPE) -> Activation:
-    """Return the leaky ReLU with the given negative ``slope`` as an :class:`Activation`.
+    """Return the leaky ReLU with negative ``slope`` as an :class:`Activation`.
 
     The registry's ``"leaky_relu"`` has slope 0.01; use this for another in [0, 1].
     """
@@ -402,7 +407,10 @@ def _tanh_prime_of_output(a: np.ndarray) -> np.ndarray:
 
 
 def _relu_prime_of_output(a: np.ndarray) -> np.ndarray:
-    """ReLU'(z) from a = max(0, z): 1 where a > 0 (exactly where z > 0), else 0; NaN stays NaN."""
+    """ReLU'(z) from a = max(0, z): 1 where a > 0 (exactly where z > 0), else 0.
+
+    NaN stays NaN.
+    """
     return np.heaviside(a, 0.0).astype(a.dtype, copy=False)
 
 
@@ -421,8 +429,8 @@ def softmax(z: ArrayLike) -> np.ndarray:
 
 def _no_elementwise_derivative(z: ArrayLike) -> np.ndarray:
     raise TypeError(
-        "the softmax has no element-wise derivative: each output depends on the whole row; "
-        "back-propagation multiplies by its Jacobian instead"
+        "the softmax has no element-wise derivative: each output depends on the whole "
+        "row; back-propagation multiplies by its Jacobian instead"
     )
 
 
@@ -477,11 +485,13 @@ def get_activation(activation: str | Activation) -> Activation:
         return activation
     if not isinstance(activation, str):
         raise TypeError(
-            f"activation must be a name (str) or an Activation, got {type(activation).__name__}"
+            "activation must be a name (str) or an Activation, "
+            f"got {type(activation).__name__}"
         )
     key = activation.strip().lower()
     if key not in ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {activation!r}; known activations: {', '.join(ACTIVATIONS)}"
+            f"unknown activation {activation!r}; "
+            f"known activations: {', '.join(ACTIVATIONS)}"
         )
     return ACTIVATIONS[key]

@@ -106,7 +106,8 @@ class Value:
     parents : tuple of Value
         The values this one was computed from (none for an input, a *leaf*).
     op : str
-        The name of the operation that made it (``"+"``, ``"exp"`` ...), ``""`` for a leaf.
+        The name of the operation that made it (``"+"``, ``"exp"`` ...), ``""`` for a
+        leaf.
 
     Notes
     -----
@@ -200,7 +201,8 @@ class Value:
         p, x = check_real(exponent, "the exponent"), self.data
         if x < 0 and not p.is_integer():
             raise ValueError(
-                f"a negative number cannot be raised to the non-integer power {p:g}, got {x:g} ** {p:g}"
+                f"a negative number cannot be raised to the non-integer power {p:g}, "
+                f"got {x:g} ** {p:g}"
             )
         if x == 0 and p < 0:
             raise ZeroDivisionError(f"0 cannot be raised to the negative power {p:g}")
@@ -263,7 +265,10 @@ class Value:
         return out
 
     def log(self) -> Value:
-        """Return the natural logarithm; its derivative is ``1 / self``. The value must be positive."""
+        """Return the natural logarithm; its derivative is ``1 / self``.
+
+        The value must be positive.
+        """
         x = self.data
         if x <= 0:
             raise ValueError(f"log needs a positive number, got {x:g}")
@@ -287,7 +292,10 @@ class Value:
         return out
 
     def sigmoid(self) -> Value:
-        """Return the logistic sigmoid ``1 / (1 + e**-self)``; its derivative is ``s (1 - s)``."""
+        """Return the logistic sigmoid ``s``; its derivative is ``s (1 - s)``.
+
+        ``s = 1 / (1 + e**-self)``.
+        """
         # Only ever exp of a number <= 0, so nothing overflows.
         x = self.data
         s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
@@ -300,7 +308,10 @@ class Value:
         return out
 
     def relu(self) -> Value:
-        """Return ``max(0, self)``; its derivative is 1 for positive values, else 0 (0 at 0, as in PyTorch)."""
+        """Return ``max(0, self)``; its derivative is 1 for positive values, else 0.
+
+        At 0 the derivative is 0, as in PyTorch.
+        """
         out = Value(max(0.0, self.data), parents=(self,), op="relu")
 
         def _backward() -> None:
@@ -312,7 +323,7 @@ class Value:
     # -- the backward pass -------------------------------------------------------
 
     def backward(self) -> None:
-        """Compute the derivative of this value with respect to every value in its graph.
+        """Compute the derivative of this value with respect to each value in its graph.
 
         Sets ``grad`` of every node the root depends on (itself included,
         where the derivative is 1). The gradients of an earlier call are
@@ -356,7 +367,7 @@ def topological_order(root: Value) -> list[Value]:
 
 
 class MLP:
-    """A fully connected network whose every weight, bias and neuron is a :class:`Value`.
+    """A fully connected network: every weight, bias and neuron is a :class:`Value`.
 
     The same computation as :class:`nnbook.network.Network`, one number at a
     time, so that :meth:`Value.backward` can differentiate it. It is slow and
@@ -398,7 +409,8 @@ class MLP:
         for name, value in (("weights", weights), ("biases", biases)):
             if isinstance(value, str) or not isinstance(value, (Sequence, np.ndarray)):
                 raise TypeError(
-                    f"{name} must be a sequence with one array per layer, got {type(value).__name__}"
+                    f"{name} must be a sequence with one array per layer, "
+                    f"got {type(value).__name__}"
                 )
         if len(weights) == 0 or len(weights) != len(biases):
             raise ValueError(
@@ -413,8 +425,8 @@ class MLP:
             n_in = self.sizes[-1] if self.weights else w.shape[0] if w.ndim == 2 else -1
             if w.ndim != 2 or w.shape[0] != n_in or b.shape != (w.shape[1],):
                 raise ValueError(
-                    f"layer {l}: expected weights of shape ({n_in}, n_out) and biases of shape "
-                    f"(n_out,), got {w.shape} and {b.shape}"
+                    f"layer {l}: expected weights of shape ({n_in}, n_out) and biases "
+                    f"of shape (n_out,), got {w.shape} and {b.shape}"
                 )
             self.weights.append(
                 [
@@ -430,14 +442,14 @@ class MLP:
         return (len(self.weights[0]), *(len(b) for b in self.biases))
 
     def parameters(self) -> list[Value]:
-        """Every weight and bias, layer by layer (each layer's weights row by row, then its biases)."""
+        """Every weight and bias, layer by layer (weights row by row, then biases)."""
         params: list[Value] = []
         for w, b in zip(self.weights, self.biases):
             params += [v for row in w for v in row] + b
         return params
 
     def __call__(self, x: Iterable[Value | Number]) -> list[Value]:
-        """Return the outputs for one input ``x`` (a sequence of ``sizes[0]`` numbers or values)."""
+        """Return the outputs for one input ``x``: ``sizes[0]`` numbers or values."""
         a = [v if isinstance(v, Value) else Value(v) for v in x]
         if len(a) != self.sizes[0]:
             raise ValueError(f"x must hold {self.sizes[0]} inputs, got {len(a)}")

@@ -23,12 +23,16 @@ with needs("nnbook.checkpoints"):
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 
-#: The types a checkpoint's metadata may hold: what ``torch.load(weights_only=True)`` reads back.
+#: The types a checkpoint's metadata may hold: what
+#: ``torch.load(weights_only=True)`` reads back.
 _PLAIN = (bool, int, float, str, type(None))
 
 
 def _check_plain(value: Any, name: str) -> None:
-    """Raise unless ``value`` is a plain Python value, or a list, tuple or str-keyed dict of them."""
+    """Raise unless ``value`` is a plain Python value or a container of them.
+
+    The containers are lists, tuples and str-keyed dicts.
+    """
     if type(value) in _PLAIN:  # exact types: a numpy float is a float, but not plain
         return
     if type(value) in (list, tuple):
@@ -42,8 +46,10 @@ def _check_plain(value: Any, name: str) -> None:
             _check_plain(item, f"{name}[{key!r}]")
         return
     raise TypeError(
-        f"{name} must be a plain Python value (bool, int, float, str, None, or lists and dicts of "
-        f"them), got {type(value).__module__}.{type(value).__qualname__}; convert it, e.g. float(x)"
+        f"{name} must be a plain Python value (bool, int, float, str, None, "
+        "or lists and dicts of them), got "
+        f"{type(value).__module__}.{type(value).__qualname__}; "
+        "convert it, e.g. float(x)"
     )
 
 
@@ -51,11 +57,13 @@ def _check_training_state(optimizer: Any, generator: Any) -> None:
     """Raise unless ``optimizer`` and ``generator`` are None or what their names say."""
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(
-            f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
+            "optimizer must be a torch.optim.Optimizer or None, "
+            f"got {type(optimizer).__name__}"
         )
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(
-            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+            "generator must be a torch.Generator or None, "
+            f"got {type(generator).__name__}"
         )
 
 
@@ -97,7 +105,7 @@ def load_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     generator: torch.Generator | None = None,
 ) -> dict[str, Any]:
-    """Load weights saved by :func:`save_checkpoint` into ``model``; return the metadata.
+    """Load weights saved by :func:`save_checkpoint` into ``model``; return metadata.
 
     The whole file is checked before the model changes: it must be a
     checkpoint whose weights have the names and shapes of ``model``'s. A file
@@ -122,7 +130,8 @@ def load_checkpoint(
         EOFError,
     ) as error:  # what torch.load raises for a file of another kind
         raise ValueError(
-            f"{path} is not a checkpoint written by nnbook.checkpoints.save_checkpoint: "
+            f"{path} is not a checkpoint written by "
+            "nnbook.checkpoints.save_checkpoint: "
             "PyTorch cannot read it (an empty or damaged file, or not a PyTorch file)"
         ) from error
     if not (
@@ -154,14 +163,16 @@ def load_checkpoint(
     for name, wanted in (("optimizer", optimizer), ("generator", generator)):
         if wanted is not None and name not in checkpoint:
             raise ValueError(
-                f"{path} holds no {name} state: save it with save_checkpoint(..., {name}=...)"
+                f"{path} holds no {name} state: "
+                f"save it with save_checkpoint(..., {name}=...)"
             )
     if (
         generator is not None
         and checkpoint["generator"].shape != generator.get_state().shape
     ):
         raise ValueError(
-            f"{path} holds the state of a generator of another kind (saved on another device?)"
+            f"{path} holds the state of a generator of another kind "
+            "(saved on another device?)"
         )
     if optimizer is not None:
         try:  # PyTorch checks the parameter groups before it changes the optimizer

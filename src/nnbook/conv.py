@@ -74,7 +74,10 @@ IntOrPair = int | tuple[int, int]
 
 
 def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
-    """Return an int or a pair of ints ``(height, width)`` as a pair, each at least ``minimum``."""
+    """Return ``value``, an int or a pair of ints, as a pair ``(height, width)``.
+
+    Each must be at least ``minimum``.
+    """
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) == 2:
         try:
@@ -87,12 +90,16 @@ def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
 
 
 def _as_4d(a: ArrayLike, name: str, axes: str) -> np.ndarray:
-    """Return ``a`` as a finite, non-empty float array with the four ``axes``, or explain why not."""
+    """Return ``a`` as a finite, non-empty float array with four ``axes``, or raise."""
     array = as_real_array(a, name, nonempty=True)
     if array.ndim != 4:
-        hint = " (for a single 2-D image and kernel use correlate2d, or add two axes with [None, None])"
+        hint = (
+            " (for a single 2-D image and kernel use correlate2d, "
+            "or add two axes with [None, None])"
+        )
         raise ValueError(
-            f"{name} must have 4 dimensions {axes}, got shape {array.shape}{hint if array.ndim == 2 else ''}"
+            f"{name} must have 4 dimensions {axes}, got shape {array.shape}"
+            f"{hint if array.ndim == 2 else ''}"
         )
     return array
 
@@ -133,7 +140,8 @@ def _check_conv_arguments(
         b = as_real_array(bias, "bias")
         if b.shape != (w.shape[0],):
             raise ValueError(
-                f"bias must have shape (C_out,) = ({w.shape[0]},), one value per filter, got shape {b.shape}"
+                f"bias must have shape (C_out,) = ({w.shape[0]},), "
+                f"one value per filter, got shape {b.shape}"
             )
     stride = _pair(stride, "stride", 1)
     padding = _pair(padding, "padding", 0)
@@ -208,7 +216,8 @@ def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     )
     if k > n + 2 * padding:
         raise ValueError(
-            f"the kernel ({k}) is longer than the padded input ({n} + 2*{padding} = {n + 2 * padding})"
+            f"the kernel ({k}) is longer than the padded input "
+            f"({n} + 2*{padding} = {n + 2 * padding})"
         )
     return (n + 2 * padding - k) // stride + 1
 
@@ -225,7 +234,7 @@ def conv2d_direct(
     stride: IntOrPair = 1,
     padding: IntOrPair = 0,
 ) -> np.ndarray:
-    """2-D cross-correlation by sliding the filters over the image, one position at a time.
+    """2-D cross-correlation: slide the filters over the image, one position at a time.
 
     This is the definition in code: for every output position ``(i, j)``,
     cut out the patch of the (padded) input under the window, multiply it
@@ -377,7 +386,8 @@ def correlate2d(
     for name, array in (("image", image), ("kernel", kernel)):
         if array.ndim != 2:
             raise ValueError(
-                f"{name} must have 2 dimensions (height, width), got shape {array.shape}; "
+                f"{name} must have 2 dimensions (height, width), "
+                f"got shape {array.shape}; "
                 "use conv2d for batches and channels"
             )
     return conv2d(
@@ -393,9 +403,10 @@ def correlate2d(
 def _check_pool_arguments(
     x: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair
 ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Validate the arguments of a pooling, whose windows never lie entirely in the padding (as in PyTorch).
+    """Validate the arguments of a pooling.
 
-    The stride defaults to the window's size.
+    As in PyTorch, its windows never lie entirely in the padding. The stride
+    defaults to the window's size.
     """
     stride = kernel_size if stride is None else stride
     x, kernel, stride, padding = _check_window_arguments(
@@ -403,7 +414,8 @@ def _check_pool_arguments(
     )
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(
-            f"padding must be at most half the kernel size ({kernel[0] // 2}, {kernel[1] // 2}) "
+            "padding must be at most half the kernel size "
+            f"({kernel[0] // 2}, {kernel[1] // 2}) "
             f"for kernel_size {kernel_size!r}, got {padding}"
         )
     return x, kernel, stride, padding

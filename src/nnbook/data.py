@@ -146,7 +146,7 @@ def book_budget() -> DataBudget | None:
 
 
 def _switch(variable: str, on: str, off: str) -> bool:
-    """Read an on/off environment variable: ``1`` is on; ``0``, empty or unset is off."""
+    """Read an on/off environment variable: ``1`` is on; ``0``, empty or unset, off."""
     value = os.environ.get(variable, "")
     if value not in ("", "0", "1"):
         raise ValueError(
@@ -193,7 +193,8 @@ def _check_mnist_raw(raw: Path, source: str) -> None:
                 "decompress them with gunzip -k."
             )
         raise MissingDataError(
-            f"MNIST not found: looked in {raw} ({source}) for {', '.join(MNIST_FILES)}; "
+            f"MNIST not found: looked in {raw} ({source}) "
+            f"for {', '.join(MNIST_FILES)}; "
             f"missing: {', '.join(missing)}. {' '.join(hints)}".replace(
                 "  ", " "
             ).strip()
@@ -207,25 +208,29 @@ def _check_mnist_raw(raw: Path, source: str) -> None:
         labels = read_idx(labels_file, ndim=1)
         if images[1:] != (28, 28):
             raise CorruptDataError(
-                f"{images_file} holds images of size {images[1]}x{images[2]}, expected 28x28 for "
-                f"MNIST: it is not an MNIST images file. Delete it and fetch it again."
+                f"{images_file} holds images of size {images[1]}x{images[2]}, "
+                "expected 28x28 for MNIST: it is not an MNIST images file. "
+                "Delete it and fetch it again."
             )
         if images[0] == 0:
             raise CorruptDataError(
-                f"{images_file} holds no images: its header says 0. Delete it and fetch it again."
+                f"{images_file} holds no images: its header says 0. "
+                "Delete it and fetch it again."
             )
         if images[0] != labels.size:
             raise CorruptDataError(
-                f"{raw} holds {images[0]} {split} images ({images_file.name}) but {labels.size} labels "
-                f"({labels_file.name}), expected one label per image: the two files do not belong "
-                f"together. Delete both and fetch them again."
+                f"{raw} holds {images[0]} {split} images ({images_file.name}) "
+                f"but {labels.size} labels ({labels_file.name}), "
+                "expected one label per image: the two files do not belong "
+                "together. Delete both and fetch them again."
             )
         wrong = (labels > 9).nonzero()[0]
         if wrong.size:
             raise CorruptDataError(
-                f"{labels_file} contains the label {labels[wrong[0]]} (at position {wrong[0]}; {wrong.size} "
-                f"label(s) in all outside 0-9): MNIST labels are the digits 0 to 9, so this is not an "
-                f"MNIST labels file. Delete it and fetch it again."
+                f"{labels_file} contains the label {labels[wrong[0]]} "
+                f"(at position {wrong[0]}; {wrong.size} label(s) in all outside 0-9): "
+                "MNIST labels are the digits 0 to 9, so this is not an "
+                "MNIST labels file. Delete it and fetch it again."
             )
     with needs("nnbook.data.load_mnist"):
         from torchvision.datasets import MNIST
@@ -245,8 +250,8 @@ def _check_folders(raw: Path, source: str) -> None:
                 f"The data root {folder} ({source})" if folder == root else str(folder)
             )
             raise MissingDataError(
-                f"{what} is a file, not a folder: the loader looks for the MNIST files in "
-                f"the folder MNIST/raw/ below the data root, here {raw}."
+                f"{what} is a file, not a folder: the loader looks for the MNIST files "
+                f"in the folder MNIST/raw/ below the data root, here {raw}."
             )
 
 
@@ -311,7 +316,8 @@ def load_mnist(
         )
     else:
         raise TypeError(
-            f"root must be a path (str or os.PathLike) or None, got {type(root).__name__}"
+            "root must be a path (str or os.PathLike) or None, "
+            f"got {type(root).__name__}"
         )
     if download is not None and not isinstance(download, bool):
         raise TypeError(
@@ -341,9 +347,10 @@ def load_mnist(
         _check_mnist_raw(raw, source)
     except PermissionError as error:  # a folder that may not be entered
         raise MissingDataError(
-            f"Cannot read {error.filename or raw}, where the loader looks for MNIST ({source}): permission "
-            f"denied. Give your user read access to it and to the folders above it (chmod u+r for a file, "
-            f"u+rx for a folder). {_FIX}"
+            f"Cannot read {error.filename or raw}, "
+            f"where the loader looks for MNIST ({source}): permission denied. "
+            "Give your user read access to it and to the folders above it "
+            f"(chmod u+r for a file, u+rx for a folder). {_FIX}"
         ) from error
     except (
         MissingDataError,
@@ -415,7 +422,8 @@ def to_tensors(dataset: Dataset, flatten: bool = False) -> tuple[Any, Any]:
         raise TypeError(f"flatten must be True or False, got {type(flatten).__name__}")
     if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
         raise TypeError(
-            f"dataset must be a dataset of (image tensor, label) pairs, got {type(dataset).__name__}"
+            "dataset must be a dataset of (image tensor, label) pairs, "
+            f"got {type(dataset).__name__}"
         )
     arrays = _stored_arrays(dataset)
     X, y = arrays if arrays is not None else _stacked_items(dataset)

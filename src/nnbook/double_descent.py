@@ -1,4 +1,4 @@
-"""The double-descent experiment: fitting ever more flexible splines to a few noisy points.
+"""Double descent: fitting ever more flexible splines to a few noisy points.
 
 This reproduces the experiment of *An Introduction to Statistical Learning*
 (2nd ed., section 10.8): draw ``n`` noisy points from ``Y = sin(X) + eps``,
@@ -56,7 +56,9 @@ def sample_sine_data(
     low: float = -5.0,
     high: float = 5.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``n`` points of ``Y = sin(X) + eps``, ``X ~ U[low, high]``, ``eps ~ N(0, sigma^2)``.
+    """Draw ``n`` noisy points of a sine: ``Y = sin(X) + eps``.
+
+    ``X ~ U[low, high]`` and ``eps ~ N(0, sigma^2)``.
 
     Parameters
     ----------
@@ -231,7 +233,8 @@ def double_descent(
     dfs_array = np.asarray(dfs)
     if dfs_array.ndim != 1 or dfs_array.size == 0:
         raise ValueError(
-            f"dfs must be a non-empty 1-D sequence of integers, got shape {dfs_array.shape}"
+            "dfs must be a non-empty 1-D sequence of integers, "
+            f"got shape {dfs_array.shape}"
         )
     dfs_list = [
         check_int(d, f"dfs[{i}]", minimum=2) for i, d in enumerate(dfs_array.tolist())

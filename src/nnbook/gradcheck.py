@@ -4,7 +4,10 @@ Back-propagation, the Value engine and every hand-derived gradient in the
 book are checked the same way: estimate each partial derivative by central
 differences,
 
-.. math:: \\frac{\\partial f}{\\partial x_i} \\approx \\frac{f(x + \\varepsilon e_i) - f(x - \\varepsilon e_i)}{2\\varepsilon},
+.. math::
+
+   \\frac{\\partial f}{\\partial x_i} \\approx
+   \\frac{f(x + \\varepsilon e_i) - f(x - \\varepsilon e_i)}{2\\varepsilon},
 
 and compare with the analytic gradient by a relative error. The estimate is
 slow (two evaluations of ``f`` per coordinate) but so simple that it is hard
@@ -28,7 +31,7 @@ __all__ = ["gradient_check", "numerical_gradient", "relative_error"]
 def numerical_gradient(
     f: Callable[[], float], x: np.ndarray, eps: float = 1e-6
 ) -> np.ndarray:
-    """Estimate the gradient of ``f`` with respect to the array ``x`` by central differences.
+    """Estimate the gradient of ``f`` with respect to ``x`` by central differences.
 
     ``f`` takes no arguments: it reads ``x``, which is changed in place, one
     entry at a time, and put back exactly. That lets one function check the
@@ -53,7 +56,8 @@ def numerical_gradient(
     eps = check_positive(eps, "eps")
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(
-            f"x must be a float numpy array (it is changed in place), got {type(x).__name__}"
+            "x must be a float numpy array (it is changed in place), "
+            f"got {type(x).__name__}"
         )
     as_real_array(x, "x", nonempty=True)  # finite: x ± eps must be a different number
     grad = np.zeros(x.shape)
@@ -82,7 +86,8 @@ def relative_error(analytic: Any, numeric: Any) -> float:
     b = as_real_array(numeric, "numeric", dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(
-            f"analytic and numeric must have the same shape, got {a.shape} and {b.shape}"
+            "analytic and numeric must have the same shape, "
+            f"got {a.shape} and {b.shape}"
         )
     if a.size == 0:
         return 0.0
@@ -94,7 +99,7 @@ def relative_error(analytic: Any, numeric: Any) -> float:
 
 
 def gradient_check(network: Network, X: Any, y: Any, eps: float = 1e-6) -> float:
-    """Compare a network's back-propagation with central differences; return the relative error.
+    """Compare a network's back-propagation with central differences: relative error.
 
     ``network`` is a :class:`nnbook.network.Network` (or a subclass, such as
     one with a deliberately wrong ``backprop``). Every weight and bias

@@ -4,8 +4,9 @@
 values has built, and :func:`draw_graph` draws it with matplotlib (imported
 only when drawing): every value is a box with its ``data`` and ``grad``,
 every operation a small circle, the inputs on the left and the result on
-the right. Drawing after :meth:`Value.backward <nnbook.autograd.Value.backward>`
-shows how the gradient flows back through the graph.
+the right (or the inputs at the top and the result at the bottom). Drawing
+after :meth:`Value.backward <nnbook.autograd.Value.backward>` shows how the
+gradient flows back through the graph.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from nnbook._checks import check_choice, check_positive
 from nnbook.autograd import Value, topological_order
 
 __all__ = ["draw_graph", "trace"]
@@ -25,7 +27,8 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     Returns
     -------
     nodes : list of Value
-        Every value ``root`` depends on, in :func:`~nnbook.autograd.topological_order`.
+        Every value ``root`` depends on, in
+        :func:`~nnbook.autograd.topological_order`.
     edges : list of tuple
         One ``(parent, child)`` pair for each use of a value in an
         operation; a value used twice by the same operation (``x * x``)
@@ -95,10 +98,11 @@ def _layout(nodes: list[Value]) -> dict[Value, tuple[float, float]]:
 
 
 def _check_format(fmt: object) -> str:
-    """Return ``fmt`` if it formats a float (``".3g"``, ``"+.2f"`` ...), or raise naming it."""
+    """Return ``fmt`` if it formats a float (``".3g"``, ``"+.2f"`` ...), or raise."""
     if not isinstance(fmt, str):
         raise TypeError(
-            f"fmt must be a format spec such as '.3g' (a string), got {type(fmt).__name__}"
+            "fmt must be a format spec such as '.3g' (a string), "
+            f"got {type(fmt).__name__}"
         )
     try:
         format(0.5, fmt)
@@ -110,14 +114,20 @@ def _check_format(fmt: object) -> str:
 
 
 def draw_graph(
-    root: Value, ax: Any = None, fmt: str = ".3g", node_color: str = "#DCEBF7"
+    root: Value,
+    ax: Any = None,
+    fmt: str = ".3g",
+    node_color: str = "#DCEBF7",
+    direction: str = "right",
+    fontsize: float | None = None,
 ) -> Any:
     """Draw the computational graph of ``root`` with matplotlib.
 
     Every value is a box that shows its label (if it has one), its ``data``
     and its ``grad``; every operation is a small circle between the values it
-    combines and the value it makes. The inputs are on the left, ``root`` on
-    the right. Call :meth:`Value.backward <nnbook.autograd.Value.backward>` first to show gradients.
+    combines and the value it makes. Call
+    :meth:`Value.backward <nnbook.autograd.Value.backward>` first to show
+    gradients.
 
     Parameters
     ----------
@@ -129,13 +139,28 @@ def draw_graph(
         The format of the numbers (a format spec such as ``".3g"``).
     node_color
         The fill colour of the boxes.
+    direction
+        ``"right"``: the inputs on the left, ``root`` on the right.
+        ``"down"``: the inputs at the top, ``root`` at the bottom; a long
+        chain of operations then fits a narrow column (or a phone).
+    fontsize
+        The size of the text, in points; default: matplotlib's ``font.size``.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     fmt = _check_format(fmt)
+    direction = check_choice(direction, "direction", ("right", "down"))
+    if fontsize is not None:
+        fontsize = check_positive(fontsize, "fontsize")
     import matplotlib.pyplot as plt
+
+    if fontsize is None:
+        fontsize = float(plt.rcParams["font.size"])
+    # Layout sizes (inches per step of the layout) grow with the text.
+    scale = fontsize / 10
+    down = direction == "down"
 
     nodes, _ = trace(root)
     position = _layout(nodes)
@@ -143,12 +168,26 @@ def draw_graph(
     tallest = max(
         sum(1 for x, _ in position.values() if x == c) for c in range(int(n_columns))
     )
+    if down:
+        # Depth runs down the page; the first node of a level is on the left.
+        position = {node: (-y, -x) for node, (x, y) in position.items()}
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.6 * n_columns + 0.4, 0.9 * tallest + 0.6))
-    ax.set_xlim(-0.6, n_columns - 0.4)
-    ax.set_ylim(-tallest / 2, tallest / 2)
+        if down:
+            size = (1.6 * scale * tallest + 0.4, scale * n_columns + 0.2)
+        else:
+            size = (1.6 * scale * n_columns + 0.4, 0.9 * scale * tallest + 0.6)
+        _, ax = plt.subplots(figsize=size)
+    if down:
+        ax.set_xlim(-tallest / 2, tallest / 2)
+        ax.set_ylim(-n_columns + 0.6, 0.4)
+    else:
+        ax.set_xlim(-0.6, n_columns - 0.4)
+        ax.set_ylim(-tallest / 2, tallest / 2)
     ax.set_axis_off()
 
+    # Where an arrow leaves a box or circle, and where it arrives (fractions of
+    # the text's bounding box).
+    leave, arrive = ((0.5, 0.0), (0.5, 1.0)) if down else ((1.0, 0.5), (0.0, 0.5))
     boxes = {}
     for node in nodes:
         lines = [node.label] if node.label else []
@@ -158,7 +197,7 @@ def draw_graph(
             "\n".join(lines),
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=fontsize,
             zorder=3,
             bbox={
                 "boxstyle": "round,pad=0.35",
@@ -179,37 +218,37 @@ def draw_graph(
             continue
         x, y = position[node]
         op = ax.text(
-            x - 0.45,
-            y,
+            *((x, y + 0.5) if down else (x - 0.45, y)),
             _op_symbol(node.op),
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=fontsize,
             zorder=3,
             bbox={"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "0.3", "lw": 0.8},
         )
         ax.annotate(
             "",
-            xy=(0, 0.5),
+            xy=arrive,
             xycoords=boxes[node],
-            xytext=(1, 0.5),
+            xytext=leave,
             textcoords=op,
             arrowprops=arrow,
             zorder=2,
         )
         for k, parent in enumerate(node.parents):
             # A value used twice by one operation (x * x) gets two curved
-            # edges; an edge that skips columns bends so as not to run
+            # edges; an edge that skips a level bends so as not to run
             # behind the boxes in between.
+            skip = abs(y - position[parent][1]) if down else x - position[parent][0]
             if node.parents.count(parent) > 1:
-                bend = 0.3 if k == 0 else -0.3
+                bend = (0.3 if k == 0 else -0.3) * (2.5 if down else 1.0)
             else:
-                bend = 0.25 if x - position[parent][0] > 1 else 0.0
+                bend = 0.25 if skip > 1 else 0.0
             ax.annotate(
                 "",
-                xy=(0, 0.5),
+                xy=arrive,
                 xycoords=op,
-                xytext=(1, 0.5),
+                xytext=leave,
                 textcoords=boxes[parent],
                 arrowprops={**arrow, "connectionstyle": f"arc3,rad={bend}"},
                 zorder=2,

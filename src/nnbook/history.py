@@ -42,7 +42,8 @@ class History:
     best_epoch: int | None = None
     #: True if early stopping ended training before the last epoch.
     stopped_early: bool = False
-    #: True if training stopped because the losses diverged (:func:`has_diverged`) or a parameter stopped being finite.
+    #: True if training stopped because the losses diverged (:func:`has_diverged`)
+    #: or a parameter stopped being finite.
     diverged: bool = False
 
     @property
@@ -56,7 +57,7 @@ class History:
 
 
 def has_diverged(losses: Sequence[float] | np.ndarray) -> bool:
-    """Whether a run whose losses so far (one per epoch, at least one) are ``losses`` has diverged.
+    """Whether a run with losses ``losses`` (one per epoch, at least one) has diverged.
 
     It has when a loss is NaN or infinite, or when the latest one exceeds
     :data:`DIVERGENCE_FACTOR` times the first. Trainers call this once per

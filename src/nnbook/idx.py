@@ -91,30 +91,34 @@ def check_idx_file(path: str | os.PathLike[str], ndim: int) -> tuple[int, ...]:
         header = f.read(4 + 4 * ndim)
     if len(header) < 4 + 4 * ndim:
         raise CorruptDataError(
-            f"{path} is truncated: it has {size} bytes, fewer than an IDX header of {ndim} dimension(s). {_REFETCH}"
+            f"{path} is truncated: it has {size} bytes, "
+            f"fewer than an IDX header of {ndim} dimension(s). {_REFETCH}"
         )
     magic = header[:4]
     if magic != bytes([0, 0, _UBYTE, ndim]):
         found = (
-            f"{_TYPES.get(magic[2], f'unknown type {magic[2]:#04x}')} in {magic[3]} dimension(s)"
+            f"{_TYPES.get(magic[2], f'unknown type {magic[2]:#04x}')} "
+            f"in {magic[3]} dimension(s)"
             if magic[:2] == b"\0\0"
             else "no IDX header at all"
         )
         raise CorruptDataError(
-            f"{path} is not an IDX file of unsigned bytes with {ndim} dimension(s): its magic number is "
-            f"{magic.hex()} ({found}), expected 0000{_UBYTE:02x}{ndim:02x}. Is it still gzip-compressed, "
+            f"{path} is not an IDX file of unsigned bytes with {ndim} dimension(s): "
+            f"its magic number is {magic.hex()} ({found}), "
+            f"expected 0000{_UBYTE:02x}{ndim:02x}. Is it still gzip-compressed, "
             f"or another file under this name? {_REFETCH}"
         )
     shape = tuple(
         int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
     )
-    # Python's ints do not overflow, so a forged header cannot wrap around to the file's size.
+    # Python's ints do not overflow, so a forged header cannot wrap around to the
+    # file's size.
     expected = 4 + 4 * ndim + math.prod(shape)
     if size != expected:
         problem = "truncated" if size < expected else "longer than its header says"
         raise CorruptDataError(
-            f"{path} is {problem}: its header promises {shape} values ({expected} bytes in all) "
-            f"but the file has {size} bytes. {_REFETCH}"
+            f"{path} is {problem}: its header promises {shape} values "
+            f"({expected} bytes in all) but the file has {size} bytes. {_REFETCH}"
         )
     return shape
 
@@ -173,7 +177,8 @@ def check_against_archive(
     path = _as_path(path)
     if archive_md5 is not None and not isinstance(archive_md5, str):
         raise TypeError(
-            f"archive_md5 must be a string of 32 hex digits or None, got {type(archive_md5).__name__}"
+            "archive_md5 must be a string of 32 hex digits or None, "
+            f"got {type(archive_md5).__name__}"
         )
     archive = path.with_name(path.name + ".gz")
     if not archive.is_file():
@@ -183,8 +188,9 @@ def check_against_archive(
             unpacked = _md5(packed)
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise CorruptDataError(
-            f"{archive}, the archive of {path.name}, is damaged ({error}). Delete it (the file read is "
-            f"{path.name}), or delete both and fetch them again."
+            f"{archive}, the archive of {path.name}, is damaged ({error}). "
+            f"Delete it (the file read is {path.name}), "
+            "or delete both and fetch them again."
         ) from None
     with _open(path) as f:
         if _md5(f) == unpacked:
@@ -197,8 +203,9 @@ def check_against_archive(
         else "one of the two was altered or damaged"
     )
     raise CorruptDataError(
-        f"{path} does not hold what its archive {archive.name} next to it holds: {culprit}. Delete "
-        f"{path.name} and unpack the archive again (gunzip -kf {archive}), or delete both and fetch them again."
+        f"{path} does not hold what its archive {archive.name} next to it holds: "
+        f"{culprit}. Delete {path.name} and unpack the archive again "
+        f"(gunzip -kf {archive}), or delete both and fetch them again."
     )
 
 
@@ -224,7 +231,8 @@ def _open(path: Path) -> BinaryIO:
     except PermissionError as error:
         raise MissingDataError(
             f"Cannot read {path}: permission denied. Give your user read access to it "
-            f"(chmod u+r {path}, and u+rx on each folder above it), or use a readable copy of the data."
+            f"(chmod u+r {path}, and u+rx on each folder above it), "
+            "or use a readable copy of the data."
         ) from error
 
 

@@ -1,4 +1,4 @@
-"""How large the initial weights should be: the standard deviations of the common schemes.
+"""How large initial weights should be: the standard deviations of the common schemes.
 
 A neuron's weighted input ``z = sum_j w_j a_j + b`` adds ``n_in`` terms. With
 independent weights of mean 0 and variance ``sigma**2``, ``Var z = n_in
@@ -7,14 +7,17 @@ grows or fades from layer to layer, and so do the gradients on the way back.
 Each scheme picks ``sigma`` to keep it steady (``n_in`` and ``n_out`` are the
 layer's fan-in and fan-out; for a convolution, channels times kernel area):
 
-=============  ============================  ==========================================
-scheme         standard deviation            PyTorch
-=============  ============================  ==========================================
-``standard``   ``1``                         ``nn.init.normal_(w)``
-``scaled``     ``1 / sqrt(n_in)`` (LeCun)    ``nn.init.kaiming_normal_(w, nonlinearity="linear")``
-``xavier``     ``sqrt(2 / (n_in + n_out))``  ``nn.init.xavier_normal_(w)`` (Glorot and Bengio)
-``he``         ``sqrt(2 / n_in)``            ``nn.init.kaiming_normal_(w, nonlinearity="relu")`` (He et al.)
-=============  ============================  ==========================================
+============  ==========================  =============================================
+scheme        standard deviation          PyTorch's ``torch.nn.init``
+============  ==========================  =============================================
+``standard``  ``1``                       ``normal_(w)``
+``scaled``    ``1 / sqrt(n_in)``          ``kaiming_normal_(w, nonlinearity="linear")``
+              (LeCun)
+``xavier``    ``sqrt(2 / (n_in+n_out))``  ``xavier_normal_(w)``
+              (Glorot and Bengio)
+``he``        ``sqrt(2 / n_in)``          ``kaiming_normal_(w, nonlinearity="relu")``
+              (He et al.)
+============  ==========================  =============================================
 
 ``standard`` is the book's early networks' choice, and shows what goes wrong;
 ``he`` suits ReLU, which zeroes half of its inputs; ``xavier`` and ``scaled``
@@ -31,12 +34,13 @@ from nnbook._checks import check_choice, check_int
 
 __all__ = ["SCHEMES", "std"]
 
-#: The names of the schemes, for :class:`nnbook.network.Network` and :func:`nnbook.models.mlp`.
+#: The names of the schemes, for :class:`nnbook.network.Network` and
+#: :func:`nnbook.models.mlp`.
 SCHEMES = ("standard", "scaled", "xavier", "he")
 
 
 def std(scheme: str, fan_in: int, fan_out: int) -> float:
-    """Return the standard deviation of the normal distribution ``scheme`` draws a layer's weights from.
+    """Return the standard deviation of the normal law ``scheme`` draws weights from.
 
     Parameters
     ----------

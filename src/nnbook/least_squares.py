@@ -1,4 +1,4 @@
-"""Linear least squares: the unique solution, the minimum-norm one, and gradient descent.
+"""Linear least squares: the unique solution, the minimum-norm one, gradient descent.
 
 Fitting a model that is linear in its weights, ``y ≈ X w``, by least squares
 means solving ``min_w ||X w - y||^2``. Three tools for it:
@@ -29,7 +29,7 @@ __all__ = ["fit_least_squares", "fit_min_norm", "gradient_descent_least_squares"
 def _check_design(
     X: object, y: object, stack: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return a design matrix ``X`` of shape ``(n, p)`` and responses ``y`` of shape ``(n,)``.
+    """Return a design matrix ``X`` of shape ``(n, p)`` and responses ``y``, ``(n,)``.
 
     With ``stack=True``, ``X`` may also be a stack of design matrices
     ``(..., n, p)``, with one response vector per matrix in ``y`` ``(..., n)``.
@@ -41,7 +41,8 @@ def _check_design(
     y = as_real_array(y, "y", dtype=float)
     if y.shape != X.shape[:-1]:
         raise ValueError(
-            f"y must have shape {X.shape[:-1]} to match X of shape {X.shape}, got shape {y.shape}"
+            f"y must have shape {X.shape[:-1]} to match X of shape {X.shape}, "
+            f"got shape {y.shape}"
         )
     return X, y
 
@@ -71,14 +72,14 @@ def fit_least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     n, p = X.shape
     if p > n:
         raise ValueError(
-            f"X has more columns ({p}) than rows ({n}): the least-squares solution is not "
-            "unique; use fit_min_norm"
+            f"X has more columns ({p}) than rows ({n}): the least-squares solution "
+            "is not unique; use fit_min_norm"
         )
     w, _, rank, _ = np.linalg.lstsq(X, y, rcond=None)
     if rank < p:
         raise ValueError(
-            f"X has rank {rank} < {p} columns: the least-squares solution is not unique; "
-            "use fit_min_norm"
+            f"X has rank {rank} < {p} columns: the least-squares solution is not "
+            "unique; use fit_min_norm"
         )
     return w
 
@@ -192,8 +193,9 @@ def gradient_descent_least_squares(
         eta = check_positive(eta, "eta")
     if eta * s_max2 >= 2:
         warnings.warn(
-            f"eta = {eta:g} is at or above 2 / s_max^2 = {2 / s_max2:.4g}, where gradient descent on this "
-            "least-squares problem stops converging; the iterates will oscillate or grow without bound",
+            f"eta = {eta:g} is at or above 2 / s_max^2 = {2 / s_max2:.4g}, "
+            "where gradient descent on this least-squares problem stops converging; "
+            "the iterates will oscillate or grow without bound",
             DivergenceWarning,
             stacklevel=2,
         )

@@ -27,7 +27,7 @@ the book agree with PyTorch's:
   of ``n`` examples is ``mse(a, y, reduction="sum") / (2 * n)``.
 * From probabilities, a probability of exactly 0 for what happened would
   cost an infinite loss. Every logarithm is clamped at :data:`LOG_CLAMP`
-  (-100) and the gradient's denominator at :data:`GRAD_EPSILON` (1e-12), as
+  (-100) and the gradient's denominator at :data:`GRAD_EPSILON` (``1e-12``), as
   in :func:`torch.nn.functional.binary_cross_entropy`: a single element
   costs at most 100, with a gradient of at most 1e12. The from-logits
   losses need neither.
@@ -87,12 +87,16 @@ GRAD_EPSILON = 1e-12
 def _same_shape(
     a: Any, y: Any, a_name: str, y_name: str = "y"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return outputs ``a`` (NaN passes) and finite targets ``y`` as float arrays of one shape."""
+    """Return outputs ``a`` and finite targets ``y`` as float arrays of one shape.
+
+    NaN passes in ``a``.
+    """
     a = as_real_array(a, a_name, finite=False, nonempty=True)
     y = as_real_array(y, y_name, nonempty=True)
     if a.shape != y.shape:
         raise ValueError(
-            f"{y_name} must have the same shape as {a_name}, {a.shape}, got shape {y.shape}"
+            f"{y_name} must have the same shape as {a_name}, {a.shape}, "
+            f"got shape {y.shape}"
         )
     return a, y
 
@@ -101,7 +105,8 @@ def _check_probabilities(x: np.ndarray, name: str, hint: str = "") -> None:
     low, high = x.min(), x.max()  # NaN if x holds one, which passes
     if low < 0 or high > 1:
         raise ValueError(
-            f"{name} must be probabilities in [0, 1], got values from {low:.6g} to {high:.6g}{hint}"
+            f"{name} must be probabilities in [0, 1], "
+            f"got values from {low:.6g} to {high:.6g}{hint}"
         )
 
 
@@ -117,7 +122,10 @@ def _as_scores(x: Any, name: str) -> np.ndarray:
 
 
 def _check_labels(labels: Any, num_classes: int, name: str) -> np.ndarray:
-    """Return ``labels`` as a non-empty array of integer class labels in ``0 .. num_classes - 1``."""
+    """Return ``labels`` as a non-empty array of integer class labels.
+
+    Each must be in ``0 .. num_classes - 1``.
+    """
     y = to_numpy(labels)
     if y.dtype.kind not in "iu":
         raise TypeError(
@@ -130,8 +138,8 @@ def _check_labels(labels: Any, num_classes: int, name: str) -> np.ndarray:
     if y.min() < 0 or y.max() >= num_classes:
         bad = y[(y < 0) | (y >= num_classes)].flat[0]
         raise ValueError(
-            f"{name} must hold class labels in 0..{num_classes - 1} for {num_classes} classes, "
-            f"got the label {bad}"
+            f"{name} must hold class labels in 0..{num_classes - 1} "
+            f"for {num_classes} classes, got the label {bad}"
         )
     return y
 
@@ -170,7 +178,7 @@ def _reduce(losses: np.ndarray, reduction: str) -> float | np.ndarray:
 
 
 def _reduce_grad(grad: np.ndarray, n_losses: int, reduction: str) -> np.ndarray:
-    """The gradient of the reduced loss, from the gradient of the sum of the ``n_losses`` losses."""
+    """The gradient of the reduced loss, from that of the sum of ``n_losses`` losses."""
     check_choice(reduction, "reduction", REDUCTIONS)
     return grad / n_losses if reduction == "mean" else grad
 
@@ -213,10 +221,11 @@ def softmax(z: Any, axis: int = -1) -> np.ndarray:
 
 
 def one_hot(labels: Any, num_classes: int) -> np.ndarray:
-    """Return the one-hot vectors of integer class ``labels`` (any shape, at least one, in ``0 .. C - 1``).
+    """Return the one-hot vectors of the integer class ``labels`` (in ``0 .. C - 1``).
 
-    The result, a float64 array of shape ``labels.shape + (C,)`` for
-    ``C = num_classes``, has a single 1 in each vector, at the label.
+    ``labels`` may have any shape and holds at least one label. The result, a
+    float64 array of shape ``labels.shape + (C,)`` for ``C = num_classes``,
+    has a single 1 in each vector, at the label.
     """
     num_classes = check_int(num_classes, "num_classes", minimum=1)
     y = _check_labels(labels, num_classes, "labels")
@@ -262,7 +271,7 @@ def mse_grad(a: Any, y: Any, reduction: str = "mean") -> np.ndarray:
 
 
 def _binary_inputs(x: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Check probabilities ``p`` (or logits ``z``) and targets ``y`` of a binary loss."""
+    """Check probabilities ``p`` (or logits ``z``) and targets ``y``: a binary loss."""
     x, y = _same_shape(x, y, name)
     if name == "p":
         _check_probabilities(
@@ -307,7 +316,7 @@ def binary_cross_entropy_grad(p: Any, y: Any, reduction: str = "mean") -> np.nda
     """Gradient of :func:`binary_cross_entropy` with respect to ``p``.
 
     ``dC/dp = (p - y) / (p (1 - p))``, with the denominator clamped at
-    :data:`GRAD_EPSILON` (1e-12) as PyTorch does, so the gradient is finite
+    :data:`GRAD_EPSILON` (``1e-12``) as PyTorch does, so the gradient is finite
     even at ``p = 0`` or ``p = 1``; divided by the number of elements for
     ``reduction="mean"``.
     """
@@ -357,7 +366,7 @@ def binary_cross_entropy_with_logits_grad(
 def _categorical_inputs(
     x: Any, target: Any, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Check ``logits`` (or probabilities ``probs``) and the targets of a categorical loss."""
+    """Check the ``logits`` (or ``probs``) and the targets of a categorical loss."""
     x = _as_scores(x, name)
     if name == "probs":
         _check_probabilities(
@@ -412,17 +421,22 @@ def cross_entropy_grad(logits: Any, target: Any, reduction: str = "mean") -> np.
 
 
 def _nll_inputs(log_probs: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Log-probabilities and the one-hot vectors of the integer labels (as torch, no distributions)."""
+    """Log-probabilities and the one-hot vectors of the integer labels.
+
+    As in torch, the targets are labels, not distributions.
+    """
     log_p = _as_scores(log_probs, "log_probs")  # -inf is a probability of 0
     if np.any(log_p > 0):  # NaN passes, as everywhere in the predictions
         raise ValueError(
             f"log_probs must be logarithms of probabilities (<= 0), got a value of "
-            f"{log_p[log_p > 0].flat[0]:.6g}; to pass scores before the softmax, use cross_entropy"
+            f"{log_p[log_p > 0].flat[0]:.6g}; "
+            "to pass scores before the softmax, use cross_entropy"
         )
     if np.shape(labels) == log_p.shape:
         raise ValueError(
             f"nll takes integer class labels of shape {log_p.shape[:-1]}, got shape "
-            f"{log_p.shape}; for class probabilities use cross_entropy or categorical_cross_entropy"
+            f"{log_p.shape}; for class probabilities use cross_entropy "
+            "or categorical_cross_entropy"
         )
     return log_p, _class_target(labels, log_p, "log_probs", "labels")
 
@@ -480,7 +494,7 @@ def categorical_cross_entropy_grad(
     """Gradient of :func:`categorical_cross_entropy` with respect to ``probs``.
 
     ``dC/da_j = -t_j / a_j``, with the denominator clamped at
-    :data:`GRAD_EPSILON` (1e-12) so it is finite at ``a_j = 0``; divided by
+    :data:`GRAD_EPSILON` (``1e-12``) so it is finite at ``a_j = 0``; divided by
     ``N`` for ``reduction="mean"``. (Through the softmax, this becomes the
     much simpler ``softmax(z) - t`` of :func:`cross_entropy_grad`.)
     """

@@ -53,10 +53,11 @@ _RELU_LIKE = ("relu", "leaky_relu", "gelu", "softplus")
 def _init(
     layer: nn.Linear | nn.Conv2d, activation: str, init: str, generator: torch.Generator
 ) -> None:
-    """Draw the initial weights and biases of ``layer`` the way ``init`` names (see :func:`mlp`).
+    """Draw the initial weights and biases of ``layer`` the way ``init`` names.
 
-    The builders make their layers with ``skip_init``, so that PyTorch's own
-    initialisation, which draws from the global generator, does not run first.
+    The names are those of :func:`mlp`. The builders make their layers with
+    ``skip_init``, so that PyTorch's own initialisation, which draws from the
+    global generator, does not run first.
     """
     weight, bias = layer.weight, layer.bias
     if (
@@ -76,7 +77,10 @@ def _init(
 
 
 def _fans(weight: torch.Tensor) -> tuple[int, int]:
-    """Return a layer's fan-in and fan-out, as PyTorch counts them: channels times kernel area."""
+    """Return a layer's fan-in and fan-out as PyTorch counts them.
+
+    Each is a number of channels times the kernel's area.
+    """
     receptive_field = weight[0, 0].numel()  # 1 for a linear layer
     return weight.shape[1] * receptive_field, weight.shape[0] * receptive_field
 
@@ -84,7 +88,9 @@ def _fans(weight: torch.Tensor) -> tuple[int, int]:
 def _init_for_activation(
     weight: torch.Tensor, activation: str, generator: torch.Generator
 ) -> None:
-    """Draw ``weight`` so that signals keep their scale through ``activation`` (``init="auto"``).
+    """Draw ``weight`` so that signals keep their scale through ``activation``.
+
+    This is ``init="auto"``.
 
     He (Kaiming) initialisation suits the ReLU family, whose outputs are zero
     for half of the inputs; Glorot (Xavier) initialisation suits activations

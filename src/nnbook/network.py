@@ -23,8 +23,9 @@ matrix whose rows are the examples' errors ``dC_x/dz^l``:
 * (BP3) ``dC/db^l`` is the mean of the rows of ``Delta^l``;
 * (BP4) ``dC/dW^l = A^{l-1}^T Delta^l / n``.
 
-Training may add a penalty on the weights (never the biases) from :mod:`nnbook.regularization`:
-``lmbda/(2n) sum w^2`` (``"l2"``) or ``lmbda/n sum |w|`` (``"l1"``), ``n`` the training set's size.
+Training may add a penalty on the weights (never the biases) from
+:mod:`nnbook.regularization`: ``lmbda/(2n) sum w^2`` (``"l2"``) or ``lmbda/n sum |w|``
+(``"l1"``), ``n`` the training set's size.
 """
 
 from __future__ import annotations
@@ -65,20 +66,23 @@ _TRANSPOSE_HINT = "weights are (n_in, n_out): for a torch.nn.Linear pass weight.
 
 
 class Gradients(NamedTuple):
-    """The partial derivatives ``(nabla_w, nabla_b)``, laid out like ``weights`` and ``biases``."""
+    """The partial derivatives ``(nabla_w, nabla_b)``, laid out like the parameters."""
 
     nabla_w: list[np.ndarray]
     nabla_b: list[np.ndarray]
 
     def flat(self) -> np.ndarray:
-        """Return all the partial derivatives in one vector, layer by layer, weights before biases."""
+        """Return all the partial derivatives in one vector.
+
+        Layer by layer, each layer's weights before its biases.
+        """
         return np.concatenate(
             [g.ravel() for w, b in zip(self.nabla_w, self.nabla_b) for g in (w, b)]
         )
 
 
 class ForwardPass(NamedTuple):
-    """The weighted inputs ``zs`` of layers 1 to L and the ``activations`` of layers 0 to L."""
+    """The weighted inputs ``zs`` of layers 1 to L, ``activations`` of layers 0 to L."""
 
     zs: list[np.ndarray]
     activations: list[np.ndarray]
@@ -94,9 +98,11 @@ class Network:
         has 2 inputs, a hidden layer of 3 neurons and 1 output.
     activation
         The hidden layers' activation: a name such as ``"sigmoid"`` (the
-        default), ``"relu"`` or ``"identity"``, or an :class:`~nnbook.activations.Activation`.
+        default), ``"relu"`` or ``"identity"``, or an
+        :class:`~nnbook.activations.Activation`.
     output_activation
-        The output layer's, which may also be ``"softmax"``; ``None`` means ``activation``.
+        The output layer's, which may also be ``"softmax"``; ``None`` means
+        ``activation``.
     loss
         ``"cross_entropy"`` or ``"quadratic"``; ``None`` picks the cross-entropy
         for a sigmoid or softmax output layer, else the quadratic loss.
@@ -150,10 +156,11 @@ class Network:
         loss: str | None = None,
         dtype: Any = None,
     ) -> Network:
-        """Build a network holding copies of given weights and biases (arrays, lists or tensors).
+        """Build a network holding copies of given weights and biases.
 
-        ``weights[l]`` has shape ``(n_l, n_{l+1})`` (for a :class:`torch.nn.Linear`
-        pass ``linear.weight.T``), ``biases[l]`` shape ``(n_{l+1},)``. ``dtype=None``
+        They may be arrays, lists or tensors. ``weights[l]`` has shape
+        ``(n_l, n_{l+1})`` (for a :class:`torch.nn.Linear` pass
+        ``linear.weight.T``), ``biases[l]`` shape ``(n_{l+1},)``. ``dtype=None``
         keeps float32 if every parameter is float32, else float64.
         """
         for name, params in (("weights", weights), ("biases", biases)):
@@ -171,8 +178,9 @@ class Network:
         for l, (w, b) in enumerate(zip(weights, biases)):
             if l > 0 and w.shape[0] != weights[l - 1].shape[1]:
                 raise ValueError(
-                    f"weights[{l}] must have {weights[l - 1].shape[1]} rows to follow weights[{l - 1}] "
-                    f"of shape {weights[l - 1].shape}, got shape {w.shape}; {_TRANSPOSE_HINT}"
+                    f"weights[{l}] must have {weights[l - 1].shape[1]} rows "
+                    f"to follow weights[{l - 1}] of shape {weights[l - 1].shape}, "
+                    f"got shape {w.shape}; {_TRANSPOSE_HINT}"
                 )
             if b.shape != (w.shape[1],):
                 hint = (
@@ -181,8 +189,9 @@ class Network:
                     else ""
                 )
                 raise ValueError(
-                    f"biases[{l}] must have shape ({w.shape[1]},) to match weights[{l}] "
-                    f"of shape {w.shape}, got shape {b.shape}{hint}"
+                    f"biases[{l}] must have shape ({w.shape[1]},) "
+                    f"to match weights[{l}] of shape {w.shape}, "
+                    f"got shape {b.shape}{hint}"
                 )
         if dtype is None:
             dtype = (
@@ -215,7 +224,8 @@ class Network:
         self.num_layers = len(self.sizes)
         if activation in ("softmax", SOFTMAX):
             raise ValueError(
-                "the softmax can only be the output layer's activation: pass output_activation='softmax'"
+                "the softmax can only be the output layer's activation: "
+                "pass output_activation='softmax'"
             )
         self._activation = get_activation(activation)
         self._output_activation = (
@@ -235,8 +245,10 @@ class Network:
         self.loss_name = check_choice(loss, "loss", LOSSES)
         if loss == "cross_entropy" and not cross_entropy_fits:
             raise ValueError(
-                f"loss='cross_entropy' needs outputs in (0, 1): a 'sigmoid' or 'softmax' output layer, "
-                f"got {self.output_activation.name!r}; use loss='quadratic' or change output_activation"
+                "loss='cross_entropy' needs outputs in (0, 1): "
+                "a 'sigmoid' or 'softmax' output layer, "
+                f"got {self.output_activation.name!r}; "
+                "use loss='quadratic' or change output_activation"
             )
 
     activation = property(
@@ -268,9 +280,10 @@ class Network:
         )
 
     def forward_layers(self, X: Any, *, check: bool = True) -> ForwardPass:
-        """Run a batch ``X``, shape ``(n, sizes[0])``, through the network, keeping every layer's values.
+        """Run a batch ``X`` through the network, keeping every layer's values.
 
-        ``check=False`` skips the check of ``X``, for a caller that has checked it.
+        ``X`` has shape ``(n, sizes[0])``. ``check=False`` skips the check of
+        ``X``, for a caller that has checked it.
         """
         a = self._inputs(X) if check else X
         zs, activations = [], [a]
@@ -282,7 +295,10 @@ class Network:
         return ForwardPass(zs, activations)
 
     def forward(self, X: Any) -> np.ndarray:
-        """Return the output, shape ``(n, sizes[-1])``, for a batch ``X`` of shape ``(n, sizes[0])``."""
+        """Return the output, shape ``(n, sizes[-1])``, for a batch ``X``.
+
+        ``X`` has shape ``(n, sizes[0])``.
+        """
         return self.forward_layers(X).activations[-1]
 
     __call__ = forward
@@ -334,11 +350,12 @@ class Network:
         penalty: str = "l2",
         check: bool = True,
     ) -> Gradients:
-        """Take one gradient-descent step on a batch, ``w <- w - eta dC/dw``; return the gradient used.
+        """Take one gradient-descent step on a batch, ``w <- w - eta dC/dw``.
 
-        With ``lmbda > 0`` the weights' gradient includes the penalty's, for a
-        training set of ``n`` examples (by default the batch's size).
-        ``check=False`` skips the checks of the arguments, as in :meth:`backprop`.
+        Returns the gradient used. With ``lmbda > 0`` the weights' gradient
+        includes the penalty's, for a training set of ``n`` examples (by default
+        the batch's size). ``check=False`` skips the checks of the arguments, as
+        in :meth:`backprop`.
         """
         if check:
             eta = check_positive(eta, "eta")
@@ -373,15 +390,16 @@ class Network:
         validation_data: tuple[Any, Any] | None = None,
         monitor: bool = True,
     ) -> History:
-        """Train by mini-batch stochastic gradient descent, changing the parameters in place.
+        """Train by mini-batch stochastic gradient descent, changing the parameters.
 
         Each epoch shuffles the training set, cuts it into batches of ``batch_size``
-        (:func:`~nnbook.optim.minibatch_indices`) and takes one :meth:`sgd_step` per batch. With ``monitor``
-        the :class:`~nnbook.history.History` holds the loss (penalty included) and accuracy on the training
-        set, and on ``validation_data = (X_val, y_val)``, after every epoch. Training stops with a
-        :class:`~nnbook.optim.DivergenceWarning`, ``diverged=True``, when a parameter is no longer finite or
-        the loss explodes: is not finite, or exceeds 100 times the loss before training
-        (:func:`~nnbook.history.has_diverged`).
+        (:func:`~nnbook.optim.minibatch_indices`) and takes one :meth:`sgd_step` per
+        batch. With ``monitor`` the :class:`~nnbook.history.History` holds the loss
+        (penalty included) and accuracy on the training set, and on
+        ``validation_data = (X_val, y_val)``, after every epoch. Training stops with a
+        :class:`~nnbook.optim.DivergenceWarning`, ``diverged=True``, when a parameter is
+        no longer finite or the loss explodes: is not finite, or exceeds 100 times the
+        loss before training (:func:`~nnbook.history.has_diverged`).
         """
         X = self._inputs(X)
         n = len(X)
@@ -445,8 +463,8 @@ class Network:
                     else "the loss has exploded"
                 )
                 warnings.warn(
-                    f"training diverged in epoch {epoch}: {why}; try a learning rate smaller than "
-                    f"eta = {eta:g}",
+                    f"training diverged in epoch {epoch}: {why}; "
+                    f"try a learning rate smaller than eta = {eta:g}",
                     DivergenceWarning,
                     stacklevel=2,
                 )
@@ -462,7 +480,10 @@ class Network:
         n: int | None = None,
         penalty: str = "l2",
     ) -> float:
-        """Return the loss on a batch, averaged over its examples, plus the weight penalty (if ``lmbda > 0``)."""
+        """Return the batch's loss, averaged over its examples, plus the weight penalty.
+
+        The penalty is added only if ``lmbda > 0``.
+        """
         zs, activations = self.forward_layers(X)
         z, a = zs[-1], activations[-1]
         Y = self._targets(y, len(z))
@@ -482,7 +503,10 @@ class Network:
         )
 
     def predict(self, X: Any) -> np.ndarray:
-        """Return each example's class: the largest output, or output > 0.5 for a single output."""
+        """Return each example's class: the largest output.
+
+        With a single output the class is 1 where the output is > 0.5, else 0.
+        """
         a = self.forward(X)
         return (
             (a[:, 0] > 0.5).astype(np.int64)
@@ -496,12 +520,16 @@ class Network:
         labels = _class_labels(self._targets(y, len(X)))
         if labels is None:
             raise ValueError(
-                "accuracy needs class labels: integer labels of shape (n,) or one-hot rows"
+                "accuracy needs class labels: "
+                "integer labels of shape (n,) or one-hot rows"
             )
         return float(np.mean(self.predict(X) == labels))
 
     def _inputs(self, X: Any) -> np.ndarray:
-        """Return ``X`` as a finite batch of shape ``(n, sizes[0])`` in the network's dtype."""
+        """Return ``X`` as a finite batch in the network's dtype.
+
+        Its shape must be ``(n, sizes[0])``.
+        """
         X = as_real_array(X, "X", dtype=self.dtype)
         d = self.sizes[0]
         if X.ndim != 2 or X.shape[1] != d:
@@ -517,18 +545,23 @@ class Network:
         return X
 
     def _targets(self, y: Any, n: int) -> np.ndarray:
-        """Return the targets as an array of shape ``(n, sizes[-1])``; integer labels become one-hot rows."""
+        """Return the targets as an array of shape ``(n, sizes[-1])``.
+
+        Integer labels become one-hot rows.
+        """
         y = to_numpy(y)
         k = self.sizes[-1]
         if y.dtype.kind in "biu" and y.ndim == 1:
             if len(y) != n:
                 raise ValueError(
-                    f"y must hold one label per example: X has {n} rows, y has {len(y)} labels"
+                    "y must hold one label per example: "
+                    f"X has {n} rows, y has {len(y)} labels"
                 )
             classes = max(k, 2)
             if y.size and (y.min() < 0 or y.max() >= classes):
                 raise ValueError(
-                    f"y must hold class labels in 0..{classes - 1} for a network with {k} output(s), "
+                    f"y must hold class labels in 0..{classes - 1} "
+                    f"for a network with {k} output(s), "
                     f"got the label {y[(y < 0) | (y >= classes)][0]}"
                 )
             return (y[:, None] if k == 1 else y[:, None] == np.arange(k)).astype(
@@ -538,7 +571,8 @@ class Network:
         Y = y.reshape(n, 1) if y.shape == (n,) and k == 1 else y
         if Y.shape != (n, k):
             raise ValueError(
-                f"y must hold integer class labels of shape ({n},) or targets of shape ({n}, {k}), "
+                f"y must hold integer class labels of shape ({n},) "
+                f"or targets of shape ({n}, {k}), "
                 f"got {y.dtype} values of shape {y.shape}"
             )
         if self.loss_name == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
@@ -549,8 +583,9 @@ class Network:
             and np.abs(Y.sum(axis=1) - 1).max() > 1e-6
         ):
             raise ValueError(
-                "targets for a softmax output must be probability distributions (rows summing "
-                "to 1), such as one-hot rows; or pass integer class labels"
+                "targets for a softmax output must be probability distributions "
+                "(rows summing to 1), such as one-hot rows; "
+                "or pass integer class labels"
             )
         return Y.astype(self.dtype, copy=False)
 
@@ -565,7 +600,10 @@ def _penalty_args(lmbda: Any, n: Any, penalty: Any) -> tuple[float, int, str]:
 
 
 def _class_labels(Y: np.ndarray) -> np.ndarray | None:
-    """The class labels behind targets ``Y``, or None if they are not labels (0/1 columns or one-hot rows)."""
+    """The class labels behind targets ``Y``, or None if they are not labels.
+
+    Labels are a 0/1 column or one-hot rows.
+    """
     if not np.all((Y == 0) | (Y == 1)):
         return None
     if Y.shape[1] == 1:
@@ -574,7 +612,7 @@ def _class_labels(Y: np.ndarray) -> np.ndarray | None:
 
 
 def collapse_linear(network: Network) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(W, b)``, the one affine map ``X W + b`` that a network without activations computes.
+    """Return ``(W, b)``: the affine map ``X W + b`` of a network without activations.
 
     With the identity in every layer, ``((X W_1 + b_1) W_2 + b_2) ...``
     multiplies out to ``X W + b`` with ``W = W_1 W_2 ... W_L``: however deep,
@@ -586,8 +624,9 @@ def collapse_linear(network: Network) -> tuple[np.ndarray, np.ndarray]:
     for l, f in enumerate(network.layer_activations, start=1):
         if f.name != "identity":
             raise ValueError(
-                f"collapse_linear needs the identity activation in every layer, but layer {l} uses "
-                f"{f.name!r}; with a non-linear activation the network is not one matrix"
+                "collapse_linear needs the identity activation in every layer, "
+                f"but layer {l} uses {f.name!r}; "
+                "with a non-linear activation the network is not one matrix"
             )
     W, b = network.weights[0].copy(), network.biases[0].copy()
     for w_next, b_next in zip(network.weights[1:], network.biases[1:]):

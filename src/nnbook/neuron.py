@@ -63,7 +63,8 @@ def weighted_input(x: Any, w: Any, b: float) -> np.ndarray:
     k = w.size
     if x.ndim not in (1, 2) or x.shape[-1] != k:
         raise ValueError(
-            f"x must have shape ({k},) or (n, {k}) to match the {k} weight(s), got shape {x.shape}"
+            f"x must have shape ({k},) or (n, {k}) to match the {k} weight(s), "
+            f"got shape {x.shape}"
         )
     b = check_finite(b, "b")
     z = x @ w + b
@@ -138,7 +139,8 @@ class PartyDecision:
         weights = as_real_array(self.weights, "weights", dtype=np.float64)
         if weights.shape != (len(factors),):
             raise ValueError(
-                f"weights must hold one number per factor ({len(factors)}), got shape {weights.shape}"
+                f"weights must hold one number per factor ({len(factors)}), "
+                f"got shape {weights.shape}"
             )
         threshold = check_finite(self.threshold, "threshold")
         object.__setattr__(self, "factors", factors)

@@ -4,7 +4,8 @@ Each optimiser is its update rule in a loop and returns the path it took, a
 :class:`Trajectory`, for the book to draw:
 
 * :func:`gradient_descent`: ``w' = w - eta * grad C(w)``;
-* :func:`momentum`: ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``, from ``v = 0``;
+* :func:`momentum`: ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``, from
+  ``v = 0``;
 * :func:`minibatch_sgd`: the same step with the gradient averaged over one
   batch of ``m`` examples, for every batch of a shuffled epoch;
 * :func:`optimize`: any optimiser of :mod:`nnbook.optimizers` (Adam, RMSProp ...).
@@ -70,7 +71,8 @@ GradBatch = Callable[
     [np.ndarray, np.ndarray], Any
 ]  #: ``grad_batch(w, idx)``: averaged over a batch.
 Loss = Callable[[np.ndarray], Any]  #: ``loss(w)``: one number.
-MAX_GROWTH = 1e6  #: Default of ``max_growth``: how far w or the loss may go before a run has diverged.
+#: Default of ``max_growth``: how far w or the loss may go before a run has diverged.
+MAX_GROWTH = 1e6
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -92,7 +94,7 @@ def optimize(
     warn: bool = True,
     **hyper: Any,
 ) -> Trajectory:
-    """Run an optimiser of :mod:`nnbook.optimizers` from ``w0`` and return its :class:`Trajectory`.
+    """Run an optimiser of :mod:`nnbook.optimizers` from ``w0``; return its trajectory.
 
     ``optimize(f.grad, w0, 100, Adam, loss=f.loss, eta=0.1)`` takes 100 steps of
     ``Adam([w], eta=0.1)``. ``optimizer`` is the class; ``hyper`` are its
@@ -100,7 +102,8 @@ def optimize(
     """
     if not (isinstance(optimizer, type) and issubclass(optimizer, Optimizer)):
         raise TypeError(
-            f"optimizer must be a class of nnbook.optimizers such as Adam, got {optimizer!r}"
+            "optimizer must be a class of nnbook.optimizers such as Adam, "
+            f"got {optimizer!r}"
         )
     return _descend(
         optimizer.__name__,
@@ -127,7 +130,7 @@ def gradient_descent(
     max_growth: float = MAX_GROWTH,
     warn: bool = True,
 ) -> Trajectory:
-    """Run plain gradient descent, ``w' = w - eta * grad C(w)``, and return its :class:`Trajectory`.
+    """Run plain gradient descent, ``w' = w - eta * grad C(w)``; return its trajectory.
 
     Parameters
     ----------
@@ -176,8 +179,9 @@ def momentum(
     max_growth: float = MAX_GROWTH,
     warn: bool = True,
 ) -> Trajectory:
-    """Run gradient descent with momentum: ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``.
+    """Run gradient descent with momentum.
 
+    Each step is ``v' = gamma * v - eta * grad C(w)``, ``w' = w + v'``.
     The velocity ``v`` is the previous update, zero before the first step.
     ``gamma``, the momentum coefficient, is in [0, 1) (0 is gradient descent);
     the other arguments and the result are as in :func:`gradient_descent`.
@@ -201,7 +205,10 @@ def _descend(
     warn: bool,
     hyper: dict[str, Any],
 ) -> Trajectory:
-    """Take ``steps`` steps of ``optimizer(**hyper)`` from ``w0``, recording the path until it diverges."""
+    """Take ``steps`` steps of ``optimizer(**hyper)`` from ``w0``, until it diverges.
+
+    The path is recorded as it goes.
+    """
     check_callable(grad, "grad")
     w = _as_point(w0, "w0")
     opt = optimizer([w], **hyper)  # checks the hyper-parameters
@@ -236,7 +243,7 @@ def minibatch_sgd(
     max_growth: float = MAX_GROWTH,
     warn: bool = True,
 ) -> Trajectory:
-    """Run mini-batch stochastic gradient descent (with momentum ``gamma``) for ``epochs`` epochs.
+    """Run mini-batch SGD (with momentum ``gamma``) for ``epochs`` epochs.
 
     Each epoch shuffles the ``n_samples`` examples afresh and cuts them into
     batches of ``batch_size`` (:func:`minibatch_indices`); each batch gives one
@@ -286,10 +293,11 @@ def minibatch_sgd(
 def minibatch_indices(
     n_samples: int, batch_size: int, seed: Seed = 0
 ) -> list[np.ndarray]:
-    """Shuffle ``range(n_samples)`` and cut it into batches of ``batch_size``: one epoch.
+    """Shuffle ``range(n_samples)`` and cut it into batches of ``batch_size``.
 
-    The last batch is smaller when ``batch_size`` does not divide ``n_samples``.
-    ``seed`` is an int, or a Generator (advanced by one permutation).
+    The batches make one epoch. The last batch is smaller when ``batch_size``
+    does not divide ``n_samples``. ``seed`` is an int, or a Generator (advanced
+    by one permutation).
     """
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n_samples)
@@ -298,7 +306,7 @@ def minibatch_indices(
 
 
 def _as_point(w: object, name: str) -> np.ndarray:
-    """Return a point of parameter space as a new finite float64 array with at least one axis."""
+    """Return a point of parameter space as a new finite float64 array, at least 1-D."""
     return np.atleast_1d(as_real_array(w, name, dtype=np.float64, nonempty=True)).copy()
 
 
@@ -307,7 +315,7 @@ def _as_point(w: object, name: str) -> np.ndarray:
 
 @dataclass(eq=False)  # arrays have no single truth value: compare fields yourself
 class Trajectory:
-    """The path an optimiser took: row ``i`` of each array is the state after ``step[i]`` updates.
+    """The path an optimiser took: row ``i`` is the state after ``step[i]`` updates.
 
     By default every step is a row, so ``w[k]`` is the ``k``-th iterate. A run
     that diverged ends with the step at which it did, whose values may be huge
@@ -343,7 +351,10 @@ class Trajectory:
         return len(self.step)
 
     def steps_to_reach(self, tol: float, loss_star: float = 0.0) -> int | None:
-        """Return the first recorded step whose loss is within ``tol`` (> 0) of ``loss_star`` (finite), or None."""
+        """Return the first recorded step whose loss is within ``tol`` of ``loss_star``.
+
+        ``tol`` is > 0 and ``loss_star`` finite; None if no step gets there.
+        """
         tol, loss_star = (
             check_positive(tol, "tol"),
             check_finite(loss_star, "loss_star"),
@@ -357,7 +368,7 @@ class Trajectory:
 
 
 class _Recorder:
-    """Records the rows of a run's :class:`Trajectory` and stops the run when it diverges."""
+    """Record the rows of a run's :class:`Trajectory`; stop the run when it diverges."""
 
     def __init__(
         self,
@@ -397,7 +408,10 @@ class _Recorder:
         self._add_row(loss0)
 
     def checked(self, nabla: Any) -> np.ndarray:
-        """Return the gradient at the current ``w`` as an array; if it is not finite, the run has diverged."""
+        """Return the gradient at the current ``w`` as an array.
+
+        If it is not finite, the run has diverged.
+        """
         nabla = np.asarray(nabla, dtype=np.float64)
         if nabla.shape != self.w0.shape:
             raise ValueError(
@@ -409,7 +423,10 @@ class _Recorder:
         return nabla
 
     def record(self, w: np.ndarray, examples: int = 0) -> bool:
-        """Count the step that led to ``w`` and record it if due; return False if the run has diverged."""
+        """Count the step that led to ``w`` and record it if due.
+
+        Return False if the run has diverged.
+        """
         if (
             self.diverged_at is not None
         ):  # at the gradient that led to w, which is not recorded
@@ -443,14 +460,18 @@ class _Recorder:
         self.rows.append((self.k, self.w.copy(), loss, self.seen))
 
     def _stop(self, reason: str, loss: float = math.nan) -> bool:
-        """Mark the run diverged at the current step, which becomes the last row (with ``loss``)."""
+        """Mark the run diverged at the current step, which becomes the last row.
+
+        That row holds ``loss``.
+        """
         if self.rows[-1][0] != self.k:
             self._add_row(loss)
         self.diverged_at, self.reason = self.k, reason
         if self.warn:  # stacklevel 4: the caller of the optimiser
             warnings.warn(
-                f"{self.name} diverged at step {self.k}: {reason}. The run was stopped there; try a "
-                f"learning rate smaller than eta = {self.hyper['eta']:g} (on a quadratic, gradient "
+                f"{self.name} diverged at step {self.k}: {reason}. "
+                "The run was stopped there; try a learning rate smaller than "
+                f"eta = {self.hyper['eta']:g} (on a quadratic, gradient "
                 "descent needs eta < 2/L).",
                 DivergenceWarning,
                 stacklevel=4,
@@ -471,7 +492,7 @@ class _Recorder:
         )
 
 
-# --- the noise of mini-batch gradients --------------------------------------------------
+# --- the noise of mini-batch gradients -------------------------------------------
 
 
 def gradient_noise(
@@ -509,7 +530,10 @@ def gradient_noise(
 
 
 def _batch_sizes(batch_sizes: object, n_samples: int) -> list[int]:
-    """Return ``batch_sizes`` as a non-empty list of ints in ``[1, n_samples]``, or raise."""
+    """Return ``batch_sizes`` as a non-empty list of ints in ``[1, n_samples]``.
+
+    Raise if they are not.
+    """
     if isinstance(batch_sizes, (str, bytes)) or not isinstance(
         batch_sizes, (Sequence, np.ndarray)
     ):
@@ -530,7 +554,7 @@ def _batch_sizes(batch_sizes: object, n_samples: int) -> list[int]:
 
 @dataclass(frozen=True)
 class Quadratic:
-    """The quadratic loss ``C(w) = 1/2 w^T A w - b^T w + c``; build one with :func:`quadratic`.
+    """The quadratic loss ``C(w) = 1/2 w^T A w - b^T w + c``, made by :func:`quadratic`.
 
     ``A`` is symmetric positive definite, so ``C`` has one minimum, at
     ``w* = A^{-1} b``. Along each eigenvector of ``A`` the loss is a parabola
@@ -542,12 +566,15 @@ class Quadratic:
     c: float = 0.0  #: The constant term.
 
     def loss(self, w: Any) -> Any:
-        """``C(w)``; ``w`` (finite) may be a stack of points of shape ``(..., d)`` (for contours)."""
+        """``C(w)``; ``w`` (finite) may be a stack of points of shape ``(..., d)``.
+
+        A stack of points is for contour plots.
+        """
         w = self._points(w)
         return 0.5 * np.einsum("...i,ij,...j->...", w, self.A, w) - w @ self.b + self.c
 
     def grad(self, w: Any) -> np.ndarray:
-        """``grad C(w) = A w - b``, for a point ``w`` of shape ``(d,)`` or a stack of them."""
+        """``grad C(w) = A w - b``, for a point ``w`` of shape ``(d,)`` or a stack."""
         return self._points(w) @ self.A - self.b  # A is symmetric
 
     def _points(self, w: Any) -> np.ndarray:
@@ -555,14 +582,17 @@ class Quadratic:
         w = as_real_array(w, "w", dtype=np.float64)
         if w.shape[-1:] != self.b.shape:
             raise ValueError(
-                f"w must have shape {self.b.shape} (a point) or (..., {len(self.b)}) (a stack of "
-                f"points), got shape {w.shape}"
+                f"w must have shape {self.b.shape} (a point) "
+                f"or (..., {len(self.b)}) (a stack of points), got shape {w.shape}"
             )
         return w
 
     @property
     def L(self) -> float:
-        """The largest eigenvalue of ``A``: the steepest curvature, the gradient's Lipschitz constant."""
+        """The largest eigenvalue of ``A``: the steepest curvature.
+
+        It is the gradient's Lipschitz constant.
+        """
         return float(np.linalg.eigvalsh(self.A)[-1])
 
     @property
@@ -577,7 +607,10 @@ class Quadratic:
 
     @property
     def max_stable_eta(self) -> float:
-        """``2 / L``: gradient descent converges for every smaller ``eta`` and diverges above."""
+        """``2 / L``: gradient descent converges for every smaller ``eta``.
+
+        It diverges for every larger one.
+        """
         return 2.0 / self.L
 
     @property
@@ -591,12 +624,13 @@ class Quadratic:
         return float(self.loss(self.minimizer))
 
     def gd_iterate(self, w0: Any, eta: float, k: int) -> np.ndarray:
-        """The ``k``-th gradient descent iterate in closed form, ``w* + (I - eta A)^k (w_0 - w*)``.
+        """The ``k``-th gradient descent iterate in closed form.
 
-        Along an eigenvector with eigenvalue ``lambda`` each step multiplies
-        the error by ``1 - eta * lambda``, smaller than 1 in size for every
-        eigenvalue exactly when ``0 < eta < 2 / L``. ``k`` is a step count,
-        from 0 to ten million, as for the optimisers.
+        It is ``w* + (I - eta A)^k (w_0 - w*)``. Along an eigenvector with
+        eigenvalue ``lambda`` each step multiplies the error by
+        ``1 - eta * lambda``, smaller than 1 in size for every eigenvalue exactly
+        when ``0 < eta < 2 / L``. ``k`` is a step count, from 0 to ten million,
+        as for the optimisers.
         """
         w0 = _as_point(w0, "w0")
         if w0.shape != self.b.shape:
@@ -627,13 +661,14 @@ def quadratic(
     smallest = np.linalg.eigvalsh(A)[0]
     if not smallest > 0:
         raise ValueError(
-            f"A must be positive definite (all eigenvalues > 0, so that C has one minimum); "
-            f"its smallest eigenvalue is {smallest:.3g}"
+            "A must be positive definite (all eigenvalues > 0, so that C has one "
+            f"minimum); its smallest eigenvalue is {smallest:.3g}"
         )
     b = np.zeros(len(A)) if b is None else _as_point(b, "b")
     if b.shape != (len(A),):
         raise ValueError(
-            f"b must have shape ({len(A)},) to match A of shape {A.shape}, got shape {b.shape}"
+            f"b must have shape ({len(A)},) to match A of shape {A.shape}, "
+            f"got shape {b.shape}"
         )
     A.setflags(write=False)
     b.setflags(write=False)

@@ -17,7 +17,8 @@ equations, ``g`` is the gradient, ``t`` counts the steps from 1, and
 * :class:`SGD`: ``b = gamma b + (1 - dampening) g`` (``b = g`` at the first step),
   ``w -= eta b`` (Nesterov: ``w -= eta (g + gamma b)``);
 * :class:`Adagrad`: ``s += g**2``, ``w -= eta g / (sqrt(s) + eps)``;
-* :class:`RMSprop`: ``s = alpha s + (1 - alpha) g**2``, ``w -= eta g / (sqrt(s) + eps)``;
+* :class:`RMSprop`: ``s = alpha s + (1 - alpha) g**2``,
+  ``w -= eta g / (sqrt(s) + eps)``;
 * :class:`Adam`: moving averages ``m`` of ``g`` and ``v`` of ``g**2``, corrected
   for starting at zero, and ``w -= eta m_hat / (sqrt(v_hat) + eps)``;
 * :class:`AdamW`: Adam whose weight decay shrinks ``w`` directly.
@@ -45,7 +46,7 @@ __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
 
 class Optimizer:
-    """What every optimiser shares: the parameters, the learning rate ``eta`` and the step count ``t``.
+    """What every optimiser shares: parameters, learning rate ``eta``, step count ``t``.
 
     Parameters
     ----------
@@ -76,22 +77,28 @@ class Optimizer:
         self._eta = check_positive(value, "eta")
 
     def step(self, grads: Sequence[Any]) -> None:
-        """Update every parameter in place from its gradient: ``grads[i]`` is ``dC/dparams[i]``."""
+        """Update every parameter in place from its gradient.
+
+        ``grads[i]`` is ``dC/dparams[i]``.
+        """
         grads = self._checked_grads(grads)
         self.t += 1
         for i, (w, g) in enumerate(zip(self.params, grads)):
             self._update(i, w, self._decay(w, g))
 
     def _decay(self, w: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """Return the gradient with the weight decay's share, ``g + lambda w``, the gradient of ``lambda/2 |w|**2``."""
+        """Return the gradient with the weight decay's share, ``g + lambda w``.
+
+        The share is the gradient of ``lambda/2 |w|**2``.
+        """
         return g + self.weight_decay * w if self.weight_decay else g
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
-        """Change parameter ``i``, the array ``w``, in place, given its gradient ``g``."""
+        """Change parameter ``i``, the array ``w``, in place from its gradient ``g``."""
         raise NotImplementedError
 
     def _zeros(self) -> list[np.ndarray]:
-        """One zero array per parameter: the starting state of a running sum or average."""
+        """One zero array per parameter: the start of a running sum or average."""
         return [np.zeros_like(w) for w in self.params]
 
     def _checked_grads(self, grads: Sequence[Any]) -> list[np.ndarray]:
@@ -101,14 +108,16 @@ class Optimizer:
             )
         if len(grads) != len(self.params):
             raise ValueError(
-                f"grads must hold {len(self.params)} arrays, one per parameter, got {len(grads)}"
+                f"grads must hold {len(self.params)} arrays, one per parameter, "
+                f"got {len(grads)}"
             )
         checked = []
         for i, (g, w) in enumerate(zip(grads, self.params)):
             g = as_real_array(g, f"grads[{i}]", dtype=w.dtype)
             if g.shape != w.shape:
                 raise ValueError(
-                    f"grads[{i}] must have the shape of params[{i}], {w.shape}, got {g.shape}"
+                    f"grads[{i}] must have the shape of params[{i}], {w.shape}, "
+                    f"got {g.shape}"
                 )
             checked.append(g)
         return checked
@@ -152,7 +161,7 @@ class SGD(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """AdaGrad, as ``torch.optim.Adagrad``: each weight's rate shrinks with its summed squared gradients.
+    """AdaGrad, as ``torch.optim.Adagrad``: rates shrink with summed squared gradients.
 
     ``s += g**2``, then ``w -= eta_t g / (sqrt(s) + eps)``, where
     ``eta_t = eta / (1 + (t - 1) eta_decay)``. ``s`` starts at
@@ -183,7 +192,7 @@ class Adagrad(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """RMSProp, as ``torch.optim.RMSprop``: AdaGrad with a moving average instead of a sum.
+    """RMSProp, as ``torch.optim.RMSprop``: AdaGrad with a moving average, not a sum.
 
     ``s = alpha s + (1 - alpha) g**2``; with ``centered=True`` the moving
     average ``gbar`` of ``g`` is subtracted, ``s - gbar**2`` (an estimate of
@@ -224,7 +233,9 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam, as ``torch.optim.Adam`` (Kingma and Ba): momentum and RMSProp, corrected for their start at 0.
+    """Adam, as ``torch.optim.Adam`` (Kingma and Ba): momentum and RMSProp.
+
+    Both moving averages are corrected for their start at 0:
 
     ``m = beta1 m + (1 - beta1) g`` and ``v = beta2 v + (1 - beta2) g**2``;
     ``m_hat = m / (1 - beta1**t)``, ``v_hat = v / (1 - beta2**t)``; then
@@ -251,7 +262,8 @@ class Adam(Optimizer):
             or len(betas) != 2
         ):
             raise TypeError(
-                f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {betas!r}"
+                "betas must be a pair (beta1, beta2) such as (0.9, 0.999), "
+                f"got {betas!r}"
             )
         self.beta1 = check_interval(betas[0], "betas[0]", 0.0, 1.0, high_open=True)
         self.beta2 = check_interval(betas[1], "betas[1]", 0.0, 1.0, high_open=True)
@@ -272,7 +284,7 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """AdamW, as ``torch.optim.AdamW`` (Loshchilov and Hutter): Adam with decoupled weight decay.
+    """AdamW, as ``torch.optim.AdamW`` (Loshchilov and Hutter): decoupled weight decay.
 
     Each step first shrinks the weights, ``w *= 1 - eta lambda``, then takes
     Adam's step on the gradient of the loss alone, so that the decay is the
@@ -292,7 +304,7 @@ class AdamW(Adam):
         super().__init__(params, eta, betas, eps, weight_decay, amsgrad)
 
     def _decay(self, w: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """Shrink ``w`` in place by the factor ``1 - eta lambda`` and return ``g`` unchanged."""
+        """Shrink ``w`` in place by ``1 - eta lambda``; return ``g`` unchanged."""
         w *= 1 - self.eta * self.weight_decay
         return g
 
@@ -311,7 +323,8 @@ def _checked_params(params: Sequence[np.ndarray]) -> list[np.ndarray]:
         if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
             raise TypeError(
                 f"params[{i}] must be a float array (changed in place), got "
-                f"{type(w).__name__}{'' if not isinstance(w, np.ndarray) else ' of dtype ' + str(w.dtype)}"
+                f"{type(w).__name__}"
+                f"{'' if not isinstance(w, np.ndarray) else f' of dtype {w.dtype}'}"
             )
         if not w.flags.writeable:
             raise ValueError(

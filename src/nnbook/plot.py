@@ -1,11 +1,17 @@
 """The book's figure style and the figures that several chapters draw.
 
 Call :func:`use_book_style` once at the top of a chapter; every figure after
-it shares the same fonts, sizes and colours.
+it shares the same fonts, sizes and colours. The style is drawn for the
+book's pages: a figure at most :data:`FIGURE_WIDTH` inches wide is shown at
+its natural size in the text column of a desktop browser, where text of
+:data:`MIN_FONT_SIZE` points is as large as the body text (16 CSS pixels).
+In a Jupyter kernel, figures are shown as SVG with their text kept as text.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,11 +31,15 @@ from nnbook._checks import (
     check_same_length,
     to_numpy,
 )
+from nnbook._optional import needs
 from nnbook.history import History
 
 __all__ = [
     "BOOK_STYLE",
     "COLORS",
+    "FIGURE_WIDTH",
+    "MIN_FONT_SIZE",
+    "WARNING_TEXT",
     "confusion_counts",
     "confusion_matrix",
     "decision_boundary",
@@ -52,16 +62,40 @@ COLORS = (
     "#000000",
 )
 
+#: Text in the book's warning colour, COLORS[1] darkened until it contrasts with
+#: white by 5.2 to 1 (COLORS[1] itself reaches 3.9 to 1, too little for text).
+WARNING_TEXT = "#B34E00"
+
+#: Width, in inches, of a figure that fills the book's text column. The column
+#: shows images up to 688 CSS pixels wide at desktop width (1280 pixels); an
+#: SVG figure of 6.8 inches (653 pixels, 96 to the inch) is shown at its
+#: natural size there, even in dark mode, which frames it with 8 more pixels
+#: on each side. Wider figures are scaled down, and their text with them.
+FIGURE_WIDTH = 6.8
+
+#: The smallest font size of the book's figures, in points. It is 16 CSS pixels,
+#: the size of the body text, in a figure shown at its natural size.
+MIN_FONT_SIZE = 12
+
 #: Matplotlib settings of every figure in the book.
 BOOK_STYLE: dict[str, Any] = {
-    "figure.figsize": (6.4, 4.0),
+    "figure.figsize": (FIGURE_WIDTH, 4.0),
     "figure.dpi": 100,
     "savefig.dpi": 150,
+    # Figures are cropped to what they draw (as Jupyter does) with a thin margin,
+    # so a figure FIGURE_WIDTH wide stays within the column.
+    "savefig.pad_inches": 0.04,
     "figure.autolayout": False,
     "figure.constrained_layout.use": True,
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
+    "font.size": MIN_FONT_SIZE,
+    "axes.titlesize": MIN_FONT_SIZE,
+    "axes.labelsize": MIN_FONT_SIZE,
+    "xtick.labelsize": MIN_FONT_SIZE,
+    "ytick.labelsize": MIN_FONT_SIZE,
+    "legend.fontsize": MIN_FONT_SIZE,
+    "legend.title_fontsize": MIN_FONT_SIZE,
+    "figure.titlesize": MIN_FONT_SIZE + 1,
+    "figure.labelsize": MIN_FONT_SIZE,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -70,6 +104,11 @@ BOOK_STYLE: dict[str, Any] = {
     "lines.linewidth": 1.8,
     "legend.frameon": False,
     "image.cmap": "gray_r",
+    # Images keep their pixels: an SVG embeds them unresampled, and the browser
+    # draws each pixel as a sharp square at any zoom.
+    "image.interpolation": "none",
+    # SVG text stays text: sharp at any size, searchable, read by screen readers.
+    "svg.fonttype": "none",
     # Fixed salt and no dates, so two builds write identical SVG/PDF files.
     "svg.hashsalt": "nnbook",
     "pdf.compression": 6,
@@ -77,8 +116,46 @@ BOOK_STYLE: dict[str, Any] = {
 
 
 def use_book_style() -> None:
-    """Apply the book's figure style to all figures drawn from now on."""
+    """Apply the book's figure style to all figures drawn from now on.
+
+    In a Jupyter kernel it also shows figures as SVG, without a date in the
+    file (so two builds write the same file), instead of as PNG.
+    """
     mpl.rcParams.update(BOOK_STYLE)
+    _show_figures_as_svg()
+
+
+def _show_figures_as_svg() -> None:
+    """Make IPython's inline backend show figures as SVG; outside IPython, nothing."""
+    ipython = sys.modules.get("IPython")
+    shell = None if ipython is None else ipython.get_ipython()
+    if shell is None:
+        return
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # an IPython without Jupyter's inline backend
+        return
+    set_matplotlib_formats("svg")  # SVG only: no PNG copy of each figure
+    shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, _figure_svg)
+
+
+#: A font name alone in a style: matplotlib writes formulas' glyphs this way.
+_LONE_FONT = re.compile(r"(font-family: '[^',;\"]+')(?=[;\"])")
+
+
+def _figure_svg(fig: Figure) -> str | None:
+    """The figure as Jupyter shows it (cropped to what it draws), as SVG text.
+
+    The file has no date, so the same figure gives the same file; the glyphs
+    of formulas, which matplotlib gives a single font, fall back to the
+    reader's sans-serif font where that one is missing. ``None`` for an empty
+    figure, as in Jupyter.
+    """
+    with needs("nnbook.plot.use_book_style"):
+        from IPython.core.pylabtools import print_figure
+
+    svg = print_figure(fig, "svg", metadata={"Date": None})
+    return None if svg is None else _LONE_FONT.sub(r"\1, sans-serif", svg)
 
 
 def _as_images(images: Any) -> np.ndarray:
@@ -102,7 +179,7 @@ def image_grid(
     labels: Sequence[Any] | None = None,
     predictions: Sequence[Any] | None = None,
     ncols: int = 10,
-    size: float = 1.0,
+    size: float | None = None,
 ) -> Figure:
     """Draw images in a grid, each titled with its label.
 
@@ -115,11 +192,12 @@ def image_grid(
         Optional, one per image: shown as the image's title.
     predictions
         Optional, one per image: shown after the label; a prediction that
-        differs from the label is drawn in the book's warning colour.
+        differs from the label is drawn in :data:`WARNING_TEXT`.
     ncols
         Images per row.
     size
-        Width and height of one image, in inches.
+        Width and height of one image, in inches; default: a row as wide as
+        :data:`FIGURE_WIDTH`, at most one inch per image.
 
     Returns
     -------
@@ -128,11 +206,14 @@ def image_grid(
     """
     array = _as_images(images)
     n = array.shape[0]
-    ncols, size = check_int(ncols, "ncols", minimum=1), check_positive(size, "size")
+    ncols = check_int(ncols, "ncols", minimum=1)
+    if size is not None:
+        size = check_positive(size, "size")
     for name, values in (("labels", labels), ("predictions", predictions)):
         if values is not None and not hasattr(values, "__len__"):
             raise TypeError(
-                f"{name} must be a sequence with one entry per image, got {type(values).__name__}"
+                f"{name} must be a sequence with one entry per image, "
+                f"got {type(values).__name__}"
             )
         if values is not None and len(values) != n:
             raise ValueError(
@@ -143,6 +224,8 @@ def image_grid(
 
     ncols = min(int(ncols), n)
     nrows = -(-n // ncols)  # ceiling division
+    if size is None:
+        size = min(1.0, FIGURE_WIDTH / ncols)
     title_space = 0.3 if labels is not None else 0.0
     fig, axes = plt.subplots(
         nrows,
@@ -155,16 +238,16 @@ def image_grid(
         ax.set_axis_off()
         if i >= n:
             continue
-        ax.imshow(array[i], cmap="gray_r", interpolation="nearest")
+        ax.imshow(array[i], cmap="gray_r", interpolation="none")
         if labels is None:
             continue
         label = _plain(labels[i])
         if predictions is None:
-            ax.set_title(str(label), fontsize=10)
+            ax.set_title(str(label), fontsize=MIN_FONT_SIZE)
         else:
             predicted = _plain(predictions[i])
-            color = COLORS[1] if predicted != label else "black"
-            ax.set_title(f"{label} → {predicted}", fontsize=10, color=color)
+            color = WARNING_TEXT if predicted != label else "black"
+            ax.set_title(f"{label} → {predicted}", fontsize=MIN_FONT_SIZE, color=color)
     return fig
 
 
@@ -192,17 +275,19 @@ def learning_curves(history: Any, title: str | None = None) -> Figure:
     """
     if not isinstance(history, (History, Mapping)):
         raise TypeError(
-            f"history must be a nnbook.history.History or a dict of lists, got {type(history).__name__}"
+            "history must be a nnbook.history.History or a dict of lists, "
+            f"got {type(history).__name__}"
         )
     data = history.as_dict() if isinstance(history, History) else history
-    # NaN (the accuracy of a regression) and infinity (a diverged loss) are allowed: they are not drawn.
+    # NaN (the accuracy of a regression) and infinity (a diverged loss) are
+    # allowed: they are not drawn.
     curves = {
         key: as_real_array(data.get(key, []), f"history['{key}']", ndim=1, finite=False)
         for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
     }
     if curves["train_loss"].size == 0:
         raise ValueError("history must contain a non-empty 'train_loss' list")
-    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.2))
     for ax, metric in ((ax_loss, "loss"), (ax_accuracy, "accuracy")):
         for split, style in (("train", "-"), ("val", "--")):
             values = curves[f"{split}_{metric}"]
@@ -317,7 +402,7 @@ def confusion_matrix(
                     str(counts[i, j]),
                     ha="center",
                     va="center",
-                    fontsize=8,
+                    fontsize=MIN_FONT_SIZE,
                     color="white" if shown[i, j] > threshold else "black",
                 )
     fig.colorbar(
@@ -349,7 +434,8 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
     check_same_length(scores, truth, "probabilities", "labels")
     if truth.size and truth.max() >= scores.shape[1]:
         raise ValueError(
-            f"labels must be below the number of classes ({scores.shape[1]}), got {truth.max()}"
+            f"labels must be below the number of classes ({scores.shape[1]}), "
+            f"got {truth.max()}"
         )
     k = check_int(k, "k", minimum=1)
     predicted = scores.argmax(axis=1)
@@ -361,7 +447,8 @@ def most_confident_mistakes(probabilities: Any, labels: Any, k: int = 20) -> np.
 def _check_axes(ax: Any) -> None:
     if ax is not None and not isinstance(ax, Axes):
         raise TypeError(
-            f"ax must be matplotlib axes (or None for a new figure), got {type(ax).__name__}"
+            "ax must be matplotlib axes (or None for a new figure), "
+            f"got {type(ax).__name__}"
         )
 
 
@@ -421,14 +508,22 @@ def decision_boundary(
     )
     if probability.size != g0.size:
         raise ValueError(
-            f"predict must return one probability per point, got shape {probability.shape}"
+            "predict must return one probability per point, "
+            f"got shape {probability.shape}"
         )
     probability = probability.reshape(g0.shape)
     colours = LinearSegmentedColormap.from_list(
         "two classes", [COLORS[0], "white", COLORS[1]]
     )
+    # The shading is drawn as an image (small in an SVG), lines and points as lines.
     ax.contourf(
-        g0, g1, probability, levels=np.linspace(0, 1, 11), cmap=colours, alpha=0.6
+        g0,
+        g1,
+        probability,
+        levels=np.linspace(0, 1, 11),
+        cmap=colours,
+        alpha=0.6,
+        rasterized=True,
     )
     ax.contour(g0, g1, probability, levels=[0.5], colors="black", linewidths=1.2)
     for label, colour in ((0, COLORS[0]), (1, COLORS[1])):
@@ -471,7 +566,8 @@ def network_diagram(
     """
     if not all(hasattr(network, a) for a in ("sizes", "weights", "forward_layers")):
         raise TypeError(
-            f"network must be an nnbook.network.Network (with sizes, weights and forward_layers), "
+            "network must be an nnbook.network.Network "
+            "(with sizes, weights and forward_layers), "
             f"got {type(network).__name__}"
         )
     max_width = check_positive(max_width, "max_width")
@@ -506,7 +602,7 @@ def network_diagram(
             ax.scatter(
                 px,
                 py,
-                s=700,
+                s=1300,
                 c=[[value]],
                 cmap="Greys",
                 vmin=0,
@@ -520,7 +616,7 @@ def network_diagram(
                 f"{value:.2f}",
                 ha="center",
                 va="center",
-                fontsize=8,
+                fontsize=MIN_FONT_SIZE,
                 zorder=3,
                 color="white" if value > 0.6 else "black",
             )

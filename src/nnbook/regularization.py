@@ -1,11 +1,13 @@
-"""L1 and L2 regularisation (penalties on the weights, their gradients, the steps that use them) and dropout.
+"""L1 and L2 penalties on the weights, their gradients and steps, and dropout.
 
 Regularisation adds to the cost ``C0`` of the training data a term that grows
 with the size of the weights. The lecture's two, as in Nielsen's book:
 
-* **L1**: ``C = C0 + (lmbda / n) * sum(|w|)``, whose gradient adds ``(lmbda / n) * sign(w)``
-  (with ``sign(0) = 0``, the sub-gradient PyTorch uses too);
-* **L2**: ``C = C0 + (lmbda / (2 n)) * sum(w**2)``, whose gradient adds ``(lmbda / n) * w``.
+* **L1**: ``C = C0 + (lmbda / n) * sum(|w|)``, whose gradient adds
+  ``(lmbda / n) * sign(w)`` (with ``sign(0) = 0``, the sub-gradient PyTorch
+  uses too);
+* **L2**: ``C = C0 + (lmbda / (2 n)) * sum(w**2)``, whose gradient adds
+  ``(lmbda / n) * w``.
 
 ``lmbda`` (``lambda`` is a Python keyword) is the strength of the penalty,
 >= 0; ``n`` is the number of training examples; the sums run over the
@@ -85,7 +87,8 @@ __all__ = [
     "weights_of",
 ]
 
-#: The names of the two penalties, ``"l1"`` for ``(lmbda / n) sum |w|`` and ``"l2"`` for ``(lmbda / (2 n)) sum w**2``.
+#: The names of the two penalties, ``"l1"`` for ``(lmbda / n) sum |w|`` and ``"l2"``
+#: for ``(lmbda / (2 n)) sum w**2``.
 PENALTIES = ("l1", "l2")
 
 
@@ -93,7 +96,7 @@ PENALTIES = ("l1", "l2")
 
 
 def l1_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
-    """Return the L1 penalty ``(lmbda / n) * sum(|w|)`` over all the arrays in ``weights``.
+    """Return the L1 penalty ``(lmbda / n) * sum(|w|)`` over all arrays in ``weights``.
 
     Parameters
     ----------
@@ -111,7 +114,10 @@ def l1_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
 
 
 def l2_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
-    """Return the L2 penalty ``(lmbda / (2 n)) * sum(w**2)``; the arguments are as for :func:`l1_penalty`."""
+    """Return the L2 penalty ``(lmbda / (2 n)) * sum(w**2)``.
+
+    The arguments are as for :func:`l1_penalty`.
+    """
     arrays = _arrays(weights)
     return (
         _scale(lmbda, n)
@@ -123,7 +129,7 @@ def l2_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
 def l1_penalty_grad(
     weights: Sequence[np.ndarray], lmbda: float, n: int
 ) -> list[np.ndarray]:
-    """Return the gradient of the L1 penalty, ``(lmbda / n) * sign(w)``, one array per array of ``weights``.
+    """Return the gradient of the L1 penalty, ``(lmbda / n) * sign(w)``, per array.
 
     At ``w = 0``, where ``|w|`` has no derivative, it is 0, as in PyTorch's
     autograd. Each gradient has the shape and dtype of its weights.
@@ -136,7 +142,7 @@ def l1_penalty_grad(
 def l2_penalty_grad(
     weights: Sequence[np.ndarray], lmbda: float, n: int
 ) -> list[np.ndarray]:
-    """Return the gradient of the L2 penalty, ``(lmbda / n) * w``, one array per array of ``weights``."""
+    """Return the gradient of the L2 penalty, ``(lmbda / n) * w``, per array."""
     arrays = _arrays(weights)
     scale = _scale(lmbda, n)
     return [(scale * w).astype(w.dtype, copy=False) for w in arrays]
@@ -145,7 +151,10 @@ def l2_penalty_grad(
 def penalty(
     weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2"
 ) -> float:
-    """Return the penalty named ``kind`` (one of :data:`PENALTIES`); see :func:`l1_penalty`."""
+    """Return the penalty named ``kind`` (one of :data:`PENALTIES`).
+
+    The other arguments are as for :func:`l1_penalty`.
+    """
     return (
         l1_penalty if check_choice(kind, "kind", PENALTIES) == "l1" else l2_penalty
     )(weights, lmbda, n)
@@ -154,7 +163,10 @@ def penalty(
 def penalty_grad(
     weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2"
 ) -> list[np.ndarray]:
-    """Return the gradient of the penalty named ``kind``; see :func:`l1_penalty_grad`."""
+    """Return the gradient of the penalty named ``kind``.
+
+    The other arguments are as for :func:`l1_penalty_grad`.
+    """
     chosen = (
         l1_penalty_grad
         if check_choice(kind, "kind", PENALTIES) == "l1"
@@ -182,13 +194,14 @@ def soft_threshold(w: Any, threshold: float) -> np.ndarray:
 def l1_proximal_step(
     weights: Sequence[np.ndarray], eta: float, lmbda: float, n: int
 ) -> None:
-    """Soft-threshold every weight array in place by ``eta * lmbda / n``: the L1 half of a proximal step.
+    """Soft-threshold every weight array in place by ``eta * lmbda / n``.
 
-    Call it right after a plain gradient step on the unregularised cost
-    ``C0`` with learning rate ``eta`` (> 0). The two together are one step of
-    proximal gradient descent on ``C0 + (lmbda / n) sum |w|``: weights that
-    the L1 penalty would push past zero stop at exactly zero. ``weights`` is
-    a list of floating-point NumPy arrays, which are changed.
+    This is the L1 half of a proximal step. Call it right after a plain
+    gradient step on the unregularised cost ``C0`` with learning rate ``eta``
+    (> 0). The two together are one step of proximal gradient descent on
+    ``C0 + (lmbda / n) sum |w|``: weights that the L1 penalty would push past
+    zero stop at exactly zero. ``weights`` is a list of floating-point NumPy
+    arrays, which are changed.
     """
     _arrays(weights, in_place=True)
     threshold = check_positive(eta, "eta") * _scale(lmbda, n)
@@ -197,7 +210,10 @@ def l1_proximal_step(
 
 
 def sparsity(weights: Sequence[np.ndarray], atol: float = 0.0) -> float:
-    """Return the fraction of the entries of ``weights`` whose size is at most ``atol`` (default: exactly zero)."""
+    """Return the fraction of the entries of ``weights`` whose size is at most ``atol``.
+
+    By default, ``atol = 0``, only exact zeros count.
+    """
     arrays = _arrays(weights)
     atol = check_nonnegative(atol, "atol")
     total = sum(w.size for w in arrays)
@@ -241,7 +257,8 @@ def ridge(X: Any, y: Any, lmbda: float, rcond: float | None = None) -> np.ndarra
     y = as_real_array(y, "y", dtype=np.float64)
     if y.shape != (X.shape[0],):
         raise ValueError(
-            f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, got shape {y.shape}"
+            f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, "
+            f"got shape {y.shape}"
         )
     lmbda = check_nonnegative(lmbda, "lmbda")
     if rcond is not None:
@@ -303,8 +320,8 @@ def dropout(
         mask = np.asarray(mask)
         if mask.dtype != np.bool_ or mask.shape != a.shape:
             raise ValueError(
-                f"mask must be an array of bools of shape {a.shape}, got dtype {mask.dtype} "
-                f"and shape {mask.shape}"
+                f"mask must be an array of bools of shape {a.shape}, "
+                f"got dtype {mask.dtype} and shape {mask.shape}"
             )
     if p == 1.0:  # nothing is kept, and there is nothing to scale
         return np.zeros_like(a)
@@ -319,10 +336,11 @@ def _scale(lmbda: object, n: object) -> float:
 
 
 def _arrays(weights: object, in_place: bool = False) -> list[np.ndarray]:
-    """Return ``weights``, a list with one non-empty array per layer, as finite real NumPy arrays (ints become floats).
+    """Return ``weights``, one non-empty array per layer, as finite real NumPy arrays.
 
-    With ``in_place``, each one must already be a floating-point NumPy array,
-    so that changing it changes the network.
+    ``weights`` is a list or tuple; ints become floats. With ``in_place``,
+    each one must already be a floating-point NumPy array, so that changing it
+    changes the network.
     """
     if not isinstance(weights, (list, tuple)):
         got = (
@@ -331,8 +349,8 @@ def _arrays(weights: object, in_place: bool = False) -> list[np.ndarray]:
             else type(weights).__name__
         )
         raise TypeError(
-            f"weights must be a list with one NumPy array per layer (for a PyTorch model use "
-            f"model_penalty or weights_of), got {got}"
+            "weights must be a list with one NumPy array per layer "
+            f"(for a PyTorch model use model_penalty or weights_of), got {got}"
         )
     if not weights:
         raise ValueError("weights must hold at least one array, got an empty list")
@@ -351,7 +369,8 @@ def _arrays(weights: object, in_place: bool = False) -> list[np.ndarray]:
                 else type(w).__name__
             )
             raise TypeError(
-                f"weights[{l}] must be a floating-point NumPy array to be changed in place, got {got}"
+                f"weights[{l}] must be a floating-point NumPy array "
+                f"to be changed in place, got {got}"
             )
     return [
         as_real_array(w, f"weights[{l}]", nonempty=True) for l, w in enumerate(weights)
@@ -397,7 +416,7 @@ def weights_of(model: torch.nn.Module) -> list[torch.nn.Parameter]:
 
 
 def param_groups(model: torch.nn.Module, **weight_options: Any) -> list[dict[str, Any]]:
-    """Split ``model``'s parameters into an optimiser group of weights and one of the rest.
+    """Split ``model``'s parameters into an optimiser group of weights and the rest.
 
     Options such as ``weight_decay`` then apply to the weights alone, as the
     lecture's penalties do::
@@ -418,10 +437,11 @@ def param_groups(model: torch.nn.Module, **weight_options: Any) -> list[dict[str
 def model_penalty(
     model: torch.nn.Module, lmbda: float, n: int, kind: str = "l2"
 ) -> torch.Tensor:
-    """Return the penalty named ``kind`` on the weights of a PyTorch model (:func:`weights_of`).
+    """Return the penalty named ``kind`` on the weights of a PyTorch model.
 
-    The result is a 0-d tensor that autograd can differentiate, to add to the
-    loss; ``lmbda`` and ``n`` are as for :func:`l1_penalty`.
+    The weights are those :func:`weights_of` finds. The result is a 0-d tensor
+    that autograd can differentiate, to add to the loss; ``lmbda`` and ``n``
+    are as for :func:`l1_penalty`.
     """
     weights = weights_of(model)
     scale = _scale(lmbda, n)
@@ -439,7 +459,8 @@ def penalized_loss(
 ) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Return the regularised cost ``C = C0 + penalty`` as a loss function for training.
 
-    The result is ``f(output, y) = loss(output, y) + model_penalty(model, lmbda, n, kind)``,
+    The result is
+    ``f(output, y) = loss(output, y) + model_penalty(model, lmbda, n, kind)``,
     for example for ``nnbook.train.fit(model, ..., loss=f)`` (which then
     reports this regularised cost as the training and validation loss).
     ``loss``, the unregularised cost ``C0``, is by default the cross-entropy
@@ -463,7 +484,7 @@ def penalized_loss(
 def proximal_sgd(
     model: torch.nn.Module, lmbda: float, n: int, eta: float = 0.1
 ) -> torch.optim.SGD:
-    """Return an SGD optimiser that trains ``model`` with the L1 penalty by proximal steps.
+    """Return an SGD optimiser training ``model`` with the L1 penalty by proximal steps.
 
     Each ``step()`` is a plain SGD step with learning rate ``eta`` on the
     unregularised cost, followed by :func:`soft_threshold` of the weights

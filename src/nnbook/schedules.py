@@ -7,8 +7,10 @@ a training loop can set ``optimizer.eta = cosine(t, eta, total_steps)``
 before each step. The tests compare each with its PyTorch namesake.
 
 * :func:`step_decay`: multiply by ``factor`` every ``step_size`` steps (``StepLR``);
-* :func:`cosine`: half a cosine from ``eta`` down to ``eta_min`` (``CosineAnnealingLR``);
-* :func:`linear_warmup`: a straight line from ``start_factor * eta`` up to ``eta`` (``LinearLR``);
+* :func:`cosine`: half a cosine from ``eta`` down to ``eta_min``
+  (``CosineAnnealingLR``);
+* :func:`linear_warmup`: a straight line from ``start_factor * eta`` up to ``eta``
+  (``LinearLR``);
 * :func:`one_cycle` and :func:`one_cycle_momentum`: up, then down, with the
   momentum moving the other way (``OneCycleLR``).
 """
@@ -29,7 +31,9 @@ __all__ = ["cosine", "linear_warmup", "one_cycle", "one_cycle_momentum", "step_d
 
 
 def step_decay(t: int, eta: float, step_size: int, factor: float = 0.1) -> float:
-    """Return ``eta * factor ** (t // step_size)``: the rate drops by ``factor`` every ``step_size`` steps.
+    """Return ``eta * factor ** (t // step_size)``.
+
+    The rate drops by ``factor`` every ``step_size`` steps.
 
     Parameters
     ----------
@@ -51,11 +55,12 @@ def step_decay(t: int, eta: float, step_size: int, factor: float = 0.1) -> float
 
 
 def cosine(t: int, eta: float, total_steps: int, eta_min: float = 0.0) -> float:
-    """Return ``eta_min + (eta - eta_min) (1 + cos(pi t / total_steps)) / 2``: cosine annealing.
+    """Return ``eta_min + (eta - eta_min) (1 + cos(pi t / total_steps)) / 2``.
 
-    The rate falls from ``eta`` at ``t = 0`` to ``eta_min`` (>= 0) at
-    ``t = total_steps`` (>= 1), slowly at first and at the end, fastest half
-    way. Beyond ``total_steps`` it climbs again, as PyTorch's does.
+    This is cosine annealing. The rate falls from ``eta`` at ``t = 0`` to
+    ``eta_min`` (>= 0) at ``t = total_steps`` (>= 1), slowly at first and at
+    the end, fastest half way. Beyond ``total_steps`` it climbs again, as
+    PyTorch's does.
     """
     t = check_count(t, "t")
     total_steps = check_int(total_steps, "total_steps", minimum=1)
@@ -66,7 +71,7 @@ def cosine(t: int, eta: float, total_steps: int, eta_min: float = 0.0) -> float:
 def linear_warmup(
     t: int, eta: float, warmup_steps: int, start_factor: float = 1 / 3
 ) -> float:
-    """Return the rate of a linear warm-up: from ``start_factor * eta`` at ``t = 0`` up to ``eta``.
+    """Return the rate of a linear warm-up from ``start_factor * eta`` up to ``eta``.
 
     The rate grows in a straight line for ``warmup_steps`` (>= 1) steps and
     stays at ``eta`` afterwards. ``start_factor`` is in (0, 1].
@@ -90,7 +95,9 @@ def one_cycle(
     div_factor: float = 25.0,
     final_div_factor: float = 1e4,
 ) -> float:
-    """Return the one-cycle learning rate (Smith and Topin): up to ``eta_max``, then far below the start.
+    """Return the one-cycle learning rate (Smith and Topin).
+
+    It goes up to ``eta_max``, then far below the start.
 
     For the first ``pct_start`` of the ``total_steps`` (>= 2) the rate rises
     from ``eta_max / div_factor`` to ``eta_max``, then falls to
@@ -115,7 +122,7 @@ def one_cycle_momentum(
     base_momentum: float = 0.85,
     max_momentum: float = 0.95,
 ) -> float:
-    """Return the momentum (or Adam's ``beta1``) that accompanies :func:`one_cycle`'s rate.
+    """Return the momentum (or Adam's ``beta1``) to go with :func:`one_cycle`'s rate.
 
     It moves against the rate: from ``max_momentum`` down to ``base_momentum``
     while the rate rises, and back up while it falls, so that the steps are
@@ -128,7 +135,10 @@ def one_cycle_momentum(
 
 
 def _cycle_position(t: int, total_steps: int, pct_start: float) -> tuple[int, float]:
-    """Return the phase of a one-cycle schedule at step ``t`` (0 rising, 1 falling) and how far into it, in [0, 1]."""
+    """Return the phase of a one-cycle schedule at step ``t`` and how far into it.
+
+    The phase is 0 while the rate rises, 1 while it falls; how far is in [0, 1].
+    """
     t = check_count(t, "t")
     total_steps = check_int(total_steps, "total_steps", minimum=2)
     pct_start = check_interval(pct_start, "pct_start", 0.0, 1.0)
@@ -139,7 +149,8 @@ def _cycle_position(t: int, total_steps: int, pct_start: float) -> tuple[int, fl
     )  # the step at which the rate peaks, as in PyTorch
     if not 0 < peak < total_steps - 1:
         raise ValueError(
-            f"pct_start = {pct_start} leaves no room for one of the phases of {total_steps} steps"
+            f"pct_start = {pct_start} leaves no room for one of the phases "
+            f"of {total_steps} steps"
         )
     if t <= peak:
         return 0, t / peak
@@ -147,5 +158,5 @@ def _cycle_position(t: int, total_steps: int, pct_start: float) -> tuple[int, fl
 
 
 def _anneal(start: float, end: float, pct: float) -> float:
-    """Go from ``start`` (at ``pct = 0``) to ``end`` (at ``pct = 1``) along half a cosine."""
+    """Go from ``start`` (``pct = 0``) to ``end`` (``pct = 1``) along half a cosine."""
     return end + (start - end) / 2 * (math.cos(math.pi * pct) + 1)

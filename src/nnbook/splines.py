@@ -54,11 +54,12 @@ _ORDER = 4
 
 
 def _check_knots(knots: object, ndim: int | tuple[int, ...] = (1, 2)) -> np.ndarray:
-    """Return ``knots`` (one knot vector or a stack of them) as a float array, or raise."""
+    """Return ``knots``, one knot vector or a stack of them, as floats, or raise."""
     knots = as_real_array(knots, "knots", dtype=float, ndim=ndim)
     if knots.shape[-1] < 2:
         raise ValueError(
-            f"knots must hold at least 2 values (the boundary knots), got {knots.shape[-1]}"
+            "knots must hold at least 2 values (the boundary knots), "
+            f"got {knots.shape[-1]}"
         )
     if np.any(np.diff(knots, axis=-1) <= 0):
         raise ValueError("knots must be strictly increasing")
@@ -66,7 +67,7 @@ def _check_knots(knots: object, ndim: int | tuple[int, ...] = (1, 2)) -> np.ndar
 
 
 def _combine(design: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """Return ``design @ coef``, for one design matrix ``(n, K)`` or a stack ``(..., n, K)``."""
+    """Return ``design @ coef``, for a design matrix ``(n, K)`` or a stack of them."""
     return np.einsum("...nk,...k->...n", design, coef)
 
 
@@ -109,7 +110,8 @@ def spline_knots(x: Sequence[float] | np.ndarray, df: int) -> np.ndarray:
     knots = np.moveaxis(np.quantile(x, np.linspace(0.0, 1.0, df), axis=-1), 0, -1)
     if np.any(np.diff(knots, axis=-1) <= 0):
         raise ValueError(
-            f"x has too many tied values for df={df}: two quantile knots coincide; use fewer df"
+            f"x has too many tied values for df={df}: two quantile knots coincide; "
+            "use fewer df"
         )
     return knots
 
@@ -253,7 +255,10 @@ class NaturalSplineBasis:
 
     @classmethod
     def from_data(cls, x: Sequence[float] | np.ndarray, df: int) -> NaturalSplineBasis:
-        """Return the basis with ``df`` knots at quantiles of ``x`` (see :func:`spline_knots`)."""
+        """Return the basis with ``df`` knots at quantiles of ``x``.
+
+        See :func:`spline_knots`.
+        """
         return cls(spline_knots(x, df))
 
     @property
@@ -262,19 +267,20 @@ class NaturalSplineBasis:
         return int(self.knots.shape[-1])
 
     def _points(self, x: Sequence[float] | np.ndarray) -> np.ndarray:
-        """Return ``x`` as floats, shape ``(n,)``, or ``(n_sets, n)`` for a stack of bases."""
+        """Return ``x`` as floats, shape ``(n,)``, or ``(n_sets, n)`` for a stack."""
         x = as_real_array(x, "x", dtype=float, ndim=self.knots.ndim, nonempty=True)
         if x.shape[:-1] != self.knots.shape[:-1]:
             raise ValueError(
-                f"x must have shape ({self.knots.shape[0]}, n), one row per knot vector, "
-                f"got shape {x.shape}"
+                f"x must have shape ({self.knots.shape[0]}, n), "
+                f"one row per knot vector, got shape {x.shape}"
             )
         return x
 
     def __call__(self, x: Sequence[float] | np.ndarray) -> np.ndarray:
-        """Return the design matrix, shape ``(n, df)``: column j is basis function j at x (n >= 1 points).
+        """Return the design matrix, shape ``(n, df)``, at ``n >= 1`` points ``x``.
 
-        For a stack of bases the shape is ``(n_sets, n, df)``.
+        Column j is basis function j at x. For a stack of bases the shape is
+        ``(n_sets, n, df)``.
         """
         return _natural_design(self._points(x), self.knots)
 
@@ -348,7 +354,10 @@ def truncated_power_basis(
 
 
 def _check_coef(basis: object, coef: object) -> np.ndarray:
-    """Check that ``basis`` is a basis; return ``coef`` as floats, one per basis function (per data set)."""
+    """Check that ``basis`` is a basis; return ``coef`` as floats.
+
+    There is one coefficient per basis function (per data set).
+    """
     if not isinstance(basis, NaturalSplineBasis):
         raise TypeError(
             f"basis must be a NaturalSplineBasis, got {type(basis).__name__}"
@@ -356,7 +365,8 @@ def _check_coef(basis: object, coef: object) -> np.ndarray:
     coef = as_real_array(coef, "coef", dtype=float)
     if coef.shape != basis.knots.shape:
         raise ValueError(
-            f"coef must have shape {basis.knots.shape} to match the basis, got {coef.shape}"
+            f"coef must have shape {basis.knots.shape} to match the basis, "
+            f"got {coef.shape}"
         )
     return coef
 
@@ -364,7 +374,7 @@ def _check_coef(basis: object, coef: object) -> np.ndarray:
 def roughness(
     basis: NaturalSplineBasis, coef: Sequence[float] | np.ndarray
 ) -> float | np.ndarray:
-    """Return the roughness ``integral of f''(x)^2 dx`` of the spline ``f = basis @ coef``.
+    """Return the roughness ``integral of f''(x)^2 dx`` of ``f = basis @ coef``.
 
     This is the penalty of a smoothing spline: zero for a straight line,
     large for a curve that bends sharply. The integral is exact, not a grid

@@ -111,7 +111,8 @@ def stratified_split(
         raise ValueError(f"labels must be class labels >= 0, got {y.min()}")
     if not sizes:
         raise TypeError(
-            "stratified_split needs at least one part size, e.g. stratified_split(labels, 0.1)"
+            "stratified_split needs at least one part size, "
+            "e.g. stratified_split(labels, 0.1)"
         )
     rng = as_generator(seed)
     n = y.size

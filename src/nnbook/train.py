@@ -76,12 +76,16 @@ def _check_model(model: Any) -> None:
 
 
 def _device(device: Any, default: torch.device) -> torch.device:
-    """``device`` (a name such as ``"cpu"``, or a torch.device) as a torch.device; ``default`` if None."""
+    """``device`` (a name such as ``"cpu"``, or a torch.device) as a torch.device.
+
+    ``default`` if ``device`` is None.
+    """
     if device is None:
         return default
     if not isinstance(device, (str, torch.device)):
         raise TypeError(
-            f"device must be a str such as 'cpu' or a torch.device, got {type(device).__name__}"
+            "device must be a str such as 'cpu' or a torch.device, "
+            f"got {type(device).__name__}"
         )
     try:
         torch.empty(
@@ -89,8 +93,8 @@ def _device(device: Any, default: torch.device) -> torch.device:
         )  # fails for an unknown name, or a device this machine lacks
     except (RuntimeError, AssertionError, NotImplementedError) as error:
         raise ValueError(
-            f"device must be a device PyTorch can use here, such as 'cpu', got {device!r} "
-            f"({str(error).splitlines()[0]})"
+            "device must be a device PyTorch can use here, such as 'cpu', "
+            f"got {device!r} ({str(error).splitlines()[0]})"
         ) from None
     return torch.device(device)
 
@@ -98,7 +102,10 @@ def _device(device: Any, default: torch.device) -> torch.device:
 def _as_loader(
     data: Data, batch_size: int, name: str, generator: torch.Generator | None = None
 ) -> DataLoader:
-    """Wrap ``data`` in a DataLoader (shuffled by ``generator``, if given), checking what it is first."""
+    """Wrap ``data`` in a DataLoader (shuffled by ``generator``, if given).
+
+    What ``data`` is gets checked first.
+    """
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, tuple):
@@ -108,7 +115,8 @@ def _as_loader(
         data = TensorDataset(*data)
     if not isinstance(data, Dataset):
         raise TypeError(
-            f"{name} must be a Dataset, an (X, y) pair of tensors or a DataLoader, got {type(data).__name__}"
+            f"{name} must be a Dataset, an (X, y) pair of tensors or a DataLoader, "
+            f"got {type(data).__name__}"
         )
     if len(data) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{name} is empty")
@@ -130,7 +138,8 @@ def _check_lengths(output: torch.Tensor, y: torch.Tensor, name: str) -> None:
     """Fail clearly when the model does not give one output per label."""
     if len(output) != len(y):
         raise ValueError(
-            f"{name}: the model gave {len(output)} outputs for a batch of {len(y)} labels"
+            f"{name}: the model gave {len(output)} outputs "
+            f"for a batch of {len(y)} labels"
         )
 
 
@@ -146,7 +155,8 @@ def _check_labels(output: torch.Tensor, labels: torch.Tensor, name: str) -> None
         if low < 0 or high >= output.shape[1]:
             raise ValueError(
                 f"{name}: labels must be class indices 0 to {output.shape[1] - 1} "
-                f"(the model has {output.shape[1]} outputs), got labels from {low} to {high}"
+                f"(the model has {output.shape[1]} outputs), "
+                f"got labels from {low} to {high}"
             )
 
 
@@ -356,7 +366,8 @@ def fit(
         if has_diverged([start, *history.train_loss]):
             history.diverged = True
             warnings.warn(
-                f"training diverged in epoch {epoch}: the training loss is {history.train_loss[-1]:.3g} "
+                f"training diverged in epoch {epoch}: "
+                f"the training loss is {history.train_loss[-1]:.3g} "
                 f"(before training: {start:.3g}); training was stopped, try a smaller "
                 "learning rate",
                 DivergenceWarning,
@@ -492,7 +503,8 @@ def predict(
     scores = outputs(model, data, batch_size=batch_size, device=device)
     if scores.ndim != 2 or scores.shape[1] < 2:
         raise ValueError(
-            f"predict needs a classifier with one output per class (at least 2), got outputs of shape "
-            f"{tuple(scores.shape)}; use nnbook.train.outputs for raw outputs"
+            "predict needs a classifier with one output per class (at least 2), "
+            f"got outputs of shape {tuple(scores.shape)}; "
+            "use nnbook.train.outputs for raw outputs"
         )
     return scores.argmax(1)

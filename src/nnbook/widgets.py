@@ -8,6 +8,14 @@ turns it into sliders and plots. Because the numbers come from the executed
 chapter, the page and the Python cannot drift apart. Without JavaScript the
 element stays hidden and the chapter's static figure stands in.
 
+The self-check questions at the end of a chapter work the other way round:
+:func:`self_check` writes them as a plain list that reads well without
+JavaScript (each answer and its explanation behind "Show the answer"), and
+the site's ``book/_static/selfcheck/nnbook-selfcheck.js`` turns each question
+into a small form that checks the reader's answer. A number to compute is
+given as the value the chapter's own code computed, so the checked answer
+cannot drift from the text either.
+
 The digit-drawing widget runs networks the book trained (the MNIST lab's
 MLP, the CNN chapter's CNN): :func:`export_network_json` writes a PyTorch
 network, layer by layer, to a JSON file that a program in any language (here
@@ -20,14 +28,26 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import os
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnbook._checks import as_real_array, check_choice, check_path, check_sizes
+from nnbook._checks import (
+    as_real_array,
+    check_choice,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_path,
+    check_sizes,
+    check_text,
+)
 from nnbook._optional import needs
 
 if TYPE_CHECKING:
@@ -37,7 +57,10 @@ __all__ = [
     "KINDS",
     "MNIST_INPUT",
     "NETWORK_JSON_LAYERS",
+    "Choice",
+    "Number",
     "export_network_json",
+    "self_check",
     "widget",
     "widget_html",
 ]
@@ -71,16 +94,20 @@ def widget_html(kind: str, **data: Any) -> str:
             else _json_text(value, f"widget parameter {name!r}")
         )
         attributes.append(f' data-{name.replace("_", "-")}="{html.escape(text)}"')
-    return f'<div class="nnbook-widget" data-nnbook-widget="{kind}"{"".join(attributes)} hidden></div>'
+    return (
+        f'<div class="nnbook-widget" data-nnbook-widget="{kind}"'
+        f"{''.join(attributes)} hidden></div>"
+    )
 
 
 def _json_text(value: Any, what: str) -> str:
-    """``value`` as JSON text, or a TypeError saying that ``what`` cannot be written as JSON."""
+    """``value`` as JSON text, or a TypeError saying that ``what`` cannot be JSON."""
     try:
         return json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            f"{what} cannot be written as JSON ({error}); use plain numbers, strings, lists and dicts"
+            f"{what} cannot be written as JSON ({error}); "
+            "use plain numbers, strings, lists and dicts"
         ) from None
 
 
@@ -92,23 +119,327 @@ def widget(kind: str, **data: Any) -> Any:
     return HTML(widget_html(kind, **data))
 
 
+# --- self-check questions -----------------------------------------------------------
+
+#: A ``$`` that opens or closes inline math (``\$`` is a dollar sign).
+_DOLLAR = re.compile(r"(?<!\\)\$")
+#: The letters of the options, as the list without JavaScript numbers them.
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _math_text(value: object, name: str) -> str:
+    """``value`` as question text, or raise: a non-empty str whose ``$`` pair up."""
+    text = check_text(value, name)
+    assert text is not None
+    parts = _DOLLAR.split(text)
+    if len(parts) % 2 == 0:
+        raise ValueError(
+            f"{name} has an unmatched $ (write math as $...$ and a dollar sign "
+            f"as \\$), got {text!r}"
+        )
+    if any(not part.strip() for part in parts[1::2]):
+        raise ValueError(f"{name} has empty math ($$ or $ $), got {text!r}")
+    return text
+
+
+def _inline_html(text: str) -> str:
+    """Plain text as HTML, each ``$...$`` as the inline math MathJax typesets."""
+    pieces = []
+    for i, part in enumerate(_DOLLAR.split(text)):
+        if i % 2:
+            # The markup of Sphinx's own inline math, which MathJax typesets.
+            tex = html.escape(f"\\({part}\\)")
+            pieces.append(f'<span class="math notranslate nohighlight">{tex}</span>')
+        else:
+            pieces.append(html.escape(part.replace("\\$", "$")))
+    return "".join(pieces)
+
+
+def _plain_number(value: float, decimals: int | None = None) -> str:
+    """A number as a reader writes it: no exponent, a real minus sign.
+
+    With ``decimals`` it is rounded to that many places (trailing zeros
+    dropped), numbers from 10,000 on get thousands separators.
+    """
+    if decimals is None:
+        text = np.format_float_positional(value, trim="-")
+    else:
+        grouping = "," if abs(value) >= 10_000 else ""
+        text = f"{value:{grouping}.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return text.replace("-", "\N{MINUS SIGN}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A multiple-choice question of a chapter's self-check (see :func:`self_check`).
+
+    Parameters
+    ----------
+    question
+        The question, plain text (no Markdown), in which ``$...$`` encloses
+        inline TeX math and ``\\$`` is a dollar sign.
+    options
+        The possible answers, written like the question: at least two, at
+        most 26, all different.
+    answer
+        The index of the right option in ``options``, counted from 0.
+    explanation
+        Why the right option is right, written like the question; the
+        reader sees it after answering.
+
+    Raises
+    ------
+    TypeError
+        If a text is not a str, ``options`` is not a list or tuple, or
+        ``answer`` is not an int.
+    ValueError
+        If a text is empty or has an unmatched ``$``, ``options`` has fewer
+        than two or repeated entries, or ``answer`` is not an index of it.
+    """
+
+    question: str
+    options: Sequence[str]
+    answer: int
+    explanation: str
+
+    def __post_init__(self) -> None:
+        _math_text(self.question, "question")
+        if not isinstance(self.options, (list, tuple)):
+            raise TypeError(
+                "options must be a list or tuple of str, "
+                f"got {type(self.options).__name__}"
+            )
+        options = tuple(
+            _math_text(option, f"options[{i}]") for i, option in enumerate(self.options)
+        )
+        if not 2 <= len(options) <= len(_LETTERS):
+            raise ValueError(
+                f"options must hold 2 to {len(_LETTERS)} answers, got {len(options)}"
+            )
+        if len(set(options)) < len(options):
+            raise ValueError(f"options must all be different, got {list(options)}")
+        object.__setattr__(self, "options", options)
+        answer = check_int(self.answer, "answer", minimum=0, maximum=len(options) - 1)
+        object.__setattr__(self, "answer", answer)
+        _math_text(self.explanation, "explanation")
+
+    def _html(self) -> str:
+        options = "".join(
+            f'<li class="nnbook-selfcheck-option">{_inline_html(option)}</li>'
+            for option in self.options
+        )
+        letter = _LETTERS[self.answer]
+        letter = f'<span class="nnbook-selfcheck-letter">({letter})</span>'
+        return _question_html(
+            self,
+            f'data-kind="choice" data-answer="{self.answer}"',
+            f'<ol class="nnbook-selfcheck-options" type="a">{options}</ol>',
+            f"{letter} {_inline_html(self.options[self.answer])}",
+        )
+
+
+@dataclass(frozen=True)
+class Number:
+    """A self-check question whose answer is a number (see :func:`self_check`).
+
+    Parameters
+    ----------
+    question
+        The question, plain text (no Markdown), in which ``$...$`` encloses
+        inline TeX math and ``\\$`` is a dollar sign.
+    answer
+        The right answer: a finite real number, best the value the chapter's
+        own code computed.
+    tolerance
+        How far (absolutely) a reader's answer may be from ``answer`` and
+        still count as right: ``abs(given - answer) <= tolerance``. It also
+        sets how many decimals the answer is shown with. 0 only for a whole
+        number.
+    explanation
+        How to get the answer, written like the question; the reader sees it
+        after answering.
+    unit
+        The unit of the answer, shown after it (``"%"``, ``"s"``), or None.
+
+    Raises
+    ------
+    TypeError
+        If a text is not a str (the unit not a str or None), or ``answer`` or
+        ``tolerance`` is not a real number.
+    ValueError
+        If a text is empty or has an unmatched ``$``, ``answer`` is not
+        finite, or ``tolerance`` is negative, not finite, or 0 for an
+        answer that is not a whole number.
+    """
+
+    question: str
+    answer: float
+    tolerance: float
+    explanation: str
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        _math_text(self.question, "question")
+        answer = check_finite(self.answer, "answer")
+        tolerance = check_nonnegative(self.tolerance, "tolerance")
+        if tolerance == 0 and answer != round(answer):
+            raise ValueError(
+                "tolerance must be > 0 unless the answer is a whole number, "
+                f"got 0 for the answer {answer!r}"
+            )
+        object.__setattr__(self, "answer", answer)
+        object.__setattr__(self, "tolerance", tolerance)
+        _math_text(self.explanation, "explanation")
+        check_text(self.unit, "unit", allow_none=True)
+
+    def _html(self) -> str:
+        # Enough decimals that the answer shown is itself within the tolerance.
+        decimals = 0
+        if self.tolerance:
+            decimals = max(0, math.ceil(-math.log10(self.tolerance)))
+        unit = f" {html.escape(self.unit)}" if self.unit else ""
+        if self.tolerance:
+            hint = (
+                f"Any answer within \N{PLUS-MINUS SIGN}"
+                f"{_plain_number(self.tolerance)}{unit} of the right value counts."
+            )
+        else:
+            hint = "Give the exact whole number."
+        data = (
+            f'data-kind="number" data-answer="{self.answer!r}" '
+            f'data-tolerance="{self.tolerance!r}"'
+        )
+        if self.unit:
+            data += f' data-unit="{html.escape(self.unit)}"'
+        return _question_html(
+            self,
+            data,
+            f'<p class="nnbook-selfcheck-hint">{hint}</p>',
+            f"{_plain_number(self.answer, decimals)}{unit}",
+        )
+
+
+def _question_html(
+    question: Choice | Number, data: str, middle: str, solution: str
+) -> str:
+    """One question as a list item: the question, ``middle``, and the answer."""
+    return (
+        f'<li class="nnbook-selfcheck-question" {data}>'
+        f'<p class="nnbook-selfcheck-text">{_inline_html(question.question)}</p>'
+        f"{middle}"
+        '<details class="nnbook-selfcheck-answer"><summary>Show the answer</summary>'
+        f'<p class="nnbook-selfcheck-solution">The answer: {solution}</p>'
+        '<p class="nnbook-selfcheck-explanation">'
+        f"{_inline_html(question.explanation)}</p>"
+        "</details></li>"
+    )
+
+
+def _self_check_html(
+    questions: Sequence[Choice | Number], title: str | None = "Check yourself"
+) -> str:
+    """The HTML that :func:`self_check` displays."""
+    if not isinstance(questions, (list, tuple)):
+        raise TypeError(
+            "questions must be a list or tuple of Choice and Number questions, "
+            f"got {type(questions).__name__}"
+        )
+    if not questions:
+        raise ValueError("questions must hold at least one question, got none")
+    for i, question in enumerate(questions):
+        if not isinstance(question, (Choice, Number)):
+            raise TypeError(
+                f"questions[{i}] must be a Choice or a Number, "
+                f"got {type(question).__name__}"
+            )
+    title = check_text(title, "title", allow_none=True)
+    heading = (
+        f'<p class="nnbook-selfcheck-title">{html.escape(title)}</p>' if title else ""
+    )
+    items = "".join(question._html() for question in questions)
+    return (
+        f'<div class="nnbook-selfcheck" data-nnbook-selfcheck="{len(questions)}">'
+        f'{heading}<ol class="nnbook-selfcheck-questions">{items}</ol></div>'
+    )
+
+
+def self_check(
+    questions: Sequence[Choice | Number], title: str | None = "Check yourself"
+) -> None:
+    """Show a chapter's self-check questions (in a notebook, or on the book's page).
+
+    Without JavaScript (and in Jupyter) the questions are a numbered list,
+    each with its options and a "Show the answer" that reveals the answer and
+    its explanation. On the book's site, ``nnbook-selfcheck.js`` turns every
+    question into a small form: radio buttons or a number field, a "Check"
+    button, and the verdict ("Correct" or "Not quite") with the explanation.
+
+    Parameters
+    ----------
+    questions
+        The questions, in order: a list or tuple of :class:`Choice` and
+        :class:`Number`.
+    title
+        A line above the questions, or None for none (below a heading that
+        says it already).
+
+    Raises
+    ------
+    TypeError
+        If ``questions`` is not a list or tuple of questions, or ``title`` is
+        not a str or None.
+    ValueError
+        If ``questions`` is empty or ``title`` is an empty str.
+
+    Examples
+    --------
+    In a chapter's hidden cell (tag ``remove-input``), with numbers the
+    chapter computed::
+
+        self_check([
+            Choice("Which set chooses the learning rate?",
+                   options=["the training set", "the validation set",
+                            "the test set"],
+                   answer=1, explanation="The test set is used once, at the end."),
+            Number("How many parameters has a 784-30-10 network?",
+                   answer=net.num_parameters, tolerance=0,
+                   explanation="784 × 30 weights and 30 biases, 30 × 10 and 10."),
+        ])
+    """
+    markup = _self_check_html(questions, title)
+    with needs("nnbook.widgets.self_check"):
+        from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
 # --- the digit widget's networks ----------------------------------------------------
 
 #: The layers :func:`export_network_json` can write, by the name the file gives
 #: them, with what a reader of the file computes for each. ``a`` is the layer's
 #: input: a vector, or an array of shape ``[channels, height, width]``.
 NETWORK_JSON_LAYERS: dict[str, str] = {
-    "linear": "z[i] = bias[i] + sum over j of weight[i, j] * a[j]; weight has shape [n_out, n_in]",
+    "linear": (
+        "z[i] = bias[i] + sum over j of weight[i, j] * a[j]; "
+        "weight has shape [n_out, n_in]"
+    ),
     "conv2d": (
-        "z[o, r, c] = bias[o] + sum over i, p, q of weight[o, i, p, q] * x[i, stride[0] * r + p, stride[1] * c + q], "
-        "where x is a with padding[0] rows and padding[1] columns of zeros added on each side; "
+        "z[o, r, c] = bias[o] + sum over i, p, q of weight[o, i, p, q] * "
+        "x[i, stride[0] * r + p, stride[1] * c + q], "
+        "where x is a with padding[0] rows and padding[1] columns of zeros "
+        "added on each side; "
         "weight has shape [c_out, c_in, kernel height, kernel width]"
     ),
     "maxpool2d": (
         "z[c, r, s] = the largest a[c, stride[0] * r + p, stride[1] * s + q] "
         "over 0 <= p < kernel_size[0], 0 <= q < kernel_size[1]"
     ),
-    "flatten": "z = the values of a in row-major order: [channels, height, width] becomes one vector",
+    "flatten": (
+        "z = the values of a in row-major order: "
+        "[channels, height, width] becomes one vector"
+    ),
     "relu": "max(0, a), value by value",
     "sigmoid": "1 / (1 + exp(-a)), value by value",
     "tanh": "tanh(a), value by value",
@@ -126,7 +457,8 @@ MNIST_INPUT: dict[str, Any] = {
     "description": (
         "grey levels divided by 255: white background 0, black ink 1. MNIST digits are "
         "scaled to fit a 20 x 20 box, keeping their proportions, and centred by their "
-        "centre of mass in the 28 x 28 image; a drawn digit should be prepared the same way."
+        "centre of mass in the 28 x 28 image; a drawn digit should be prepared the "
+        "same way."
     ),
 }
 
@@ -136,15 +468,16 @@ _ENCODING = (
     "little-endian float32 bytes, in row-major order (the last index varies fastest)"
 )
 _COMPUTATION = (
-    "a = the input, of shape input_shape (its values in row-major order); for each entry of "
-    "sequence in order, a = that layer applied to a, as the operations field says; a layer "
-    "with weights uses layers[entry.layer]; output_shape is the shape of its result. "
+    "a = the input, of shape input_shape (its values in row-major order); "
+    "for each entry of sequence in order, a = that layer applied to a, as the "
+    "operations field says; a layer with weights uses layers[entry.layer]; "
+    "output_shape is the shape of its result. "
     "The last a are the logits; softmax(logits) gives the class probabilities."
 )
 
 
 def _encode(array: Any) -> dict[str, Any]:
-    """An array as ``{shape, dtype, data}``, ``data`` the base64 of its float32 bytes."""
+    """An array as ``{shape, dtype, data}``, ``data`` the base64 of its float32s."""
     values = np.ascontiguousarray(array, dtype="<f4")
     return {
         "shape": list(values.shape),
@@ -160,7 +493,9 @@ def _pair(value: int | tuple[int, ...]) -> list[int]:
 def _sequence(
     model: Any, image_shape: Any
 ) -> tuple[list[int], list[dict[str, Any]], list[Any]]:
-    """Describe ``model`` layer by layer: its input shape, the file's ``sequence``, and its weighted layers.
+    """Describe ``model`` layer by layer.
+
+    Return its input shape, the file's ``sequence``, and its weighted layers.
 
     ``image_shape`` (height, width) gives the input of a network that starts
     with a convolution; a network that starts with a Linear layer takes a vector.
@@ -181,7 +516,8 @@ def _sequence(
     )
     if not isinstance(model, nn.Sequential):
         raise TypeError(
-            f"model must be an nn.Sequential of the layers {known}, got {type(model).__name__}"
+            f"model must be an nn.Sequential of the layers {known}, "
+            f"got {type(model).__name__}"
         )
     weighted = [m for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
     if not weighted:
@@ -194,7 +530,8 @@ def _sequence(
         )
         if len(image_shape) != 2:
             raise ValueError(
-                f"input_description['image_shape'] must be [height, width], got {image_shape}"
+                "input_description['image_shape'] must be [height, width], "
+                f"got {image_shape}"
             )
         shape = [weighted[0].in_channels, *image_shape]
     input_shape, sequence, layers = list(shape), [], []
@@ -205,20 +542,23 @@ def _sequence(
         elif isinstance(m, nn.Flatten):
             if (m.start_dim, m.end_dim) != (1, -1):
                 raise ValueError(
-                    f"{where} must flatten all but the batch dimension (start_dim=1, end_dim=-1)"
+                    f"{where} must flatten all but the batch dimension "
+                    "(start_dim=1, end_dim=-1)"
                 )
             entry, shape = {"type": "flatten"}, [int(np.prod(shape))]
         elif isinstance(m, nn.Linear):
             if shape != [m.in_features]:
                 hint = " (put an nn.Flatten before it)" if len(shape) > 1 else ""
                 raise ValueError(
-                    f"{where} takes {m.in_features} inputs but gets values of shape {shape}{hint}"
+                    f"{where} takes {m.in_features} inputs but gets values of "
+                    f"shape {shape}{hint}"
                 )
             entry, shape = {"type": "linear", "layer": len(layers)}, [m.out_features]
         elif isinstance(m, nn.Conv2d):
             if len(shape) != 3 or shape[0] != m.in_channels:
                 raise ValueError(
-                    f"{where} takes {m.in_channels} channels but gets values of shape {shape}"
+                    f"{where} takes {m.in_channels} channels but gets values of "
+                    f"shape {shape}"
                 )
             if (
                 m.groups != 1
@@ -226,7 +566,8 @@ def _sequence(
                 or m.padding_mode != "zeros"
             ):
                 raise ValueError(
-                    f"{where}: the format knows convolutions with groups=1, dilation=1 and zero padding"
+                    f"{where}: the format knows convolutions with groups=1, "
+                    "dilation=1 and zero padding"
                 )
             kernel, stride = _pair(m.kernel_size), _pair(m.stride)
             padding = (
@@ -238,7 +579,8 @@ def _sequence(
             )
             if m.padding == "same" and any(k % 2 == 0 for k in kernel):
                 raise ValueError(
-                    f"{where}: padding='same' with an even kernel pads unevenly, which the format cannot say"
+                    f"{where}: padding='same' with an even kernel pads unevenly, "
+                    "which the format cannot say"
                 )
             entry = {
                 "type": "conv2d",
@@ -254,7 +596,8 @@ def _sequence(
         elif isinstance(m, nn.MaxPool2d):
             if len(shape) != 3:
                 raise ValueError(
-                    f"{where} needs values of shape [channels, height, width], gets {shape}"
+                    f"{where} needs values of shape [channels, height, width], "
+                    f"gets {shape}"
                 )
             if (
                 _pair(m.padding) != [0, 0]
@@ -263,7 +606,8 @@ def _sequence(
                 or m.return_indices
             ):
                 raise ValueError(
-                    f"{where}: the format knows max pooling without padding, dilation or ceil_mode"
+                    f"{where}: the format knows max pooling without padding, "
+                    "dilation or ceil_mode"
                 )
             kernel, stride = _pair(m.kernel_size), _pair(m.stride or m.kernel_size)
             entry = {"type": "maxpool2d", "kernel_size": kernel, "stride": stride}
@@ -277,18 +621,21 @@ def _sequence(
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             if m.bias is None:
                 raise ValueError(
-                    f"{where} has no bias; the format needs one in every Linear and Conv2d layer"
+                    f"{where} has no bias; the format needs one in every Linear "
+                    "and Conv2d layer"
                 )
             layers.append(m)
         if min(shape) < 1:
             raise ValueError(
-                f"{where} gets an input too small for it: its output would have shape {shape}"
+                f"{where} gets an input too small for it: its output would have "
+                f"shape {shape}"
             )
         entry["output_shape"] = list(shape)
         sequence.append(entry)
     if len(shape) != 1:
         raise ValueError(
-            f"model must end with a vector of logits; its last layer gives shape {shape}"
+            "model must end with a vector of logits; its last layer gives "
+            f"shape {shape}"
         )
     return input_shape, sequence, layers
 
@@ -327,7 +674,8 @@ def export_network_json(
       :data:`MNIST_INPUT`: 28 × 28 values in [0, 1], background 0, ink 1);
     * ``examples`` (if given): ``inputs`` (flattened), ``labels`` (if given)
       and the ``logits`` PyTorch computes for them, so that a reader of the
-      file can test its own forward pass;
+      file can test its own forward pass (the digit widget also offers
+      labelled 28 × 28 examples as test digits to load and edit);
     * ``metadata``: the keyword arguments, plain JSON values.
 
     Every array is an object ``{"shape", "dtype": "float32", "data"}`` whose
@@ -433,7 +781,10 @@ def export_network_json(
 def _examples(
     model: torch.nn.Module, examples: Any, input_shape: list[int]
 ) -> dict[str, Any]:
-    """The ``examples`` entry of :func:`export_network_json`: inputs, labels and PyTorch's logits."""
+    """The ``examples`` entry of :func:`export_network_json`.
+
+    The inputs, the labels and the logits PyTorch computes for them.
+    """
     with needs("nnbook.widgets.export_network_json"):
         import torch
 
@@ -456,12 +807,13 @@ def _examples(
         or not inputs.is_floating_point()
     ):
         raise ValueError(
-            f"examples must be floating-point inputs of shape (k, ...), k >= 1, with {n} values each, "
-            f"got {inputs.dtype} of shape {tuple(inputs.shape)}"
+            "examples must be floating-point inputs of shape (k, ...), k >= 1, "
+            f"with {n} values each, got {inputs.dtype} of shape {tuple(inputs.shape)}"
         )
     if labels is not None and labels.shape != (len(inputs),):
         raise ValueError(
-            f"examples: expected one label per input ({len(inputs)}), got shape {tuple(labels.shape)}"
+            f"examples: expected one label per input ({len(inputs)}), "
+            f"got shape {tuple(labels.shape)}"
         )
     flat = torch.from_numpy(
         as_real_array(inputs.reshape(len(inputs), n), "examples", dtype=np.float32)

@@ -22,7 +22,13 @@
  * nnbook.widgets.export_network_json (data-model, a path from the site's
  * root, or data-models, a list of {name, path, label}) from the same server,
  * runs them in double precision, and sets data-model-ready once they are all
- * loaded and checked against the PyTorch logits stored in their files.
+ * loaded and checked against the PyTorch logits stored in their files. The
+ * labelled test digits stored with the first network are offered to load and
+ * edit; the board also works by keyboard (arrow keys, Space, Delete).
+ *
+ * Every control is a native one (range inputs, buttons, radio buttons, a
+ * checkbox) or the focusable board, so all of it works by keyboard; a button
+ * that gets disabled while focused hands the focus on instead of dropping it.
  *
  * Test hooks: window.nnbookWidgets.sigmoidNeuron (gradientDescent,
  * convStepper, drawDigit) is the first widget of that kind on the page; every widget is
@@ -105,6 +111,16 @@
   /** A linear map from [d0, d1] to [r0, r1]. */
   const scale = (d0, d1, r0, r1) => (v) => r0 + ((v - d0) / (d1 - d0)) * (r1 - r0);
 
+  /**
+   * Enable or disable a button. A focused button that gets disabled would
+   * drop the keyboard focus to the page's body: it hands it to `next`.
+   */
+  function setDisabled(button, disabled, next) {
+    const focused = document.activeElement === button;
+    button.disabled = disabled;
+    if (disabled && focused) next.focus();
+  }
+
   /** Set an <output>'s text and its unrounded value. */
   function show(output, value, text) {
     output.textContent = text;
@@ -136,7 +152,11 @@
     return { input, output, label: h("label", { for: id }, label), update };
   }
 
-  /** Axes with ticks in a plot area; returns the group. */
+  /**
+   * Axes with ticks in a plot area; returns the group. Labels are placed in
+   * units of their font size (dy in em), so that they keep clear of each
+   * other at any size: on a phone the plots shrink and their text grows.
+   */
   function axes({ x, y, xTicks, yTicks, xLabel, yLabel, box, xFormat = short, yFormat = short }) {
     const [left, top, right, bottom] = box;
     const g = s("g", { class: "nnbook-axes" });
@@ -144,21 +164,32 @@
     g.append(s("line", { x1: left, y1: top, x2: left, y2: bottom }));
     for (const t of xTicks) {
       g.append(s("line", { x1: coordinate(x(t)), y1: bottom, x2: coordinate(x(t)), y2: bottom + 4 }));
-      g.append(s("text", { x: coordinate(x(t)), y: bottom + 16, "text-anchor": "middle" }, xFormat(t)));
+      // A label at a corner starts (or ends) there, clear of the y axis's labels.
+      const anchor = x(t) - left < 1 ? "start" : right - x(t) < 1 ? "end" : "middle";
+      const at = anchor === "start" ? x(t) - 3 : anchor === "end" ? x(t) + 3 : x(t);
+      g.append(s("text", { x: coordinate(at), y: bottom + 5, dy: "0.8em", "text-anchor": anchor }, xFormat(t)));
     }
-    for (const t of yTicks) {
+    const yTexts = yTicks.map(yFormat);
+    yTicks.forEach((t, i) => {
       g.append(s("line", { x1: left - 4, y1: coordinate(y(t)), x2: left, y2: coordinate(y(t)) }));
-      g.append(s("text", { x: left - 7, y: coordinate(y(t) + 4), "text-anchor": "end" }, yFormat(t)));
-    }
-    if (xLabel) g.append(s("text", { x: (left + right) / 2, y: bottom + 30, "text-anchor": "middle", class: "nnbook-axis-label" }, xLabel));
+      g.append(s("text", { x: left - 7, y: coordinate(y(t)), dy: "0.35em", "text-anchor": "end" }, yTexts[i]));
+    });
+    // The axis labels are 1.1 times the ticks' size. The x label sits below
+    // the tick labels (about 1.3 tick heights down); the y label, turned,
+    // left of the widest tick label (digits are about 0.6 em wide).
+    if (xLabel) g.append(s("text", { x: (left + right) / 2, y: bottom + 5, dy: "1.95em", "text-anchor": "middle", class: "nnbook-axis-label" }, xLabel));
     if (yLabel) {
+      const widest = Math.max(0.7, ...yTexts.map(textWidth));
       g.append(s("text", {
-        x: 0, y: 0, "text-anchor": "middle", class: "nnbook-axis-label",
-        transform: `translate(12 ${(top + bottom) / 2}) rotate(-90)`,
+        x: 0, y: 0, dy: `${(-(widest + 0.5) / 1.1).toFixed(2)}em`, "text-anchor": "middle", class: "nnbook-axis-label",
+        transform: `translate(${left - 7} ${(top + bottom) / 2}) rotate(-90)`,
       }, yLabel));
     }
     return g;
   }
+
+  /** The width of a tick label in em, from the widths of the glyphs of a sans-serif font. */
+  const textWidth = (text) => [...text].reduce((w, c) => w + (c === MINUS ? 0.84 : /[.,]/.test(c) ? 0.32 : 0.64), 0);
 
   /** Ticks at multiples of a round step, about `count` of them. */
   function ticks(low, high, count = 5) {
@@ -272,10 +303,10 @@
     const guideV = s("line", { class: "nnbook-guide" });
     const guideH = s("line", { class: "nnbook-guide" });
     const marker = s("circle", { r: 6, fill: VERMILLION, class: "nnbook-marker" });
-    const offChart = s("text", { class: "nnbook-offchart", fill: VERMILLION, "text-anchor": "middle" });
+    const offChart = s("text", { class: "nnbook-offchart nnbook-text-vermillion", "text-anchor": "middle" });
     svg.append(guideV, guideH, marker, offChart);
-    svg.append(s("text", { x: box[0] + 6, y: box[1] + 14, class: "nnbook-legend", fill: BLUE }, "\u03c3(z), sigmoid neuron"));
-    svg.append(s("text", { x: box[0] + 6, y: box[1] + 28, class: "nnbook-legend nnbook-muted" }, "- - step, perceptron"));
+    svg.append(s("text", { x: box[0] + 6, y: box[1] + 14, class: "nnbook-legend nnbook-text-blue" }, "\u03c3(z), sigmoid neuron"));
+    svg.append(s("text", { x: box[0] + 6, y: box[1] + 14, dy: "1.2em", class: "nnbook-legend nnbook-muted" }, "- - step, perceptron"));
 
     const bar = h("span", { class: "nnbook-bar-fill" });
     const result = h("div", { class: "nnbook-neuron-result", "aria-live": "polite" },
@@ -425,8 +456,8 @@
     }
 
     // The landscape, the ball and its trail.
-    const W = 520, H = 260;
-    const box = [48, 12, W - 14, H - 42];
+    const W = 520, H = 270;
+    const box = [58, 12, W - 14, H - 52]; // room for the labels at a phone's text size
     const grid = Array.from({ length: 401 }, (_, i) => wLow + ((wHigh - wLow) * i) / 400);
     const values = grid.map(f.loss);
     const cLow = Math.min(...values), cHigh = Math.max(...values);
@@ -441,20 +472,21 @@
     for (const m of minima) {
       const label = m === lowest ? "minimum" : "notch";
       land.append(s("circle", { cx: coordinate(wx(m)), cy: coordinate(cy(f.loss(m))), r: 3.5, fill: GREEN }),
-        s("text", { x: coordinate(wx(m)), y: coordinate(cy(f.loss(m)) - 14), "text-anchor": "middle", class: "nnbook-legend", fill: GREEN }, label));
+        s("text", { x: coordinate(wx(m)), y: coordinate(cy(f.loss(m)) - 14), "text-anchor": "middle", class: "nnbook-legend nnbook-text-green" }, label));
     }
     const start = s("rect", { width: 9, height: 9, x: coordinate(wx(w0) - 4.5), y: coordinate(cy(f.loss(w0)) - 4.5), class: "nnbook-start" });
     const trail = s("polyline", { class: "nnbook-trail", stroke: BLUE, "clip-path": clip });
     const dots = s("g", { fill: BLUE, "clip-path": clip, class: "nnbook-dots" });
     const ball = s("circle", { r: 8, fill: BLUE, class: "nnbook-ball" });
-    const offChart = s("text", { class: "nnbook-offchart", fill: VERMILLION, "text-anchor": "middle" });
+    const offChart = s("text", { class: "nnbook-offchart nnbook-text-vermillion", "text-anchor": "middle" });
     land.append(trail, dots, start, ball, offChart);
 
     // w against the step, as in the chapter's right-hand panel.
-    const PH = 150;
-    const pbox = [48, 10, W - 14, PH - 36];
+    const PH = 166;
+    const pbox = [58, 10, W - 14, PH - 52];
     const path = s("svg", { viewBox: `0 0 ${W} ${PH}`, class: "nnbook-plot nnbook-gd-path", role: "img" });
     const pclip = plotBox(path, pbox);
+    const pathClip = path.querySelector("clipPath rect");
     const pathAxes = s("g");
     const pathLine = s("polyline", { class: "nnbook-trail", stroke: BLUE, "clip-path": pclip });
     path.append(pathAxes, pathLine);
@@ -558,18 +590,25 @@
       // w against the step. The axis grows with the iterates, so that a
       // diverging run is seen growing, not cut off.
       const kMax = Math.max(40, Math.ceil(k / 40) * 40);
-      const sx = scale(0, kMax, pbox[0], pbox[2]);
       const yLow = Math.min(wLow, ...finite), yHigh = Math.max(wHigh, ...finite);
-      const sy = scale(yLow, yHigh, pbox[3], pbox[1]);
-      pathAxes.replaceChildren(axes({ x: sx, y: sy, xTicks: ticks(0, kMax, 4), yTicks: ticks(yLow, yHigh, 4), xLabel: "step", yLabel: "w", box: pbox }),
-        ...minima.map((m) => s("line", { x1: pbox[0], x2: pbox[2], y1: coordinate(sy(m)), y2: coordinate(sy(m)), class: "nnbook-guide", stroke: GREEN })));
+      const yTicks = ticks(yLow, yHigh, 4);
+      // Room on the left for the tick labels and the turned "w" at the plot's
+      // text size (larger on a phone), however long the labels grow.
+      const fontSize = parseFloat(getComputedStyle(path).fontSize) || 11;
+      const widest = Math.max(...yTicks.map((t) => textWidth(short(t))));
+      const pb = [Math.max(pbox[0], Math.ceil(9 + (widest + 1.3) * fontSize)), ...pbox.slice(1)];
+      setAttributes(pathClip, { x: pb[0], width: pb[2] - pb[0] });
+      const sx = scale(0, kMax, pb[0], pb[2]);
+      const sy = scale(yLow, yHigh, pb[3], pb[1]);
+      pathAxes.replaceChildren(axes({ x: sx, y: sy, xTicks: ticks(0, kMax, 4), yTicks, xLabel: "step", yLabel: "w", box: pb }),
+        ...minima.map((m) => s("line", { x1: pb[0], x2: pb[2], y1: coordinate(sy(m)), y2: coordinate(sy(m)), class: "nnbook-guide", stroke: GREEN })));
       const steps = ws.map((_, i) => i).filter((i) => Number.isFinite(ws[i]));
       pathLine.setAttribute("points", points(steps.map(sx), steps.map((i) => sy(ws[i]))));
 
       show(outputs.k, k, String(k));
       show(outputs.w, w, fmt(w, 4));
       show(outputs.loss, run.loss[k], fmt(run.loss[k], 4));
-      stepButton.disabled = finished();
+      setDisabled(stepButton, finished(), resetButton);
       status.classList.toggle("nnbook-diverged", run.divergedAt !== null);
       status.dataset.state = run.divergedAt !== null ? "diverged" : settled ? "settled" : k >= maxSteps ? "stopped" : k ? "moving" : "start";
       if (run.divergedAt !== null) {
@@ -708,7 +747,9 @@
         out.cells[i][j].classList.add("nnbook-current");
         sum.textContent = `Row ${i + 1}, column ${j + 1}: ${terms.join(" + ")} = ${number(values[i][j])}`;
       }
-      stepButton.disabled = allButton.disabled = position >= total - 1;
+      // After the last step (or Fill all) the focus moves on to Reset.
+      setDisabled(stepButton, position >= total - 1, resetButton);
+      setDisabled(allButton, position >= total - 1, resetButton);
       root.dataset.position = String(position);
     }
 
@@ -995,15 +1036,65 @@
     return [{ name: "network", path: root.dataset.model, label: "network" }];
   }
 
+  /**
+   * Shift a 28 x 28 image by whole pixels so that its centre of mass lies in
+   * [14, 15) x [14, 15), where MNIST put the centres of its digits (pixel
+   * (r, c) counted at (c + 0.5, r + 0.5)): a test digit stays as it is. Ink
+   * shifted past the edge is lost. Returns a new array of 784 values.
+   */
+  function centreByWholePixels(image) {
+    const [cx, cy] = centreOfMass(image);
+    const dx = Math.ceil(SIDE / 2 - cx), dy = Math.ceil(SIDE / 2 - cy);
+    const out = new Array(SIDE * SIDE).fill(0);
+    for (let r = 0; r < SIDE; r++) {
+      for (let c = 0; c < SIDE; c++) {
+        const y = r + dy, x = c + dx;
+        if (y >= 0 && y < SIDE && x >= 0 && x < SIDE) out[y * SIDE + x] = image[r * SIDE + c];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The labelled example images of a network file (real MNIST test digits,
+   * which the chapter exported with the network) as {label, index, input};
+   * none if the file's examples have no labels or are not 28 x 28 images.
+   */
+  function exampleDigits(file) {
+    const examples = file.examples;
+    if (!examples || !Array.isArray(examples.labels)) return [];
+    const inputs = decodeArray(examples.inputs);
+    if (inputs.shape.length !== 2 || inputs.shape[1] !== SIDE * SIDE) return [];
+    return examples.labels.map((label, index) => ({
+      label: Number(label), index,
+      input: Array.from(inputs.values.subarray(index * SIDE * SIDE, (index + 1) * SIDE * SIDE)),
+    }));
+  }
+
+  const ARROWS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+
+  /**
+   * Draw a digit. The board holds either pen strokes (mouse, pen, finger),
+   * prepared for the network as MNIST prepared its digits, or a 28 x 28
+   * image edited pixel by pixel: a test digit loaded from the network's file,
+   * or what the keyboard paints (arrow keys move a cursor, Space or Enter
+   * paints a dot of the pen's width, Delete or Backspace erases one). The
+   * first keyboard edit turns strokes into that image (what the network
+   * sees); a pointer then paints on it. With centring on, an image is moved
+   * by whole pixels so that its centre of mass is where MNIST put it.
+   */
   function drawDigit(root) {
     const models = digitModels(root);
     const pen = Number(data(root, "penWidth", 3)); // in pixels of the 28 x 28 image
     const several = models.length > 1;
     const the = (name) => (several ? `the ${name}` : "the network");
 
+    const helpId = uniqueId("digit-help");
     const board = h("canvas", {
-      width: CANVAS, height: CANVAS, class: "nnbook-digit-board", "data-name": "board",
-      role: "img", "aria-label": "Drawing area: draw one digit with the mouse, a pen or a finger",
+      width: CANVAS, height: CANVAS, class: "nnbook-digit-board", "data-name": "board", tabindex: 0,
+      role: "application", "aria-roledescription": "drawing area",
+      "aria-label": "Drawing area, 28 by 28 pixels: draw one digit with the mouse, a pen, a finger or the keyboard",
+      "aria-describedby": helpId,
     });
     const ink = board.getContext("2d");
     const preview = h("canvas", { width: SIDE, height: SIDE, class: "nnbook-digit-preview", "data-name": "preview", role: "img", "aria-label": "What the network sees: your digit as a 28 by 28 image" });
@@ -1014,6 +1105,14 @@
     const listLabel = h("p", { class: "nnbook-digit-label" }, "Its three most likely digits:");
     const status = h("p", { class: "nnbook-digit-status", "data-name": "status", "aria-live": "polite" }, "Loading the network\u2026");
     const others = h("p", { class: "nnbook-digit-others", "data-name": "others" });
+    const help = h("p", { id: helpId, class: "nnbook-digit-help" },
+      "Keyboard: the arrow keys move the cursor, Space or Enter paints, Delete or Backspace erases; Shift with an arrow paints as it moves.");
+    const cursorText = h("p", { class: "nnbook-digit-cursor", "data-name": "cursor", "aria-live": "polite" });
+
+    // Real MNIST test digits from the network's file, to load and edit.
+    const samplesLabel = uniqueId("samples");
+    const samplesGroup = h("div", { class: "nnbook-digit-samples", role: "group", "aria-labelledby": samplesLabel, "data-name": "samples", hidden: true },
+      h("span", { id: samplesLabel, class: "nnbook-digit-samples-label" }, "Load a test digit to edit:"));
 
     // Centring: on by default, as MNIST prepared its digits.
     const centreId = uniqueId("centre");
@@ -1037,35 +1136,86 @@
     const chooser = several ? h("fieldset", { class: "nnbook-digit-chooser", "data-name": "chooser" }, h("legend", {}, "Network:"), radios) : null;
 
     const networks = new Array(models.length).fill(null);
-    let strokes = [];
+    let strokes = []; // the pen's strokes, [x, y] points in the board's 280 x 280 pixels
+    let image = null; // or a 28 x 28 image edited pixel by pixel (ink 1, background 0)
+    let live = null; // a stroke being drawn on that image
+    let sample = null; // the test digit loaded last, and whether it was edited since
+    let cursor = [SIDE / 2, SIDE / 2]; // the keyboard's [row, column]
+    let showCursor = false;
     let drawing = false;
     let pending = false;
     let result = null;
 
+    /** The edited image with the stroke being drawn on it. */
+    function edited() {
+      if (!live) return image;
+      const stroke = rasterise([live], SIDE / CANVAS, 0, 0, pen, scratch);
+      return image.map((v, i) => Math.max(v, stroke[i]));
+    }
+
+    const isEmpty = () => (image ? !edited().some((v) => v > 0) : !strokes.length);
+
+    /** What the networks get: 784 values, row by row. */
+    function networkInput() {
+      if (!image) return preprocess(strokes, pen, scratch, centreBox.checked);
+      return centreBox.checked ? centreByWholePixels(edited()) : Array.from(edited());
+    }
+
     function paintBoard() {
       ink.fillStyle = "#fff";
       ink.fillRect(0, 0, CANVAS, CANVAS);
-      Object.assign(ink, { lineCap: "round", lineJoin: "round", lineWidth: 18, strokeStyle: "#111", fillStyle: "#111" });
-      for (const stroke of strokes) {
-        ink.beginPath();
-        if (stroke.length === 1) {
-          ink.arc(stroke[0][0], stroke[0][1], 9, 0, 2 * Math.PI);
-          ink.fill();
-        } else {
-          ink.moveTo(stroke[0][0], stroke[0][1]);
-          for (const [x, y] of stroke.slice(1)) ink.lineTo(x, y);
-          ink.stroke();
+      const cell = CANVAS / SIDE;
+      if (image) {
+        const shown = edited();
+        for (let i = 0; i < SIDE * SIDE; i++) {
+          const v = Math.min(1, Math.max(0, shown[i]));
+          if (!(v > 0)) continue;
+          const grey = Math.round(255 - v * (255 - 17));
+          ink.fillStyle = `rgb(${grey}, ${grey}, ${grey})`;
+          ink.fillRect((i % SIDE) * cell, Math.floor(i / SIDE) * cell, cell, cell);
         }
+      } else {
+        Object.assign(ink, { lineCap: "round", lineJoin: "round", lineWidth: 18, strokeStyle: "#111", fillStyle: "#111" });
+        for (const stroke of strokes) {
+          ink.beginPath();
+          if (stroke.length === 1) {
+            ink.arc(stroke[0][0], stroke[0][1], 9, 0, 2 * Math.PI);
+            ink.fill();
+          } else {
+            ink.moveTo(stroke[0][0], stroke[0][1]);
+            for (const [x, y] of stroke.slice(1)) ink.lineTo(x, y);
+            ink.stroke();
+          }
+        }
+      }
+      if (showCursor) {
+        // The keyboard's cursor: a vermillion square with a white rim, seen on paper and on ink.
+        const [r, c] = cursor;
+        ink.lineJoin = "miter";
+        ink.lineWidth = 5;
+        ink.strokeStyle = "#fff";
+        ink.strokeRect(c * cell - 1, r * cell - 1, cell + 2, cell + 2);
+        ink.lineWidth = 2.5;
+        ink.strokeStyle = VERMILLION;
+        ink.strokeRect(c * cell - 1, r * cell - 1, cell + 2, cell + 2);
       }
     }
 
+    function describeCursor() {
+      const [r, c] = cursor;
+      const value = image ? Math.min(1, Math.max(0, edited()[r * SIDE + c])) : null;
+      const where = `Cursor: row ${r + 1}, column ${c + 1} of ${SIDE}`;
+      cursorText.textContent = value === null ? `${where}.` : `${where}, ink ${fmt(value, 2)}.`;
+      cursorText.dataset.value = value === null ? "" : String(value);
+    }
+
     function paintPreview(input) {
-      const image = previewContext.createImageData(SIDE, SIDE);
+      const picture = previewContext.createImageData(SIDE, SIDE);
       for (let i = 0; i < SIDE * SIDE; i++) {
         const grey = Math.round(255 * (1 - Math.min(1, Math.max(0, input[i]))));
-        image.data.set([grey, grey, grey, 255], 4 * i);
+        picture.data.set([grey, grey, grey, 255], 4 * i);
       }
-      previewContext.putImageData(image, 0, 0);
+      previewContext.putImageData(picture, 0, 0);
     }
 
     function classify(network, input) {
@@ -1083,16 +1233,17 @@
       if (!ready()) return;
       const name = models[chosen].name;
       listLabel.textContent = several ? `The ${name}'s three most likely digits:` : "Its three most likely digits:";
-      if (!strokes.length) {
+      if (isEmpty()) {
         result = null;
         paintPreview(new Float64Array(SIDE * SIDE));
         list.replaceChildren();
-        status.textContent = "Draw a digit from 0 to 9 in the box.";
+        status.textContent = samplesGroup.hidden ? "Draw a digit from 0 to 9 in the box."
+          : "Draw a digit from 0 to 9 in the box, or load a test digit.";
         others.textContent = "";
         root.dataset.prediction = "";
         return;
       }
-      const input = preprocess(strokes, pen, scratch, centreBox.checked);
+      const input = networkInput();
       const answers = networks.map((network) => classify(network, input));
       result = { input, answers, ...answers[chosen] };
       paintPreview(input);
@@ -1106,7 +1257,8 @@
       }));
       const reads = (i) => `${the(models[i].name)} reads a ${answers[i].top[0].digit} (${fmt(100 * answers[i].top[0].probability, 1)} %)`;
       const sentence = reads(chosen);
-      status.textContent = `${sentence[0].toUpperCase()}${sentence.slice(1)}.`;
+      const loaded = sample && !sample.edited ? `Test digit ${sample.label}: ` : "";
+      status.textContent = loaded ? `${loaded}${sentence}.` : `${sentence[0].toUpperCase()}${sentence.slice(1)}.`;
       others.textContent = models.map((_, i) => i).filter((i) => i !== chosen).map((i) => `For comparison, ${reads(i)}.`).join(" ");
       root.dataset.prediction = String(result.top[0].digit);
     }
@@ -1128,42 +1280,128 @@
       event.preventDefault();
       board.setPointerCapture(event.pointerId);
       drawing = true;
-      strokes.push([point(event)]);
+      showCursor = false;
+      if (sample) sample.edited = true;
+      if (image) live = [point(event)];
+      else strokes.push([point(event)]);
       paintBoard();
       schedule();
     });
     board.addEventListener("pointermove", (event) => {
       if (!drawing) return;
       const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
-      for (const e of events.length ? events : [event]) strokes[strokes.length - 1].push(point(e));
+      const stroke = image ? live : strokes[strokes.length - 1];
+      for (const e of events.length ? events : [event]) stroke.push(point(e));
       paintBoard();
       schedule();
     });
     const stop = () => {
       if (!drawing) return;
       drawing = false;
+      if (image && live) {
+        image = edited();
+        live = null;
+      }
       update();
     };
     board.addEventListener("pointerup", stop);
     board.addEventListener("pointercancel", stop);
+
+    // The keyboard edits the 28 x 28 image; strokes drawn so far become that image first.
+    function toImage() {
+      if (!image) image = Float64Array.from(strokes.length ? preprocess(strokes, pen, scratch, centreBox.checked) : new Float64Array(SIDE * SIDE));
+      strokes = [];
+      if (sample) sample.edited = true;
+    }
+
+    function paintAt([r, c]) {
+      toImage();
+      const dot = rasterise([[[c + 0.5, r + 0.5]]], 1, 0, 0, pen, scratch);
+      for (let i = 0; i < dot.length; i++) image[i] = Math.max(image[i], Math.min(1, dot[i]));
+    }
+
+    function eraseAt([r, c]) {
+      toImage();
+      const reach = (pen / 2) ** 2;
+      for (let y = 0; y < SIDE; y++) {
+        for (let x = 0; x < SIDE; x++) if ((y - r) ** 2 + (x - c) ** 2 <= reach) image[y * SIDE + x] = 0;
+      }
+    }
+
+    board.addEventListener("keydown", (event) => {
+      if (event.altKey || event.ctrlKey || event.metaKey || drawing) return;
+      let changed = true;
+      if (event.key in ARROWS) {
+        const [dr, dc] = ARROWS[event.key];
+        if (event.shiftKey) paintAt(cursor);
+        else changed = false;
+        cursor = [clamp(cursor[0] + dr, 0, SIDE - 1), clamp(cursor[1] + dc, 0, SIDE - 1)];
+        if (event.shiftKey) paintAt(cursor);
+      } else if (event.key === " " || event.key === "Enter") {
+        paintAt(cursor);
+      } else if (event.key === "Delete" || event.key === "Backspace") {
+        eraseAt(cursor);
+      } else {
+        return;
+      }
+      event.preventDefault(); // no scrolling of the page
+      showCursor = true;
+      paintBoard();
+      describeCursor();
+      if (changed) update();
+    });
+    board.addEventListener("focus", () => {
+      showCursor = board.matches(":focus-visible");
+      paintBoard();
+    });
+    board.addEventListener("blur", () => {
+      showCursor = false;
+      paintBoard();
+    });
+
     clearButton.addEventListener("click", () => {
       strokes = [];
+      image = null;
+      live = null;
+      sample = null;
       paintBoard();
+      describeCursor();
       update();
     });
     centreBox.addEventListener("change", update);
+
+    function offerSamples(digits) {
+      if (!digits.length) return;
+      const sorted = digits.slice().sort((a, b) => a.label - b.label || a.index - b.index);
+      samplesGroup.append(...sorted.map((digit) => h("button", {
+        type: "button", class: "nnbook-digit-sample", "data-name": "sample", "data-digit": digit.label,
+        "aria-label": `Load test digit ${digit.label}`,
+        onclick: () => {
+          image = Float64Array.from(digit.input);
+          strokes = [];
+          live = null;
+          sample = { label: digit.label, index: digit.index, edited: false };
+          paintBoard();
+          describeCursor();
+          update();
+        },
+      }, String(digit.label))));
+      samplesGroup.hidden = false;
+    }
 
     root.append(
       h("p", { class: "nnbook-widget-title" }, root.dataset.title || "Try it: draw a digit"),
       root.dataset.caption ? h("p", { class: "nnbook-widget-caption" }, root.dataset.caption) : null,
       h("div", { class: "nnbook-digit-controls" }, chooser, centreControl),
+      samplesGroup,
       h("div", { class: "nnbook-digit-panes" },
-        h("div", { class: "nnbook-digit-pane" }, board, h("div", { class: "nnbook-buttons" }, clearButton)),
+        h("div", { class: "nnbook-digit-pane" }, board, h("div", { class: "nnbook-buttons" }, clearButton), cursorText, help),
         h("div", { class: "nnbook-digit-pane" },
           h("p", { class: "nnbook-digit-label" }, "What the network sees (28 \u00d7 28):"), preview,
           listLabel, list)),
       status, others);
     paintBoard();
+    describeCursor();
 
     // The weights are files of the built site, fetched from the same server.
     const loaded = Promise.all(models.map((model, i) => fetch(siteUrl(model.path))
@@ -1176,6 +1414,7 @@
         // The file's example images, with the logits PyTorch computed for them.
         checkExamples(network, file.examples, several ? model.name : "network");
         networks[i] = network;
+        if (i === 0) offerSamples(exampleDigits(file));
       })
       .catch((error) => {
         status.textContent = `The network could not be loaded from ${model.path} (${error.message}). The demo needs the page served by a web server, as the published book is.`;
@@ -1206,7 +1445,11 @@
         centre: centreBox.checked,
         sizes: networks[chosen] ? networks[chosen].sizes : null,
         penWidth: pen,
+        mode: image ? "image" : "strokes",
         strokes: strokes.map((stroke) => stroke.map((p) => p.slice())),
+        image: image ? Array.from(edited()) : null,
+        sample: sample ? { ...sample } : null,
+        cursor: cursor.slice(),
         input: result ? result.input.slice() : null,
         logits: result ? result.logits.slice() : null,
         probabilities: result ? result.probabilities.slice() : null,
