@@ -70,7 +70,8 @@ WARNING_TEXT = "#B34E00"
 #: shows images up to 688 CSS pixels wide at desktop width (1280 pixels); an
 #: SVG figure of 6.8 inches (653 pixels, 96 to the inch) is shown at its
 #: natural size there, even in dark mode, which frames it with 8 more pixels
-#: on each side. Wider figures are scaled down, and their text with them.
+#: on each side. Wider figures are scaled down, and their text with them. A
+#: box (an exercise's solution) leaves about 650 pixels: 6.4 inches fit there.
 FIGURE_WIDTH = 6.8
 
 #: The smallest font size of the book's figures, in points. It is 16 CSS pixels,
