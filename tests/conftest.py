@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -102,6 +103,78 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+#: How long a page may take to settle (MathJax, the widgets' networks).
+SETTLE_MS = 60_000
+
+#: What open_page waits for, each level including the ones before it.
+SETTLE_LEVELS = ("load", "mathjax", "widgets", "models")
+
+
+def open_page(
+    browser,
+    url: str,
+    mode: str = "light",
+    viewport: dict | None = None,
+    wait: str = "widgets",
+    **context_options,
+):
+    """Open ``url`` in the theme's colour ``mode`` in a new context; return the page.
+
+    pydata-sphinx-theme keeps the reader's choice in localStorage ("mode",
+    and the resolved "theme") and writes it to ``data-mode`` and
+    ``data-theme`` on <html> before the page is drawn: both are set before
+    any of the page's scripts run, and the browser's own preference agrees.
+    Requests that leave 127.0.0.1 are refused. ``wait`` says how far the page
+    must have settled: "load" (the load event), "mathjax" (the formulas
+    typeset), "widgets" (every widget built) or "models" (and the digit
+    widgets' networks loaded).
+    """
+    level = SETTLE_LEVELS.index(wait)
+    if viewport is not None:
+        context_options["viewport"] = viewport
+    context = browser.new_context(color_scheme=mode, **context_options)
+    context.add_init_script(
+        f"localStorage.setItem('mode', '{mode}');"
+        f"localStorage.setItem('theme', '{mode}');"
+    )
+    page = context.new_page()
+
+    def route(route):
+        request = route.request.url
+        if request.startswith("data:") or urlsplit(request).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", route)
+    page.goto(url, wait_until="load" if level == 0 else "networkidle")
+    if level > 0:
+        page.wait_for_function(
+            """(level) => {
+                const mj = window.MathJax;
+                if (document.querySelector('.math')
+                    && !(mj && mj.startup && mj.startup.promise)) return false;
+                if (level < 2) return true;
+                return [...document.querySelectorAll('[data-nnbook-widget]')]
+                    .every((w) => w.dataset.ready === 'true'
+                      && (level < 3 || w.dataset.nnbookWidget !== 'draw-digit'
+                          || w.dataset.modelReady === 'true'));
+            }""",
+            arg=level,
+            timeout=SETTLE_MS,
+        )
+        page.evaluate(
+            "() => window.MathJax && window.MathJax.startup"
+            " ? window.MathJax.startup.promise : null"
+        )
+    got = page.evaluate(
+        "() => [document.documentElement.dataset.mode,"
+        " document.documentElement.dataset.theme]"
+    )
+    assert got == [mode, mode], f"{url} is in mode/theme {got}, not {mode}"
+    return page
 
 
 #: Console errors that are not the site's fault. Each entry is a substring of

@@ -18,10 +18,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import HTML, ROOT
+from conftest import HTML, ROOT, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -43,64 +42,6 @@ PAGES = (
     if HTML.is_dir()
     else []
 )
-
-#: How long a page may take to settle (MathJax, the widgets' networks).
-SETTLE_MS = 60_000
-
-
-def open_in_mode(browser, url: str, mode: str, widgets: bool = True, **context_options):
-    """Open ``url`` in the theme's ``mode`` ("light" or "dark"); return the page.
-
-    pydata-sphinx-theme keeps the reader's choice in localStorage ("mode",
-    and the resolved "theme") and writes it to ``data-mode`` and
-    ``data-theme`` on <html> before the page is drawn. Both are set before
-    any of the page's scripts run, and the browser's own preference agrees.
-    """
-    context = browser.new_context(color_scheme=mode, **context_options)
-    context.add_init_script(
-        f"localStorage.setItem('mode', '{mode}');"
-        f"localStorage.setItem('theme', '{mode}');"
-    )
-    page = context.new_page()
-
-    def route(route):
-        url = route.request.url
-        if url.startswith("data:") or urlsplit(url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", route)
-    page.goto(url, wait_until="networkidle")
-    settle(page, widgets)
-    got = page.evaluate(
-        "() => [document.documentElement.dataset.mode,"
-        " document.documentElement.dataset.theme]"
-    )
-    assert got == [mode, mode], f"{url} is in mode/theme {got}, not {mode}"
-    return page
-
-
-def settle(page, widgets: bool = True) -> None:
-    """Wait for MathJax's first typeset and (unless not ``widgets``) the widgets."""
-    page.wait_for_function(
-        """(all) => {
-            const mj = window.MathJax;
-            const math = document.querySelector('.math');
-            if (math && !(mj && mj.startup && mj.startup.promise)) return false;
-            if (!all) return true;
-            const widgets = [...document.querySelectorAll('[data-nnbook-widget]')];
-            return widgets.every((w) => w.dataset.ready === 'true'
-              && (w.dataset.nnbookWidget !== 'draw-digit'
-                  || w.dataset.modelReady === 'true'));
-        }""",
-        arg=widgets,
-        timeout=SETTLE_MS,
-    )
-    page.evaluate(
-        "() => window.MathJax && window.MathJax.startup"
-        " ? window.MathJax.startup.promise : null"
-    )
 
 
 def axe_violations(page) -> list[dict]:
@@ -185,7 +126,7 @@ def axe_report() -> Iterator[dict]:
 def test_no_serious_or_critical_accessibility_violation(
     browser, server: str, axe_report: dict, name: str, mode: str
 ) -> None:
-    page = open_in_mode(browser, f"{server}/{name}", mode)
+    page = open_page(browser, f"{server}/{name}", mode, wait="models")
     try:
         violations = axe_violations(page)
     finally:
@@ -205,7 +146,7 @@ def test_formulas_are_not_tab_stops(browser, server: str, name: str) -> None:
     The book's MathJax configuration (``_config.yml``) takes them out of the
     tab order, so that the keyboard goes from link to control.
     """
-    page = open_in_mode(browser, f"{server}/{name}", "light", widgets=False)
+    page = open_page(browser, f"{server}/{name}", "light", wait="mathjax")
     try:
         formulas, stops = page.evaluate(
             """() => {
@@ -220,7 +161,7 @@ def test_formulas_are_not_tab_stops(browser, server: str, name: str) -> None:
 
 def test_axe_finds_a_violation_it_should(browser, server: str) -> None:
     """The audit can fail: a low-contrast paragraph added to a page is reported."""
-    page = open_in_mode(browser, f"{server}/{PAGES[0]}", "light")
+    page = open_page(browser, f"{server}/book/mnist_data.html", "light")
     try:
         page.evaluate(
             """() => {

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import HTML, ROOT
+from conftest import HTML, ROOT, open_page
 
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
 
@@ -244,28 +244,6 @@ def test_svg_text_sizes_finds_texts_and_scripts() -> None:
 # --- In the browser ------------------------------------------------------------
 
 
-def open_page(browser, url: str, viewport: dict, mode: str):
-    """Open ``url`` at ``viewport`` in the theme's colour ``mode``; return the page."""
-    context = browser.new_context(viewport=viewport, color_scheme=mode)
-    context.add_init_script(
-        f"localStorage.setItem('mode', '{mode}');"
-        f"localStorage.setItem('theme', '{mode}');"
-    )
-    page = context.new_page()
-
-    def route(route):
-        url = route.request.url
-        if url.startswith("data:") or urlsplit(url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", route)
-    page.goto(url, wait_until="load")
-    assert page.evaluate("document.documentElement.dataset.theme") == mode
-    return page
-
-
 #: For each figure image: its source, the width its content is drawn at (the
 #: box less the padding dark mode adds), and its natural width.
 _SHOWN = """(selector) => [...document.querySelectorAll(selector)].map(img => {
@@ -281,7 +259,7 @@ _SHOWN = """(selector) => [...document.querySelectorAll(selector)].map(img => {
 
 def measure(browser, server: str, name: str, viewport: dict, mode: str) -> list[dict]:
     """The figures of page ``name`` as shown: width and smallest text in CSS px."""
-    page = open_page(browser, f"{server}/{name}", viewport, mode)
+    page = open_page(browser, f"{server}/{name}", mode, viewport, wait="load")
     try:
         shown = page.evaluate(_SHOWN, FIGURE_SELECTOR)
     finally:

@@ -23,10 +23,9 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import HTML, ROOT
+from conftest import HTML, ROOT, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -36,55 +35,12 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 #: Chapters whose phone screenshot is also taken in the dark mode.
 DARK_SHOTS = ("backprop", "cnn")
-#: How long a page may take to settle (MathJax, the widgets' networks).
-SETTLE_MS = 60_000
 
 PAGES = (
     sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.html"))
     if HTML.is_dir()
     else []
 )
-
-
-def open_page(browser, url: str, viewport: dict, mode: str = "light"):
-    """Open ``url`` at ``viewport`` in the theme's colour ``mode``; wait till settled.
-
-    The theme reads the mode from localStorage before it draws the page; the
-    page has settled when MathJax has typeset and every widget is built.
-    """
-    context = browser.new_context(viewport=viewport, color_scheme=mode)
-    context.add_init_script(
-        f"localStorage.setItem('mode', '{mode}');"
-        f"localStorage.setItem('theme', '{mode}');"
-    )
-    page = context.new_page()
-
-    def route(route):
-        url = route.request.url
-        if url.startswith("data:") or urlsplit(url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", route)
-    page.goto(url, wait_until="networkidle")
-    page.wait_for_function(
-        """() => {
-            const mj = window.MathJax;
-            if (document.querySelector('.math')
-                && !(mj && mj.startup && mj.startup.promise)) return false;
-            return [...document.querySelectorAll('[data-nnbook-widget]')]
-                .every((w) => w.dataset.ready === 'true');
-        }""",
-        timeout=SETTLE_MS,
-    )
-    page.evaluate(
-        "() => window.MathJax && window.MathJax.startup"
-        " ? window.MathJax.startup.promise : null"
-    )
-    theme = page.evaluate("() => document.documentElement.dataset.theme")
-    assert theme == mode, f"{url} is in the {theme} mode, not {mode}"
-    return page
 
 
 #: What the checks measure on a page, in one pass over its article.
@@ -267,7 +223,7 @@ def summary(found: dict) -> dict:
 def test_desktop_code_fits_and_what_scrolls_shows_it(
     browser, server: str, overflow_report: dict, name: str
 ) -> None:
-    page = open_page(browser, f"{server}/{name}", DESKTOP)
+    page = open_page(browser, f"{server}/{name}", viewport=DESKTOP)
     try:
         found = measure(page)
     finally:
@@ -290,7 +246,7 @@ def test_desktop_code_fits_and_what_scrolls_shows_it(
 
 def test_backprop_gradient_table_shows_the_torch_column(browser, server: str) -> None:
     """The table of the four gradients fits its block; its last column is seen."""
-    page = open_page(browser, f"{server}/book/backprop.html", DESKTOP)
+    page = open_page(browser, f"{server}/book/backprop.html", viewport=DESKTOP)
     try:
         table = page.evaluate(
             r"""() => {
@@ -329,7 +285,7 @@ def test_phone_nothing_sticks_out_and_wide_formulas_scroll(
     modes = ("light", "dark") if chapter in DARK_SHOTS else ("light",)
     PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
     for mode in modes:
-        page = open_page(browser, f"{server}/{name}", PHONE, mode)
+        page = open_page(browser, f"{server}/{name}", mode, PHONE)
         try:
             found = measure(page)
             suffix = "" if mode == "light" else f"-{mode}"
@@ -423,7 +379,7 @@ def test_the_scroll_shadow_is_seen_on_the_side_with_more(
     The box's content is hidden, so that only its background (which draws
     the cue) is photographed, at the start and at the end of its scroll.
     """
-    page = open_page(browser, f"{server}/book/backprop.html", PHONE, mode)
+    page = open_page(browser, f"{server}/book/backprop.html", mode, PHONE)
     try:
         pick(page, selector)
         page.evaluate(
@@ -490,7 +446,7 @@ def test_a_wide_table_or_formula_fades_on_the_side_with_more(
     removed): they differ on the side with more content only. A box that
     fits (at desktop width) is not changed by the fade at all.
     """
-    page = open_page(browser, f"{server}/book/{chapter}.html", PHONE, mode)
+    page = open_page(browser, f"{server}/book/{chapter}.html", mode, PHONE)
     try:
         pick(page, selector)
         scroll_probe(page, end=False)
@@ -502,7 +458,7 @@ def test_a_wide_table_or_formula_fades_on_the_side_with_more(
     seen = (start_left, start_right, end_left, end_right)
     assert start_right > 3 and start_left < 1, seen
     assert end_left > 3 and end_right < 1, seen
-    page = open_page(browser, f"{server}/book/{fitting}.html", DESKTOP, mode)
+    page = open_page(browser, f"{server}/book/{fitting}.html", mode, DESKTOP)
     try:
         pick(page, selector, wide=False)
         fits = fade_difference(page)
@@ -529,7 +485,7 @@ def test_the_checks_see_what_sticks_out(browser, server: str) -> None:
         article.prepend(wide, clip, bare);
     }"""
     for viewport in (DESKTOP, PHONE):
-        page = open_page(browser, f"{server}/book/backprop.html", viewport)
+        page = open_page(browser, f"{server}/book/backprop.html", viewport=viewport)
         try:
             clean = measure(page)
             page.evaluate(plant)

@@ -43,7 +43,7 @@ network
 neuron
     A single neuron: the perceptron, the sigmoid neuron and a decision it makes.
 optim
-    Gradient descent, momentum and mini-batch SGD, written as the lecture writes them.
+    Gradient descent, momentum and mini-batch SGD, written as the book writes them.
 optimizers
     The optimisers of ``torch.optim``, written from their equations in NumPy.
 plot

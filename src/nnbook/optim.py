@@ -1,4 +1,4 @@
-"""Gradient descent, momentum and mini-batch SGD, written as the lecture writes them.
+"""Gradient descent, momentum and mini-batch SGD, written as the book writes them.
 
 Each optimiser is its update rule in a loop and returns the path it took, a
 :class:`Trajectory`, for the book to draw:
@@ -13,9 +13,9 @@ Each optimiser is its update rule in a loop and returns the path it took, a
 The steps are taken by :class:`nnbook.optimizers.SGD`, the one
 implementation of the rule.
 
-The lecture's momentum is ``torch.optim.SGD(lr=eta, momentum=gamma)``: PyTorch
+The book's momentum is ``torch.optim.SGD(lr=eta, momentum=gamma)``: PyTorch
 keeps ``b' = gamma * b + grad C`` and steps ``w' = w - eta * b'``; multiplying
-by ``-eta`` gives the lecture's recursion, with ``v = -eta * b``.
+by ``-eta`` gives the book's recursion, with ``v = -eta * b``.
 
 A run that blows up stops at the first step where the gradient, a parameter
 or a recorded loss is not finite or has run off (see ``max_growth``); its

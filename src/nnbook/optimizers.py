@@ -128,7 +128,7 @@ class SGD(Optimizer):
 
     ``b = gamma b + (1 - dampening) g`` (``b = g`` at the first step), then
     ``w -= eta b``, or with ``nesterov=True`` ``w -= eta (g + gamma b)``.
-    ``gamma = 0`` is plain gradient descent, ``w -= eta g``. The lecture's
+    ``gamma = 0`` is plain gradient descent, ``w -= eta g``. The book's
     velocity (``nnbook.optim.momentum``) is ``v = -eta b``.
     """
 

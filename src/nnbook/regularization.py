@@ -1,7 +1,7 @@
 """L1 and L2 penalties on the weights, their gradients and steps, and dropout.
 
 Regularisation adds to the cost ``C0`` of the training data a term that grows
-with the size of the weights. The lecture's two, as in Nielsen's book:
+with the size of the weights. The book's two, as in Nielsen's book:
 
 * **L1**: ``C = C0 + (lmbda / n) * sum(|w|)``, whose gradient adds
   ``(lmbda / n) * sign(w)`` (with ``sign(0) = 0``, the sub-gradient PyTorch
@@ -419,7 +419,7 @@ def param_groups(model: torch.nn.Module, **weight_options: Any) -> list[dict[str
     """Split ``model``'s parameters into an optimiser group of weights and the rest.
 
     Options such as ``weight_decay`` then apply to the weights alone, as the
-    lecture's penalties do::
+    book's penalties do::
 
         optimizer = torch.optim.SGD(param_groups(model, weight_decay=lmbda / n), lr=eta)
 

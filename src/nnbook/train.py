@@ -1,6 +1,6 @@
 """The PyTorch training loop the book's chapters share: fit, evaluate, predict.
 
-One epoch of :func:`fit` is the lecture's recipe in code: shuffle the
+One epoch of :func:`fit` is the book's training recipe in code: shuffle the
 training set, cut it into mini-batches, and for each batch compute the loss,
 back-propagate and take one optimiser step; then measure the loss and the
 accuracy on the validation set. The run is recorded in a
