@@ -23,7 +23,7 @@ the book agree with PyTorch's:
   ``"sum"`` adds instead, and ``"none"`` returns one loss per element
   (binary, MSE) or per example (categorical); its gradient is that of the sum.
 * :func:`mse` has no factor 1/2: it is ``mean((a - y)**2)``, and its
-  gradient is ``2 (a - y) / n``. The quadratic cost ``1/(2n) sum_x ||a - y||^2``
+  gradient is ``2 (a - y) / a.size``. The quadratic cost ``1/(2n) sum_x ||a - y||^2``
   of ``n`` examples is ``mse(a, y, reduction="sum") / (2 * n)``.
 * From probabilities, a probability of exactly 0 for what happened would
   cost an infinite loss. Every logarithm is clamped at :data:`LOG_CLAMP`
@@ -260,7 +260,7 @@ def mse(a: Any, y: Any, reduction: str = "mean") -> float | np.ndarray:
 def mse_grad(a: Any, y: Any, reduction: str = "mean") -> np.ndarray:
     """Gradient of :func:`mse` with respect to the outputs ``a``.
 
-    ``dC/da = 2 (a - y) / n`` for the mean over ``n`` elements, ``2 (a - y)``
+    ``dC/da = 2 (a - y) / a.size`` for the mean over all elements, ``2 (a - y)``
     for the sum (and, element by element, for ``"none"``).
     """
     a, y = _same_shape(a, y, "a")

@@ -5,7 +5,7 @@ the activations ``A`` of the layer before it, computes the weighted inputs
 ``Z = A W + b`` and applies its activation function ``f``. The names follow
 Nielsen's *Neural Networks and Deep Learning* (``sizes``, ``weights``,
 ``biases``, ``delta``, ``nabla_w``, ``nabla_b``), with one difference: a
-batch holds **one example per row**. So ``X`` has shape ``(n, sizes[0])``,
+batch holds **one example per row**. So ``X`` has shape ``(m, sizes[0])``,
 ``weights[l]`` shape ``(sizes[l], sizes[l+1])`` (inputs by outputs) and
 ``biases[l]`` shape ``(sizes[l+1],)``. PyTorch's :class:`torch.nn.Linear`
 stores its weight the other way round: transpose it to copy a layer.
@@ -13,7 +13,8 @@ stores its weight the other way round: transpose it to copy a layer.
 The loss, computed by :mod:`nnbook.losses`, is the mean over the batch of
 ``"cross_entropy"`` (for a sigmoid or softmax output layer) or
 ``"quadratic"``, ``1/2 ||a - y||^2``. Targets are integer class labels or an
-array of shape ``(n, sizes[-1])``. :meth:`Network.backprop` computes the
+array of shape ``(m, sizes[-1])`` for a batch of ``m`` examples.
+:meth:`Network.backprop` computes the
 gradient by the four equations of back-propagation, with ``Delta^l`` the
 matrix whose rows are the examples' errors ``dC_x/dz^l``:
 
@@ -21,7 +22,7 @@ matrix whose rows are the examples' errors ``dC_x/dz^l``:
   cross-entropy with its matching output layer;
 * (BP2) ``Delta^l = (Delta^{l+1} W^{l+1}^T) * f'(Z^l)``;
 * (BP3) ``dC/db^l`` is the mean of the rows of ``Delta^l``;
-* (BP4) ``dC/dW^l = A^{l-1}^T Delta^l / n``.
+* (BP4) ``dC/dW^l = A^{l-1}^T Delta^l / m``.
 
 Training may add a penalty on the weights (never the biases) from
 :mod:`nnbook.regularization`: ``lmbda/(2n) sum w^2`` (``"l2"``) or ``lmbda/n sum |w|``
@@ -282,7 +283,7 @@ class Network:
     def forward_layers(self, X: Any, *, check: bool = True) -> ForwardPass:
         """Run a batch ``X`` through the network, keeping every layer's values.
 
-        ``X`` has shape ``(n, sizes[0])``. ``check=False`` skips the check of
+        ``X`` has shape ``(m, sizes[0])``. ``check=False`` skips the check of
         ``X``, for a caller that has checked it.
         """
         a = self._inputs(X) if check else X
@@ -295,9 +296,9 @@ class Network:
         return ForwardPass(zs, activations)
 
     def forward(self, X: Any) -> np.ndarray:
-        """Return the output, shape ``(n, sizes[-1])``, for a batch ``X``.
+        """Return the output, shape ``(m, sizes[-1])``, for a batch ``X``.
 
-        ``X`` has shape ``(n, sizes[0])``.
+        ``X`` has shape ``(m, sizes[0])``.
         """
         return self.forward_layers(X).activations[-1]
 
@@ -306,8 +307,8 @@ class Network:
     def backprop(self, X: Any, y: Any, *, check: bool = True) -> Gradients:
         """Return the gradient of the loss on a batch by back-propagation (BP1-BP4).
 
-        ``X`` has shape ``(n, sizes[0])``; ``y`` holds integer class labels of
-        shape ``(n,)`` or targets of shape ``(n, sizes[-1])``. The result,
+        ``X`` has shape ``(m, sizes[0])``; ``y`` holds integer class labels of
+        shape ``(m,)`` or targets of shape ``(m, sizes[-1])``. The result,
         ``(nabla_w, nabla_b)``, holds the partial derivatives of the loss
         averaged over the batch, in the shapes of ``weights`` and ``biases``.
         ``check=False`` skips the checks of ``X`` and ``y``: :meth:`train_sgd`
@@ -325,7 +326,7 @@ class Network:
             delta = (a - Y) * self.output_activation.derivative_from_output(
                 z, a
             )  # (BP1)
-        # Each row of delta divided by n, so that the sums over the rows in
+        # Each row of delta divided by m, so that the sums over the rows in
         # BP3 and BP4 are the means over the batch.
         delta = delta / len(Y)
         nabla_w, nabla_b = [None] * len(self.weights), [None] * len(self.weights)
