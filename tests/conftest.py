@@ -180,7 +180,7 @@ def open_page(
 #: Console errors that are not the site's fault. Each entry is a substring of
 #: the message, with the reason it is allowed.
 CONSOLE_ALLOW = {
-    # Chromium asks every site for /favicon.ico; the book has no favicon.
+    # Chromium may ask for /favicon.ico at the root; the book names _static/favicon.svg.
     "favicon.ico": "browser's own favicon request",
 }
 
